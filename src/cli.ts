@@ -1,0 +1,103 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config/index.js';
+import { startGateway } from './gateway.js';
+
+const USAGE = `usage: switchboard <command> [options]
+
+commands:
+  start [--config FILE]   run the gateway (embedded mode by default)
+
+Exit codes: 0 ok, 1 runtime failure, 2 bad arguments or invalid configuration.`;
+
+/** A bad argument or config: one line on stderr, exit code 2 (CONTRACT.md). */
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return start(rest);
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    case undefined:
+      throw new UsageError('missing command (try "switchboard --help")');
+    default:
+      throw new UsageError(`unknown command "${command}" (try "switchboard --help")`);
+  }
+}
+
+async function start(args: string[]): Promise<number> {
+  const { values } = parse(args, { config: { type: 'string' } });
+  const config = loadConfig(values.config === undefined ? {} : { file: values.config });
+  const gateway = await startGateway(config);
+  gateway.logger.info(
+    {
+      url: gateway.url,
+      dataDir: config.dataDir,
+      log: config.log.backend,
+      configFile: config.configFile,
+    },
+    'gateway ready',
+  );
+  process.stdout.write(`switchboard listening on ${gateway.url}\n`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        gateway.logger.warn({ signal }, 'second signal: exiting without draining');
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      gateway.logger.info({ signal }, 'shutting down: draining in-flight requests and appends');
+      gateway.close().then(
+        () => {
+          gateway.logger.info('shutdown complete');
+          resolve(0);
+        },
+        (err: unknown) => {
+          gateway.logger.error({ err }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
+function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(
+  args: string[],
+  options: T,
+) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false });
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0] ?? 'bad arguments');
+  }
+}
+
+export function run(argv: string[]): void {
+  main(argv).then(
+    (code) => {
+      process.exitCode = code;
+      // Timers kept alive by libraries must not hold a finished command open.
+      setImmediate(() => process.exit(code));
+    },
+    (err: unknown) => {
+      if (err instanceof ConfigError || err instanceof UsageError) {
+        process.stderr.write(`switchboard: ${err.message}\n`);
+        process.exit(2);
+      }
+      const e = err as NodeJS.ErrnoException;
+      process.stderr.write(
+        `switchboard: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,175 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type ParsedConfig, type SecretRef } from './schema.js';
+import { applyEnvOverrides } from './env-overrides.js';
+import { Secret, SecretResolutionError, resolveSecretRef } from './secret.js';
+import { isPlainObject } from '../util/objects.js';
+
+type NamedSecretInput = ParsedConfig['api']['tokens'][number];
+
+export interface Config extends Omit<ParsedConfig, 'ingest' | 'api' | 'server' | 'genesys'> {
+  readonly server: Omit<ParsedConfig['server'], 'tls'> & {
+    readonly tls?: {
+      readonly cert: string;
+      readonly key: string;
+      readonly clientCa?: string;
+      readonly allowedSubjects: readonly string[];
+    };
+  };
+  readonly ingest: Omit<ParsedConfig['ingest'], 'webhook' | 'eventbridge'> & {
+    readonly webhook: Omit<ParsedConfig['ingest']['webhook'], 'secrets'> & {
+      readonly secrets: readonly Secret[];
+    };
+    readonly eventbridge: Omit<ParsedConfig['ingest']['eventbridge'], 'apiKeys'> & {
+      readonly apiKeys: readonly Secret[];
+    };
+  };
+  readonly api: Omit<ParsedConfig['api'], 'tokens'> & { readonly tokens: readonly Secret[] };
+  readonly genesys: Omit<ParsedConfig['genesys'], 'clientSecret'> & {
+    readonly clientSecret?: Secret;
+  };
+  /** Demo mode: the in-process emulator feeds the gateway (no Genesys credentials configured). */
+  readonly demo: boolean;
+  /** Where the config came from, for the start-up log line. */
+  readonly configFile: string | undefined;
+}
+
+/** Invalid configuration; the CLI prints `message` on one line and exits 2. */
+export class ConfigError extends Error {
+  readonly code = 'SB_CONFIG_INVALID';
+}
+
+export interface LoadConfigOptions {
+  /** Explicit file (`--config`); otherwise SWITCHBOARD_CONFIG, then ./switchboard.yaml if present. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Values merged over the file and under the environment (tests and embedding). */
+  overrides?: Record<string, unknown>;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const file =
+    options.file ??
+    (env.SWITCHBOARD_CONFIG || undefined) ??
+    (existsSync('switchboard.yaml') ? 'switchboard.yaml' : undefined);
+  const fromFile = file === undefined ? {} : readConfigFile(file);
+  const merged = deepMerge(fromFile, options.overrides ?? {});
+  const { value: withEnv, origins } = applyEnvOverrides(merged, env);
+
+  const parsed = configSchema.safeParse(withEnv);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, origins));
+  return deepFreeze(resolve(parsed.data, env, file));
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(
+      `config file ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${file}: ${firstLine((err as Error).message)}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new ConfigError(`config file ${file}: top level must be a mapping`);
+  }
+  return doc as Record<string, unknown>;
+}
+
+function formatIssues(issues: z.core.$ZodIssue[], origins: Map<string, string>): string {
+  const parts = issues.slice(0, 3).map((issue) => {
+    const path = issue.path.map(String).join('.') || '(root)';
+    const origin = origins.get(path);
+    return `${path}: ${issue.message}${origin ? ` (from ${origin})` : ''}`;
+  });
+  const more = issues.length > 3 ? `; and ${issues.length - 3} more` : '';
+  return `invalid config: ${parts.join('; ')}${more}`;
+}
+
+function resolve(parsed: ParsedConfig, env: NodeJS.ProcessEnv, file: string | undefined): Config {
+  const secret = (ref: SecretRef, path: string): string => {
+    try {
+      return resolveSecretRef(ref, env);
+    } catch (err) {
+      if (err instanceof SecretResolutionError) {
+        throw new ConfigError(`invalid config: ${path}: ${err.message}`);
+      }
+      throw err;
+    }
+  };
+  const named = (list: readonly NamedSecretInput[], path: string, prefix: string): Secret[] =>
+    list.map((entry, i) => {
+      if (typeof entry === 'object' && 'secret' in entry) {
+        const name = entry.name ?? `${prefix}-${i + 1}`;
+        return new Secret(name, secret(entry.secret, `${path}.${i}.secret`), entry.retired);
+      }
+      return new Secret(`${prefix}-${i + 1}`, secret(entry, `${path}.${i}`));
+    });
+
+  const { tls } = parsed.server;
+  const hasCredentials =
+    parsed.genesys.clientId !== undefined && parsed.genesys.clientSecret !== undefined;
+  return {
+    ...parsed,
+    server: {
+      ...parsed.server,
+      tls: tls && {
+        cert: secret(tls.cert, 'server.tls.cert'),
+        key: secret(tls.key, 'server.tls.key'),
+        ...(tls.clientCa ? { clientCa: secret(tls.clientCa, 'server.tls.clientCa') } : {}),
+        allowedSubjects: tls.allowedSubjects,
+      },
+    },
+    ingest: {
+      ...parsed.ingest,
+      webhook: {
+        ...parsed.ingest.webhook,
+        secrets: named(parsed.ingest.webhook.secrets, 'ingest.webhook.secrets', 'webhook'),
+      },
+      eventbridge: {
+        ...parsed.ingest.eventbridge,
+        apiKeys: named(parsed.ingest.eventbridge.apiKeys, 'ingest.eventbridge.apiKeys', 'apikey'),
+      },
+    },
+    api: { ...parsed.api, tokens: named(parsed.api.tokens, 'api.tokens', 'token') },
+    genesys: {
+      ...parsed.genesys,
+      clientSecret:
+        parsed.genesys.clientSecret === undefined
+          ? undefined
+          : new Secret('genesys', secret(parsed.genesys.clientSecret, 'genesys.clientSecret')),
+    },
+    demo: parsed.source.demo ?? !hasCredentials,
+    configFile: file,
+  };
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>) {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prev = out[key];
+    out[key] = isPlainObject(prev) && isPlainObject(value) ? deepMerge(prev, value) : value;
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !(value instanceof Secret)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}

@@ -1,0 +1,81 @@
+/**
+ * One pass over raw JSON bytes, before any parsing: measures nesting depth (so a hostile body
+ * cannot make later code recurse without bound) and, for a top-level array, finds each
+ * element's exact byte range so every event keeps its own bytes as received.
+ * It checks structure only; each slice is still validated by JSON.parse.
+ */
+export type JsonScan =
+  | { ok: true; array: false }
+  | { ok: true; array: true; elements: [start: number, end: number][] }
+  | { ok: false; reason: 'too-deep' | 'not-json' };
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJ = 0x7b;
+const CLOSE_OBJ = 0x7d;
+const OPEN_ARR = 0x5b;
+const CLOSE_ARR = 0x5d;
+const COMMA = 0x2c;
+
+function isSpace(b: number): boolean {
+  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+}
+
+export function scanJson(buf: Uint8Array, maxDepth: number): JsonScan {
+  const n = buf.length;
+  let i = 0;
+  while (i < n && isSpace(buf[i] as number)) i++;
+  if (i === n) return { ok: false, reason: 'not-json' };
+  const topIsArray = buf[i] === OPEN_ARR;
+  const elements: [number, number][] = [];
+  let depth = 0;
+  if (topIsArray) {
+    depth = 1;
+    i++;
+  }
+  let inString = false;
+  let elementStart = -1;
+  let lastNonSpace = -1;
+  let closed = false;
+
+  for (; i < n; i++) {
+    const b = buf[i] as number;
+    if (inString) {
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) inString = false;
+      lastNonSpace = i;
+      continue;
+    }
+    if (isSpace(b)) continue;
+    if (closed) return { ok: false, reason: 'not-json' }; // content after the top-level value
+    if (topIsArray && depth === 1) {
+      if (b === COMMA) {
+        if (elementStart < 0) return { ok: false, reason: 'not-json' };
+        elements.push([elementStart, lastNonSpace + 1]);
+        elementStart = -1;
+        continue;
+      }
+      if (b === CLOSE_ARR) {
+        if (elementStart >= 0) elements.push([elementStart, lastNonSpace + 1]);
+        else if (elements.length > 0) return { ok: false, reason: 'not-json' }; // trailing comma
+        depth = 0;
+        closed = true;
+        continue;
+      }
+      if (elementStart < 0) elementStart = i;
+    }
+    if (b === QUOTE) {
+      inString = true;
+    } else if (b === OPEN_OBJ || b === OPEN_ARR) {
+      depth++;
+      if (depth > maxDepth) return { ok: false, reason: 'too-deep' };
+    } else if (b === CLOSE_OBJ || b === CLOSE_ARR) {
+      depth--;
+      if (depth < 0) return { ok: false, reason: 'not-json' };
+      if (depth === 0) closed = true;
+    }
+    lastNonSpace = i;
+  }
+  if (inString || depth !== 0) return { ok: false, reason: 'not-json' };
+  return topIsArray ? { ok: true, array: true, elements } : { ok: true, array: false };
+}

@@ -1,0 +1,216 @@
+import { createHash } from 'node:crypto';
+import type { EventInput, EventSource, EventSubject } from '../log/event-log.js';
+import { getPath, isPlainObject } from '../util/objects.js';
+import { classifyTopic } from './topics.js';
+
+export interface NormalizeContext {
+  source: EventSource;
+  receivedAt: string;
+  /** Dedupe keys for guide-format events, tried in order (see config `ingest.idKeys`). */
+  idKeys: readonly (readonly string[])[];
+}
+
+/** The three push shapes Switchboard recognises; anything else is kept as kind `unknown`. */
+export type Shape = 'eventbridge' | 'notification' | 'webhook';
+
+/**
+ * Turns one parsed JSON object (and its exact bytes) into the canonical event. Never throws on
+ * missing or oddly typed fields: every read is guarded, and what cannot be found stays unset.
+ */
+export function normalizeEvent(
+  raw: Uint8Array,
+  parsed: Record<string, unknown>,
+  ctx: NormalizeContext,
+): EventInput & { shape: Shape } {
+  if (isPlainObject(parsed.detail) && typeof parsed['detail-type'] === 'string') {
+    return fromEnvelope(raw, parsed.detail, ctx, 'eventbridge', parsed);
+  }
+  if (typeof parsed.topicName === 'string') {
+    return fromEnvelope(raw, parsed, ctx, 'notification', undefined);
+  }
+  return fromWebhook(raw, parsed, ctx);
+}
+
+/** Notification API envelope `{topicName, version, eventBody, metadata}`, bare or inside EventBridge. */
+function fromEnvelope(
+  raw: Uint8Array,
+  envelope: Record<string, unknown>,
+  ctx: NormalizeContext,
+  shape: Shape,
+  outer: Record<string, unknown> | undefined,
+): EventInput & { shape: Shape } {
+  const topic = text(envelope.topicName) ?? text(outer?.['detail-type']) ?? 'unknown';
+  const body = isPlainObject(envelope.eventBody) ? envelope.eventBody : {};
+  const classified = classifyTopic(topic);
+  const kind = classified?.kind ?? 'unknown';
+  const subject: EventSubject = { ...classified?.subject };
+  enrichSubject(kind, body, subject);
+  const id = text(getPath(envelope, 'metadata.CorrelationId')) ?? text(outer?.id) ?? contentId(raw);
+  const occurredAt =
+    bodyTime(kind, body) ?? toIso(envelope.timestamp) ?? toIso(outer?.time) ?? null;
+  return {
+    shape,
+    id,
+    source: ctx.source,
+    topic,
+    kind,
+    subject,
+    occurredAt,
+    receivedAt: ctx.receivedAt,
+    body: raw,
+  };
+}
+
+function enrichSubject(kind: string, body: Record<string, unknown>, subject: EventSubject): void {
+  const set = (key: keyof EventSubject, value: unknown) => {
+    const v = text(value);
+    if (v !== undefined && subject[key] === undefined) subject[key] = v;
+  };
+  switch (kind) {
+    case 'user.conversation':
+    case 'queue.conversation':
+      set('conversationId', body.id);
+      break;
+    case 'queue.member':
+      set('userId', getPath(body, 'user.id') ?? body.id);
+      break;
+    case 'conversation.detail':
+      set('userId', body.userId);
+      set('queueId', body.queueId);
+      break;
+    case 'queue.observation':
+      set('queueId', getPath(body, 'group.queueId'));
+      break;
+  }
+}
+
+/** When the change happened, from the topic body (FACTS §2); the envelope time is a fallback. */
+function bodyTime(kind: string, body: Record<string, unknown>): string | undefined {
+  switch (kind) {
+    case 'conversation.detail':
+      return toIso(body.eventTime);
+    case 'user.presence':
+      return toIso(body.modifiedDate);
+    case 'user.routing':
+      return toIso(getPath(body, 'routingStatus.startTime'));
+    case 'user.activity':
+      return latest(
+        toIso(getPath(body, 'routingStatus.startTime')),
+        toIso(getPath(body, 'presence.modifiedDate')),
+      );
+    default:
+      return undefined;
+  }
+}
+
+/** The integration guides' push format (SEED-FORMATS.md §D), which has no envelope. */
+function fromWebhook(
+  raw: Uint8Array,
+  parsed: Record<string, unknown>,
+  ctx: NormalizeContext,
+): EventInput & { shape: Shape } {
+  const topic =
+    text(parsed.eventType) ?? text(parsed.event) ?? text(parsed.name) ?? text(parsed.type);
+  const subject: EventSubject = {};
+  const first = (key: keyof EventSubject, ...paths: string[]) => {
+    for (const p of paths) {
+      const v = text(getPath(parsed, p));
+      if (v !== undefined) {
+        subject[key] = v;
+        return;
+      }
+    }
+  };
+  first('userId', 'user.id', 'userId', 'agentId', 'agent.id');
+  first('queueId', 'queueId', 'queue.id', 'data.queueId', 'conversation.queueId');
+  first(
+    'conversationId',
+    'conversation.id',
+    'conversationId',
+    'interactionId',
+    'data.interactionId',
+  );
+  const occurredAt =
+    toIso(parsed.timestamp) ??
+    toIso(parsed.eventTime) ??
+    toIso(parsed.time) ??
+    toIso(parsed.occurredAt) ??
+    toIso(getPath(parsed, 'data.timestamp')) ??
+    null;
+  return {
+    shape: 'webhook',
+    id: idFromKeys(parsed, ctx.idKeys) ?? contentId(raw),
+    source: ctx.source,
+    topic: topic ?? 'unknown',
+    kind: webhookKind(topic, parsed),
+    subject,
+    occurredAt,
+    receivedAt: ctx.receivedAt,
+    body: raw,
+  };
+}
+
+function webhookKind(topic: string | undefined, parsed: Record<string, unknown>): string {
+  const t = topic?.toLowerCase() ?? '';
+  if (
+    getPath(parsed, 'user.login.status') !== undefined ||
+    getPath(parsed, 'login.status') !== undefined ||
+    t === 'agentstatechange' ||
+    t === 'agentlogin' ||
+    t === 'agentlogout'
+  ) {
+    return 'agent.state';
+  }
+  if (t === 'interaction' || t.startsWith('interaction.')) return 'interaction';
+  if (t.startsWith('routing.conversation')) return 'routing.conversation';
+  if (t.startsWith('routing.queue')) return 'queue.member';
+  if (t.startsWith('telephony.call') || t === 'callevent' || t === 'call') return 'call';
+  if (t === 'queueevent') return 'queue.event';
+  return 'unknown';
+}
+
+function idFromKeys(
+  parsed: Record<string, unknown>,
+  idKeys: readonly (readonly string[])[],
+): string | undefined {
+  for (const keys of idKeys) {
+    const parts = keys.map((k) => text(getPath(parsed, k)));
+    if (parts.every((p) => p !== undefined)) return parts.join(':');
+  }
+  return undefined;
+}
+
+/** Last-resort dedupe key: identical bytes are the same event. */
+export function contentId(raw: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+}
+
+/** A usable id or label: a non-empty string (trimmed) or a finite number. */
+function text(v: unknown): string | undefined {
+  if (typeof v === 'string') {
+    const t = v.trim();
+    return t === '' || t.length > 512 ? undefined : t;
+  }
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+const MIN_MS = Date.UTC(1990, 0, 1);
+const MAX_MS = Date.UTC(9999, 11, 31);
+
+/** ISO 8601 string or epoch milliseconds (number or digit string) → ISO 8601; else undefined. */
+export function toIso(v: unknown): string | undefined {
+  let ms: number;
+  if (typeof v === 'number') ms = v;
+  else if (typeof v === 'string' && /^\d{11,15}$/.test(v)) ms = Number(v);
+  else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v)) ms = Date.parse(v);
+  else return undefined;
+  if (!Number.isFinite(ms) || ms < MIN_MS || ms > MAX_MS) return undefined;
+  return new Date(ms).toISOString();
+}
+
+function latest(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a > b ? a : b;
+}

@@ -1,0 +1,129 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config/index.js';
+import { buildHttpApp } from './http/http-app.js';
+import { createApiAuth } from './http/api-auth.js';
+import { registerEventsRoute } from './http/events-route.js';
+import { registerOpsRoutes } from './http/ops-routes.js';
+import { createEventLog, type LogBackend } from './log/create-event-log.js';
+import { createMetrics, type Metrics } from './ops/metrics.js';
+import { createLogger } from './ops/logger.js';
+import { IngestPipeline } from './sources/ingest-pipeline.js';
+import { createIngestGuard } from './sources/ingest-guard.js';
+import { registerEventBridgeRoute } from './sources/eventbridge/eventbridge-route.js';
+import { SignatureVerifier } from './sources/webhook/signature-verifier.js';
+import { registerWebhookRoute } from './sources/webhook/webhook-route.js';
+
+export interface GatewayOptions {
+  logger?: Logger;
+  /** Clock for the log and ingest (tests). */
+  now?: () => number;
+  defaultMetrics?: boolean;
+}
+
+export interface Gateway {
+  /** `http(s)://host:port` once listening. */
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly backend: LogBackend;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** Stops accepting, finishes in-flight requests and appends, closes the log. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Wires the log, the sources and the HTTP surface together and starts listening. */
+export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+  const logger = options.logger ?? createLogger(config.logging.level);
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const backend = await createEventLog(config, {
+    ...(options.now ? { now: options.now } : {}),
+    onBatch: (events, ms) => {
+      metrics.appendBatchSize.observe(events);
+      metrics.appendCommitSeconds.observe(ms / 1000);
+    },
+  });
+  let shuttingDown = false;
+  const isShuttingDown = () => shuttingDown;
+
+  const app = buildHttpApp({ config, logger, metrics, isShuttingDown });
+  const pipeline = new IngestPipeline({
+    log: backend.log,
+    quarantine: backend.quarantine,
+    pendingEvents: backend.pendingEvents,
+    metrics,
+    logger,
+    config,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const guard = createIngestGuard(config);
+  const verifier = new SignatureVerifier({
+    schemes: config.ingest.webhook.schemes,
+    secrets: config.ingest.webhook.secrets,
+    timestampToleranceSec: config.ingest.webhook.timestampToleranceSec,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  if (verifier.activeSecretNames.length === 0) {
+    logger.warn(
+      'no active webhook secrets configured: POST /ingest/webhook will reject every request',
+    );
+  }
+  registerWebhookRoute(app, { pipeline, verifier, metrics, guard });
+  registerEventBridgeRoute(app, {
+    pipeline,
+    metrics,
+    guard,
+    apiKeyHeader: config.ingest.eventbridge.apiKeyHeader,
+    apiKeys: config.ingest.eventbridge.apiKeys,
+  });
+  registerEventsRoute(app, {
+    log: backend.log,
+    authorize: createApiAuth(config),
+    maxPageSize: config.api.maxPageSize,
+  });
+  registerOpsRoutes(app, {
+    log: backend.log,
+    metrics,
+    pendingEvents: backend.pendingEvents,
+    isShuttingDown,
+    consumersRunning: () => ({}),
+  });
+
+  try {
+    await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (err) {
+    await backend.log.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  const url = `${config.server.tls ? 'https' : 'http'}://${host}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    app,
+    backend,
+    metrics,
+    logger,
+    close() {
+      closing ??= (async () => {
+        shuttingDown = true;
+        // Fastify stops accepting, closes idle keep-alive sockets and waits for in-flight
+        // requests, whose appends complete before they answer.
+        const timer = setTimeout(
+          () => app.server.closeAllConnections(),
+          config.server.shutdownTimeoutMs,
+        );
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(timer);
+          await backend.log.close();
+        }
+      })();
+      return closing;
+    },
+  };
+}

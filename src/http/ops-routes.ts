@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import { SwitchboardError } from '../errors.js';
+import type { EventLog } from '../log/event-log.js';
+import type { Metrics } from '../ops/metrics.js';
+
+export interface OpsRouteDeps {
+  log: EventLog;
+  metrics: Metrics;
+  pendingEvents: () => number;
+  isShuttingDown: () => boolean;
+  /** Names of consumers that should be running, and whether each is. */
+  consumersRunning: () => Record<string, boolean>;
+}
+
+/** `/healthz` (the process answers), `/readyz` (log writable, consumers running), `/metrics`. */
+export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async () => {
+    const consumers = deps.consumersRunning();
+    const stopped = Object.entries(consumers)
+      .filter(([, running]) => !running)
+      .map(([name]) => name);
+    if (deps.isShuttingDown()) throw new SwitchboardError('SB_SHUTTING_DOWN');
+    if (!deps.log.isWritable())
+      throw new SwitchboardError('SB_NOT_READY', 'the event log is not writable');
+    if (stopped.length > 0) {
+      throw new SwitchboardError('SB_NOT_READY', `consumers not running: ${stopped.join(', ')}`);
+    }
+    return { status: 'ready', log: 'writable', consumers };
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const stats = await deps.log.stats();
+    deps.metrics.logSizeBytes.set(stats.sizeBytes);
+    deps.metrics.logLastOffset.set(stats.lastOffset);
+    deps.metrics.logPendingEvents.set(deps.pendingEvents());
+    for (const c of await deps.log.consumers()) {
+      deps.metrics.consumerLag.set(
+        { consumer: c.name },
+        Math.max(0, stats.lastOffset - c.committedOffset),
+      );
+    }
+    reply.header('content-type', deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+}

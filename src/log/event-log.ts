@@ -1,0 +1,136 @@
+/**
+ * The EventLog port: the one durable, deduplicating, ordered record every source writes to and
+ * every consumer reads from. Core code imports only this file; backends live beside it
+ * (`sqlite-event-log.ts`; the JetStream backend for cluster mode implements the same contract)
+ * and are chosen by `createEventLog(config)`. `runEventLogSuite` in test/log holds every
+ * backend to the guarantees below.
+ *
+ * Guarantees
+ * - Durability: `append` resolves only after every event in the call is durable (committed and
+ *   fsynced when `fsync` is on). A crash after resolve loses nothing; a crash before resolve
+ *   may keep some, all or none of the call's events, never a partial event.
+ * - Dedupe: an event whose `id` was appended within the dedupe horizon (default 24 h, measured
+ *   on the log's clock at append) is not stored again; its result is `{duplicate: true}` with the
+ *   offset of the first copy. Duplicates inside one call are deduped against each other.
+ *   Outside the horizon the same id is a new event with a new offset.
+ * - Order: offsets are integers, strictly increasing in commit order and never reused (not even
+ *   after retention deletes the newest events). Within one `append` call, events get offsets in
+ *   array order. Offset 0 means "before the first event".
+ * - Consumers: a named consumer's committed offset survives restarts; `subscribe` resumes after
+ *   it. Delivery is at-least-once: after a crash, events after the last commit come again.
+ * - Retention: events older than `maxAge`, or beyond `maxBytes`, are deleted, except events
+ *   that some registered consumer has not yet committed.
+ *
+ * Out of scope: ordering across different logs, exactly-once side effects in consumers (they
+ * make their own writes idempotent with the event id), and payload validation (the log stores
+ * bytes).
+ */
+
+export type EventSource = 'webhook' | 'stream' | 'eventbridge' | 'reconcile';
+
+/** Ids pulled out of the payload for routing and filtering. */
+export interface EventSubject {
+  userId?: string;
+  queueId?: string;
+  conversationId?: string;
+}
+
+/** The canonical record every source produces. */
+export interface EventInput {
+  /** Dedupe key (see ARCHITECTURE.md "The event"). */
+  id: string;
+  source: EventSource;
+  /** Concrete Genesys topic (`v2.users.<id>.presence`) or the pushed event type. */
+  topic: string;
+  /** Normalized family: `user.presence`, `queue.conversation`, `interaction`, `unknown`, … */
+  kind: string;
+  subject: EventSubject;
+  /** When it happened, from the payload (ISO 8601); null when the payload has no time. */
+  occurredAt: string | null;
+  /** When the gateway received it (ISO 8601). */
+  receivedAt: string;
+  /** The exact bytes received for this event. */
+  body: Uint8Array;
+}
+
+export interface StoredEvent extends EventInput {
+  offset: number;
+}
+
+export interface AppendResult {
+  offset: number;
+  duplicate: boolean;
+}
+
+export interface LogStats {
+  /** Highest offset ever assigned (0 when empty). */
+  lastOffset: number;
+  /** Lowest offset still stored (0 when empty). */
+  firstOffset: number;
+  eventCount: number;
+  sizeBytes: number;
+  /** Events handed to `append` and not yet durable. */
+  pendingEvents: number;
+}
+
+export interface ConsumerInfo {
+  name: string;
+  committedOffset: number;
+}
+
+export interface SubscribeOptions {
+  /** Largest batch yielded at once. */
+  batchSize?: number;
+  /** Where a consumer that has never committed starts: the first event (default) or the end. */
+  startAt?: 'earliest' | 'latest';
+}
+
+/**
+ * A named consumer's view of the log: an async iterator of batches in offset order, starting
+ * after the committed offset. The iterator waits for new events; `close()` ends it.
+ */
+export interface Subscription extends AsyncIterable<StoredEvent[]> {
+  readonly consumer: string;
+  /** Records that every event up to and including `offset` is processed; durable on resolve. */
+  commit(offset: number): Promise<void>;
+  /** Ends the iteration (a pending `next()` resolves done). */
+  close(): void;
+}
+
+export interface EventLog {
+  /** Appends events in order; resolves after they are durable. Rejects with LogUnavailableError. */
+  append(events: readonly EventInput[]): Promise<AppendResult[]>;
+  /** Up to `limit` events with offset greater than `after`, in offset order. */
+  read(after: number, limit: number): Promise<StoredEvent[]>;
+  subscribe(consumer: string, options?: SubscribeOptions): Promise<Subscription>;
+  /** Removes a consumer so that it no longer holds back retention. */
+  unregister(consumer: string): Promise<void>;
+  consumers(): Promise<ConsumerInfo[]>;
+  stats(): Promise<LogStats>;
+  /** Applies retention now (it also runs on a timer); resolves with the number of events deleted. */
+  runRetention(): Promise<number>;
+  /** True while appends can be made durable (for /readyz). */
+  isWritable(): boolean;
+  /** Stops accepting appends, waits for in-flight ones, then releases resources. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Items kept aside because they could not be parsed into events: never dropped, never in the log. */
+export interface QuarantineEntry {
+  source: EventSource;
+  reason: string;
+  receivedAt: string;
+  contentType: string | undefined;
+  body: Uint8Array;
+}
+
+export interface QuarantinedItem extends QuarantineEntry {
+  id: number;
+}
+
+export interface Quarantine {
+  /** Stores the entry durably; resolves with its id. */
+  put(entry: QuarantineEntry): Promise<number>;
+  list(after: number, limit: number): Promise<QuarantinedItem[]>;
+  count(): Promise<number>;
+}

@@ -1,0 +1,446 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { LogUnavailableError } from '../errors.js';
+import { spawnWorker } from '../util/spawn-worker.js';
+import type {
+  AppendResult,
+  ConsumerInfo,
+  EventInput,
+  EventLog,
+  LogStats,
+  Quarantine,
+  QuarantineEntry,
+  QuarantinedItem,
+  StoredEvent,
+  SubscribeOptions,
+  Subscription,
+} from './event-log.js';
+import { LogSubscription } from './log-subscription.js';
+import type {
+  WireEvent,
+  WriterOptions,
+  WriterReady,
+  WriterRequest,
+  WriterResponse,
+  WriterStats,
+} from './sqlite-protocol.js';
+
+export interface SqliteEventLogOptions {
+  /** Database file; its directory is created if missing. */
+  path: string;
+  fsync?: boolean;
+  dedupeHorizonMs?: number;
+  groupCommit?: { maxBatch?: number; maxWaitMs?: number };
+  retention?: { maxAgeMs?: number; maxBytes?: number; intervalMs?: number };
+  /** The log's clock (dedupe horizon and retention); tests move it. */
+  now?: () => number;
+  /** Called with the size of each committed batch (metrics). */
+  onBatch?: (events: number, durationMs: number) => void;
+}
+
+interface PendingAppend {
+  events: WireEvent[];
+  resolve: (results: AppendResult[]) => void;
+  reject: (err: Error) => void;
+}
+
+type Distribute<T> = T extends unknown ? Omit<T, 'seq'> : never;
+
+const WORKER_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
+export class SqliteEventLog implements EventLog {
+  readonly quarantine: Quarantine;
+  readonly #options: Required<Pick<SqliteEventLogOptions, 'path' | 'now'>> & SqliteEventLogOptions;
+  readonly #worker: Worker;
+  readonly #reader: Database.Database;
+  readonly #appended = new EventEmitter();
+  readonly #calls = new Map<
+    number,
+    { resolve: (r: unknown) => void; reject: (e: Error) => void }
+  >();
+  readonly #maxBatch: number;
+  readonly #maxWaitMs: number;
+  #seq = 0;
+  #idleWaiters: (() => void)[] = [];
+  #pending: PendingAppend[] = [];
+  #pendingEvents = 0;
+  #inflightEvents = 0;
+  #writing = false;
+  #waitTimer: NodeJS.Timeout | undefined;
+  #retentionTimer: NodeJS.Timeout | undefined;
+  #stats: WriterStats;
+  #closing: Promise<void> | undefined;
+  #failed: Error | undefined;
+  #readStmt: Database.Statement<[number, number], RawRow>;
+
+  private constructor(
+    options: SqliteEventLogOptions & { now: () => number },
+    worker: Worker,
+    ready: WriterStats,
+  ) {
+    this.#options = options;
+    this.#worker = worker;
+    this.#stats = ready;
+    this.#maxBatch = options.groupCommit?.maxBatch ?? 4096;
+    this.#maxWaitMs = options.groupCommit?.maxWaitMs ?? 0;
+    this.#appended.setMaxListeners(0);
+    this.#reader = new Database(options.path, { readonly: true, fileMustExist: true });
+    this.#readStmt = this.#reader.prepare(
+      `SELECT offset, id, source, topic, kind, user_id, queue_id, conversation_id, occurred_at,
+         received_at, body FROM events WHERE offset > ? ORDER BY offset LIMIT ?`,
+    );
+    worker.on('message', (msg: WriterResponse) => this.#onResponse(msg));
+    worker.on('error', (err) => this.#fail(err));
+    worker.on('exit', (code) => {
+      if (!this.#closing || this.#calls.size > 0) {
+        this.#fail(new Error(`sqlite writer exited with code ${code}`));
+      }
+    });
+    const intervalMs = options.retention?.intervalMs ?? 60_000;
+    this.#retentionTimer = setInterval(() => {
+      this.runRetention().catch(() => undefined);
+    }, intervalMs);
+    this.#retentionTimer.unref();
+    this.quarantine = {
+      put: (entry) => this.#putQuarantine(entry),
+      list: async (after, limit) => this.#listQuarantine(after, limit),
+      count: async () =>
+        (this.#reader.prepare('SELECT COUNT(*) AS n FROM quarantine').get() as { n: number }).n,
+    };
+  }
+
+  static async open(options: SqliteEventLogOptions): Promise<SqliteEventLog> {
+    mkdirSync(dirname(options.path), { recursive: true });
+    const writerOptions: WriterOptions = {
+      path: options.path,
+      fsync: options.fsync ?? true,
+      dedupeHorizonMs: options.dedupeHorizonMs ?? 24 * 3600 * 1000,
+      retention: {
+        maxAgeMs: options.retention?.maxAgeMs ?? 7 * 24 * 3600 * 1000,
+        maxBytes: options.retention?.maxBytes ?? 10 * 1024 ** 3,
+      },
+    };
+    const worker = spawnWorker(new URL(`./sqlite-writer.worker${WORKER_EXT}`, import.meta.url), {
+      workerData: writerOptions,
+    });
+    const ready = await new Promise<WriterStats>((resolve, reject) => {
+      const onError = (err: Error) => reject(new LogUnavailableError(err.message, err));
+      worker.once('error', onError);
+      worker.once('message', (msg: WriterReady) => {
+        worker.off('error', onError);
+        if (msg.ready) resolve(msg.stats);
+        else reject(new LogUnavailableError(`${msg.error.code}: ${msg.error.message}`));
+      });
+    });
+    return new SqliteEventLog({ ...options, now: options.now ?? Date.now }, worker, ready);
+  }
+
+  append(events: readonly EventInput[]): Promise<AppendResult[]> {
+    if (this.#closing) return Promise.reject(new LogUnavailableError('the log is closing'));
+    if (this.#failed) return Promise.reject(new LogUnavailableError(this.#failed.message));
+    if (events.length === 0) return Promise.resolve([]);
+    const wire = events.map(toWire);
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ events: wire, resolve, reject });
+      this.#pendingEvents += wire.length;
+      this.#schedule();
+    });
+  }
+
+  /** Group commit: everything queued while the writer was busy goes in the next transaction. */
+  #schedule(): void {
+    if (this.#writing || this.#pending.length === 0) return;
+    if (this.#maxWaitMs > 0 && this.#pendingEvents < this.#maxBatch) {
+      this.#waitTimer ??= setTimeout(() => {
+        this.#waitTimer = undefined;
+        this.#flush();
+      }, this.#maxWaitMs);
+      return;
+    }
+    this.#flush();
+  }
+
+  #flush(): void {
+    if (this.#writing || this.#pending.length === 0) return;
+    clearTimeout(this.#waitTimer);
+    this.#waitTimer = undefined;
+    const batch: PendingAppend[] = [];
+    let count = 0;
+    while (this.#pending.length > 0) {
+      const next = this.#pending[0] as PendingAppend;
+      if (batch.length > 0 && count + next.events.length > this.#maxBatch) break;
+      batch.push(next);
+      count += next.events.length;
+      this.#pending.shift();
+    }
+    this.#pendingEvents -= count;
+    this.#inflightEvents = count;
+    this.#writing = true;
+    const started = performance.now();
+    const events =
+      batch.length === 1 ? (batch[0] as PendingAppend).events : batch.flatMap((b) => b.events);
+    this.#call({ op: 'append', nowMs: this.#options.now(), events })
+      .then((raw) => {
+        this.#inflightEvents = 0;
+        const results = raw as [number, 0 | 1][];
+        let i = 0;
+        for (const b of batch) {
+          b.resolve(
+            b.events.map(() => {
+              const [offset, dup] = results[i++] as [number, 0 | 1];
+              return { offset, duplicate: dup === 1 };
+            }),
+          );
+        }
+        this.#options.onBatch?.(count, performance.now() - started);
+        this.#appended.emit('appended', this.#stats.lastOffset);
+      })
+      .catch((err: Error) => {
+        const error =
+          err instanceof LogUnavailableError ? err : new LogUnavailableError(err.message, err);
+        for (const b of batch) b.reject(error);
+      })
+      .finally(() => {
+        this.#writing = false;
+        this.#inflightEvents = 0;
+        if (this.#closing) this.#flush();
+        else this.#schedule();
+        this.#notifyIdle();
+      });
+  }
+
+  #idle(): Promise<void> {
+    if (!this.#writing && this.#pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #notifyIdle(): void {
+    if (this.#writing || this.#pending.length > 0) return;
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+
+  async read(after: number, limit: number): Promise<StoredEvent[]> {
+    return this.#readStmt.all(after, limit).map(fromRow);
+  }
+
+  async subscribe(consumer: string, options: SubscribeOptions = {}): Promise<Subscription> {
+    await this.#call({
+      op: 'register',
+      consumer,
+      startAt: options.startAt ?? 'earliest',
+      nowMs: this.#options.now(),
+    });
+    const row = this.#reader
+      .prepare<[string], { offset: number }>('SELECT offset FROM consumers WHERE name = ?')
+      .get(consumer);
+    return new LogSubscription({
+      consumer,
+      startAfter: row?.offset ?? 0,
+      batchSize: options.batchSize ?? 500,
+      read: (after, limit) => this.read(after, limit),
+      commit: async (offset) => {
+        await this.#call({ op: 'commit', consumer, offset, nowMs: this.#options.now() });
+      },
+      appended: this.#appended,
+    });
+  }
+
+  async unregister(consumer: string): Promise<void> {
+    await this.#call({ op: 'unregister', consumer });
+  }
+
+  async consumers(): Promise<ConsumerInfo[]> {
+    return this.#reader
+      .prepare<[], { name: string; offset: number }>(
+        'SELECT name, offset FROM consumers ORDER BY name',
+      )
+      .all()
+      .map((r) => ({ name: r.name, committedOffset: r.offset }));
+  }
+
+  async stats(): Promise<LogStats> {
+    const row = this.#reader
+      .prepare<[], { first: number | null; n: number }>(
+        'SELECT MIN(offset) AS first, COUNT(*) AS n FROM events',
+      )
+      .get();
+    return {
+      lastOffset: this.#stats.lastOffset,
+      firstOffset: row?.first ?? 0,
+      eventCount: row?.n ?? 0,
+      sizeBytes: this.#stats.sizeBytes,
+      pendingEvents: this.#pendingEvents + this.#inflightEvents,
+    };
+  }
+
+  /** Events waiting for or inside the current commit (admission control reads this per request). */
+  get pendingEvents(): number {
+    return this.#pendingEvents + this.#inflightEvents;
+  }
+
+  /** Last committed stats (cheap; no query). */
+  get lastStats(): WriterStats {
+    return this.#stats;
+  }
+
+  async runRetention(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { deleted, more } = (await this.#call({
+        op: 'retention',
+        nowMs: this.#options.now(),
+      })) as {
+        deleted: number;
+        more: boolean;
+      };
+      total += deleted;
+      if (!more) return total;
+    }
+  }
+
+  isWritable(): boolean {
+    return !this.#closing && !this.#failed;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      clearInterval(this.#retentionTimer);
+      // Drain: queued appends still commit; only new ones are refused.
+      clearTimeout(this.#waitTimer);
+      this.#flush();
+      await this.#idle();
+      this.#appended.emit('closed');
+      this.#reader.close();
+      if (!this.#failed) {
+        await this.#call({ op: 'close' }).catch(() => undefined);
+      }
+      await this.#worker.terminate();
+    })();
+    return this.#closing;
+  }
+
+  async #putQuarantine(entry: QuarantineEntry): Promise<number> {
+    if (this.#closing || this.#failed) throw new LogUnavailableError('the log is not writable');
+    return (await this.#call({
+      op: 'quarantine',
+      entry: {
+        source: entry.source,
+        reason: entry.reason,
+        contentType: entry.contentType ?? null,
+        receivedAt: entry.receivedAt,
+        body: entry.body,
+      },
+    })) as number;
+  }
+
+  #listQuarantine(after: number, limit: number): QuarantinedItem[] {
+    return this.#reader
+      .prepare<[number, number], QuarantineRow>(
+        `SELECT id, source, reason, content_type, received_at, body FROM quarantine
+         WHERE id > ? ORDER BY id LIMIT ?`,
+      )
+      .all(after, limit)
+      .map((r) => ({
+        id: r.id,
+        source: r.source as QuarantinedItem['source'],
+        reason: r.reason,
+        contentType: r.content_type ?? undefined,
+        receivedAt: r.received_at,
+        body: r.body,
+      }));
+  }
+
+  #call(request: Distribute<WriterRequest>): Promise<unknown> {
+    if (this.#failed) return Promise.reject(new LogUnavailableError(this.#failed.message));
+    const seq = ++this.#seq;
+    return new Promise((resolve, reject) => {
+      this.#calls.set(seq, { resolve, reject });
+      this.#worker.postMessage({ ...request, seq });
+    });
+  }
+
+  #onResponse(msg: WriterResponse): void {
+    const call = this.#calls.get(msg.seq);
+    if (!call) return;
+    this.#calls.delete(msg.seq);
+    if (msg.ok) {
+      this.#stats = msg.stats;
+      call.resolve(msg.result);
+    } else {
+      call.reject(new LogUnavailableError(`${msg.error.code}: ${msg.error.message}`));
+    }
+  }
+
+  #fail(err: Error): void {
+    if (this.#failed) return;
+    this.#failed = err;
+    const error = new LogUnavailableError(`sqlite writer failed: ${err.message}`, err);
+    for (const call of this.#calls.values()) call.reject(error);
+    this.#calls.clear();
+    for (const p of this.#pending) p.reject(error);
+    this.#pending = [];
+    this.#pendingEvents = 0;
+    this.#writing = false;
+    this.#notifyIdle();
+    this.#appended.emit('closed');
+  }
+}
+
+interface RawRow {
+  offset: number;
+  id: string;
+  source: string;
+  topic: string;
+  kind: string;
+  user_id: string | null;
+  queue_id: string | null;
+  conversation_id: string | null;
+  occurred_at: string | null;
+  received_at: string;
+  body: Buffer;
+}
+
+interface QuarantineRow {
+  id: number;
+  source: string;
+  reason: string;
+  content_type: string | null;
+  received_at: string;
+  body: Buffer;
+}
+
+function toWire(e: EventInput): WireEvent {
+  return {
+    id: e.id,
+    source: e.source,
+    topic: e.topic,
+    kind: e.kind,
+    userId: e.subject.userId ?? null,
+    queueId: e.subject.queueId ?? null,
+    conversationId: e.subject.conversationId ?? null,
+    occurredAt: e.occurredAt,
+    receivedAt: e.receivedAt,
+    body: e.body,
+  };
+}
+
+function fromRow(r: RawRow): StoredEvent {
+  const subject: StoredEvent['subject'] = {};
+  if (r.user_id !== null) subject.userId = r.user_id;
+  if (r.queue_id !== null) subject.queueId = r.queue_id;
+  if (r.conversation_id !== null) subject.conversationId = r.conversation_id;
+  return {
+    offset: r.offset,
+    id: r.id,
+    source: r.source as StoredEvent['source'],
+    topic: r.topic,
+    kind: r.kind,
+    subject,
+    occurredAt: r.occurred_at,
+    receivedAt: r.received_at,
+    body: r.body,
+  };
+}

@@ -1,0 +1,99 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every Prometheus metric the gateway exports, on a registry of its own (so several gateways
+ * in one test process never share counters).
+ */
+export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true)
+    collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
+  const registers = [registry];
+  return {
+    registry,
+    ingestRequests: new Counter({
+      name: 'switchboard_ingest_requests_total',
+      help: 'Ingest requests by source and outcome (accepted, quarantined, rejected_*, shed, error).',
+      labelNames: ['source', 'outcome'] as const,
+      registers,
+    }),
+    ingestEvents: new Counter({
+      name: 'switchboard_ingest_events_total',
+      help: 'Events in accepted requests by source and outcome (stored, duplicate).',
+      labelNames: ['source', 'outcome'] as const,
+      registers,
+    }),
+    duplicates: new Counter({
+      name: 'switchboard_duplicates_total',
+      help: 'Events recognised as duplicates of an event already in the log.',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    unknownEvents: new Counter({
+      name: 'switchboard_events_unknown_total',
+      help: 'Events stored with kind "unknown" (shape not recognised).',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    signatureFailures: new Counter({
+      name: 'switchboard_signature_failures_total',
+      help: 'Rejected signatures by scheme and reason.',
+      labelNames: ['source', 'scheme', 'reason'] as const,
+      registers,
+    }),
+    signatureVerified: new Counter({
+      name: 'switchboard_signature_verified_total',
+      help: 'Verified requests by the secret that verified them (spot retired secrets still in use).',
+      labelNames: ['source', 'scheme', 'secret'] as const,
+      registers,
+    }),
+    quarantined: new Counter({
+      name: 'switchboard_quarantined_total',
+      help: 'Authentic bodies kept in quarantine, by reason.',
+      labelNames: ['source', 'reason'] as const,
+      registers,
+    }),
+    ackLatency: new Histogram({
+      name: 'switchboard_ack_latency_seconds',
+      help: 'From request arrival to the answer for ingest requests.',
+      labelNames: ['source', 'status'] as const,
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    appendBatchSize: new Histogram({
+      name: 'switchboard_append_batch_events',
+      help: 'Events per log commit (group commit batch size).',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
+      registers,
+    }),
+    appendCommitSeconds: new Histogram({
+      name: 'switchboard_append_commit_seconds',
+      help: 'Time of one log commit (transaction and fsync).',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+      registers,
+    }),
+    logSizeBytes: new Gauge({
+      name: 'switchboard_log_size_bytes',
+      help: 'Bytes the event log occupies.',
+      registers,
+    }),
+    logLastOffset: new Gauge({
+      name: 'switchboard_log_last_offset',
+      help: 'Highest offset assigned by the log.',
+      registers,
+    }),
+    logPendingEvents: new Gauge({
+      name: 'switchboard_log_pending_events',
+      help: 'Events waiting to be made durable (admission control sheds above a threshold).',
+      registers,
+    }),
+    consumerLag: new Gauge({
+      name: 'switchboard_consumer_lag_events',
+      help: 'Events between the log end and each consumer committed offset.',
+      labelNames: ['consumer'] as const,
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,164 @@
+import { isUtf8 } from 'node:buffer';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import { SwitchboardError } from '../errors.js';
+import { normalizeEvent } from '../events/normalize.js';
+import { scanJson } from '../events/json-scan.js';
+import type { EventInput, EventLog, EventSource, Quarantine } from '../log/event-log.js';
+import type { Metrics } from '../ops/metrics.js';
+import { isPlainObject } from '../util/objects.js';
+
+export interface IngestDeps {
+  log: EventLog;
+  quarantine: Quarantine;
+  pendingEvents: () => number;
+  metrics: Metrics;
+  logger: Logger;
+  config: Pick<Config, 'ingest'>;
+  now?: () => number;
+}
+
+export type IngestReply =
+  | { status: 200; body: { accepted: number; duplicates: number } }
+  | {
+      status: 202;
+      body: {
+        accepted: 0;
+        duplicates: 0;
+        quarantined: 1;
+        quarantineId: number;
+        code: 'SB_QUARANTINED';
+        reason: QuarantineReason;
+      };
+    };
+
+export type QuarantineReason = 'invalid-utf8' | 'not-json' | 'too-deep' | 'not-an-object';
+
+/**
+ * What every push source does after authentication: parse defensively, normalize, admit or
+ * shed, append, and answer only once the events are durable. An authentic body that cannot
+ * become events is quarantined byte-exact (202) rather than refused, so nothing is lost.
+ */
+export class IngestPipeline {
+  readonly #deps: IngestDeps;
+  readonly #lowPriority: ReadonlySet<string>;
+  readonly #now: () => number;
+
+  constructor(deps: IngestDeps) {
+    this.#deps = deps;
+    this.#lowPriority = new Set(deps.config.ingest.overload.lowPriorityKinds);
+    this.#now = deps.now ?? Date.now;
+  }
+
+  async ingest(
+    source: EventSource,
+    body: Buffer,
+    contentType: string | undefined,
+    fallbackId?: string,
+  ): Promise<IngestReply> {
+    const { ingest } = this.#deps.config;
+    if (body.length === 0) throw new SwitchboardError('SB_EMPTY_BODY');
+    if (!isUtf8(body)) return this.#quarantine(source, body, contentType, 'invalid-utf8');
+    const scan = scanJson(body, ingest.maxDepth);
+    if (!scan.ok) return this.#quarantine(source, body, contentType, scan.reason);
+
+    const receivedAt = new Date(this.#now()).toISOString();
+    const ctx = { source, receivedAt, idKeys: ingest.idKeys };
+    let events: EventInput[];
+    if (scan.array) {
+      if (scan.elements.length > ingest.maxEventsPerRequest) {
+        throw new SwitchboardError(
+          'SB_TOO_MANY_EVENTS',
+          `${scan.elements.length} events in one request; the limit is ${ingest.maxEventsPerRequest}`,
+        );
+      }
+      events = [];
+      for (const [start, end] of scan.elements) {
+        const raw = body.subarray(start, end);
+        const parsed = parseObject(raw);
+        if (typeof parsed === 'string') return this.#quarantine(source, body, contentType, parsed);
+        events.push(normalizeEvent(raw, parsed, ctx));
+      }
+    } else {
+      const parsed = parseObject(body);
+      if (typeof parsed === 'string') return this.#quarantine(source, body, contentType, parsed);
+      const event = normalizeEvent(body, parsed, ctx);
+      if (fallbackId !== undefined && event.id.startsWith('sha256:')) event.id = fallbackId;
+      events = [event];
+    }
+
+    this.#admit(source, events);
+    const results = await this.#deps.log.append(events);
+    let duplicates = 0;
+    for (const r of results) if (r.duplicate) duplicates++;
+    const accepted = results.length - duplicates;
+    const m = this.#deps.metrics;
+    m.ingestEvents.inc({ source, outcome: 'stored' }, accepted);
+    if (duplicates > 0) {
+      m.ingestEvents.inc({ source, outcome: 'duplicate' }, duplicates);
+      m.duplicates.inc({ source }, duplicates);
+    }
+    let unknown = 0;
+    for (const e of events) if (e.kind === 'unknown') unknown++;
+    if (unknown > 0) m.unknownEvents.inc({ source }, unknown);
+    return { status: 200, body: { accepted, duplicates } };
+  }
+
+  /** Sheds low-priority requests first, then everything, while the log is behind. */
+  #admit(source: EventSource, events: EventInput[]): void {
+    const { overload } = this.#deps.config.ingest;
+    const pending = this.#deps.pendingEvents();
+    const lowOnly = events.every((e) => this.#lowPriority.has(e.kind));
+    if (
+      pending + events.length > overload.maxPendingEvents ||
+      (lowOnly && pending > overload.shedLowPriorityAt)
+    ) {
+      throw new SwitchboardError(
+        'SB_OVERLOADED',
+        `${pending} events are waiting for the log; retry after ${overload.retryAfterSec} s`,
+        { details: { retryAfterSec: overload.retryAfterSec } },
+      );
+    }
+  }
+
+  async #quarantine(
+    source: EventSource,
+    body: Buffer,
+    contentType: string | undefined,
+    reason: QuarantineReason,
+  ): Promise<IngestReply> {
+    const id = await this.#deps.quarantine.put({
+      source,
+      reason,
+      contentType,
+      receivedAt: new Date(this.#now()).toISOString(),
+      body,
+    });
+    this.#deps.metrics.quarantined.inc({ source, reason });
+    this.#deps.logger.warn(
+      { source, reason, quarantineId: id, bytes: body.length },
+      'body quarantined',
+    );
+    return {
+      status: 202,
+      body: {
+        accepted: 0,
+        duplicates: 0,
+        quarantined: 1,
+        quarantineId: id,
+        code: 'SB_QUARANTINED',
+        reason,
+      },
+    };
+  }
+}
+
+function parseObject(raw: Uint8Array): Record<string, unknown> | QuarantineReason {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+  } catch {
+    return 'not-json';
+  }
+  return isPlainObject(parsed) ? parsed : 'not-an-object';
+}
