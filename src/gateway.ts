@@ -50,7 +50,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const pipeline = new IngestPipeline({
     log: backend.log,
     quarantine: backend.quarantine,
-    pendingEvents: backend.pendingEvents,
+    pendingEvents: () => backend.pendingEvents(),
     metrics,
     logger,
     config,

@@ -82,7 +82,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       timeoutMs: config.server.bodyTimeoutMs,
     });
   app.addContentTypeParser('application/json', parseRaw);
-  app.addContentTypeParser(/^application\/[\w.+-]*\+json$/i, parseRaw);
+  app.addContentTypeParser(/^application\/[\w.+-]*\+json(\s*;|$)/i, parseRaw);
 
   app.setErrorHandler(async (err: FastifyError | SwitchboardError, request, reply) => {
     let error: SwitchboardError;

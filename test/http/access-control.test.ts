@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { describe, test, type TestContext } from 'node:test';
+import { hmacHex, postWebhook, seedEvent, startTestGateway, tempDir } from '../support/helpers.js';
+
+describe('access control', () => {
+  test('off loopback (via a trusted proxy) /api/* needs a bearer token; loopback does not', async (t) => {
+    const gw = await startTestGateway(t, {
+      server: { trustedProxies: ['127.0.0.1/32', '::1'] },
+      api: { tokens: [{ name: 'wallboard', secret: 'tok-abc' }] },
+    });
+    const get = (headers: Record<string, string>) => fetch(`${gw.url}/api/v1/events`, { headers });
+    assert.equal((await get({})).status, 200, 'loopback client');
+    const remote = { 'x-forwarded-for': '203.0.113.7' };
+    const denied = await get(remote);
+    assert.equal(denied.status, 401);
+    assert.equal(
+      ((await denied.json()) as { error: { code: string } }).error.code,
+      'SB_AUTH_REQUIRED',
+    );
+    assert.equal((await get({ ...remote, authorization: 'Bearer wrong' })).status, 401);
+    assert.equal((await get({ ...remote, authorization: 'Bearer tok-abc' })).status, 200);
+    // A client cannot forge its way to loopback: only the right-most untrusted hop counts.
+    assert.equal((await get({ 'x-forwarded-for': '127.0.0.1, 203.0.113.7' })).status, 401);
+  });
+
+  test('the ingest CIDR allow-list refuses other addresses with 403 SB_FORBIDDEN_ADDRESS', async (t) => {
+    const gw = await startTestGateway(t, {
+      server: { trustedProxies: ['127.0.0.1'] },
+      ingest: { allowCidrs: ['10.20.0.0/16', '2001:db8::/32'] },
+    });
+    const body = JSON.stringify(seedEvent());
+    const from = (ip: string) =>
+      postWebhook(gw.url, body, {
+        'x-genesys-webhook-signature': hmacHex(body),
+        'x-forwarded-for': ip,
+      });
+    const denied = await from('198.51.100.4');
+    assert.equal(denied.status, 403);
+    assert.equal((denied.body.error as { code: string }).code, 'SB_FORBIDDEN_ADDRESS');
+    assert.equal((await from('10.20.3.4')).status, 200);
+    assert.equal((await from('2001:db8::1')).body.duplicates, 1);
+  });
+
+  test('mutual TLS: a client certificate from the CA with an allowed CN is required for ingest', async (t) => {
+    const pki = makePki(t);
+    const gw = await startTestGateway(t, {
+      server: {
+        tls: {
+          cert: { file: pki.serverCert },
+          key: { file: pki.serverKey },
+          clientCa: { file: pki.caCert },
+          allowedSubjects: ['genesys-relay'],
+        },
+      },
+    });
+    assert.match(gw.url, /^https:/);
+    const body = JSON.stringify(seedEvent());
+    const send = (client?: { cert: string; key: string }) =>
+      httpsPost(
+        gw.url,
+        body,
+        readFileSync(pki.caCert),
+        client && { cert: readFileSync(client.cert), key: readFileSync(client.key) },
+      );
+    const good = await send(pki.clients.allowed);
+    assert.equal(good.status, 200, good.text);
+    const wrongCn = await send(pki.clients.other);
+    assert.equal(wrongCn.status, 403);
+    assert.match(wrongCn.text, /SB_CLIENT_CERT_REJECTED/);
+    const none = await send(undefined);
+    assert.equal(none.status, 403);
+    assert.match(none.text, /SB_CLIENT_CERT_REJECTED/);
+  });
+});
+
+function httpsPost(
+  url: string,
+  body: string,
+  ca: Buffer,
+  client?: { cert: Buffer; key: Buffer },
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${url}/ingest/webhook`,
+      {
+        method: 'POST',
+        ca,
+        ...client,
+        headers: {
+          'content-type': 'application/json',
+          'x-genesys-webhook-signature': hmacHex(body),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A throwaway CA, a server certificate for 127.0.0.1, and two client certificates. */
+function makePki(t: TestContext) {
+  const dir = tempDir(t, 'sb-pki-');
+  const p = (name: string) => join(dir, name);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=test-ca',
+  );
+  const issue = (name: string, cn: string, ext?: string) => {
+    openssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `/CN=${cn}`,
+    );
+    const extArgs = ext ? ['-extfile', writeExt(name, ext)] : [];
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '2',
+      ...extArgs,
+    );
+    return { cert: p(`${name}.crt`), key: p(`${name}.key`) };
+  };
+  const writeExt = (name: string, text: string) => {
+    execFileSync('sh', ['-c', `printf '%s\\n' "$1" > "$2"`, 'sh', text, p(`${name}.ext`)]);
+    return p(`${name}.ext`);
+  };
+  const server = issue('server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1');
+  return {
+    caCert: p('ca.crt'),
+    serverCert: server.cert,
+    serverKey: server.key,
+    clients: { allowed: issue('relay', 'genesys-relay'), other: issue('other', 'someone-else') },
+  };
+}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { ERROR_CODES } from '../../src/errors.js';
+import { postSigned, seedEvent, startTestGateway } from '../support/helpers.js';
+
+describe('operations surface', () => {
+  test('/healthz, /readyz and /metrics answer; readyz turns 503 when the log is closed', async (t) => {
+    const gw = await startTestGateway(t);
+    assert.deepEqual(await (await fetch(`${gw.url}/healthz`)).json(), { status: 'ok' });
+    const ready = await fetch(`${gw.url}/readyz`);
+    assert.equal(ready.status, 200);
+    const metrics = await fetch(`${gw.url}/metrics`);
+    assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/);
+    assert.match(await metrics.text(), /switchboard_log_last_offset 0/);
+    await gw.backend.log.close();
+    const notReady = await fetch(`${gw.url}/readyz`);
+    assert.equal(notReady.status, 503);
+    assert.equal(
+      ((await notReady.json()) as { error: { code: string } }).error.code,
+      'SB_NOT_READY',
+    );
+    // With the log gone, ingest answers 503 and never a false 200.
+    const res = await postSigned(gw.url, JSON.stringify(seedEvent()));
+    assert.equal(res.status, 503);
+    assert.equal((res.body.error as { code: string }).code, 'SB_LOG_UNAVAILABLE');
+  });
+
+  test('GET /api/v1/events validates its query and pages with next', async (t) => {
+    const gw = await startTestGateway(t);
+    for (let i = 0; i < 5; i++) await postSigned(gw.url, JSON.stringify(seedEvent()));
+    const page = (await (await fetch(`${gw.url}/api/v1/events?after=0&limit=2`)).json()) as {
+      events: { offset: number }[];
+      next: number;
+    };
+    assert.deepEqual(
+      page.events.map((e) => e.offset),
+      [1, 2],
+    );
+    assert.equal(page.next, 2);
+    const rest = (await (await fetch(`${gw.url}/api/v1/events?after=${page.next}`)).json()) as {
+      events: unknown[];
+      next: number;
+    };
+    assert.equal(rest.events.length, 3);
+    const end = (await (await fetch(`${gw.url}/api/v1/events?after=5`)).json()) as {
+      events: unknown[];
+      next: number;
+    };
+    assert.deepEqual(end, { events: [], next: 5 });
+    for (const q of ['after=-1', 'after=abc', 'limit=0', 'limit=100000']) {
+      const res = await fetch(`${gw.url}/api/v1/events?${q}`);
+      assert.equal(res.status, 400, q);
+      assert.equal(
+        ((await res.json()) as { error: { code: string } }).error.code,
+        'SB_BAD_REQUEST',
+      );
+    }
+  });
+
+  test('every error code is documented in docs/errors.md, with its status', () => {
+    const doc = readFileSync('docs/errors.md', 'utf8');
+    for (const [code, { status }] of Object.entries(ERROR_CODES)) {
+      const row = doc.split('\n').find((line) => line.includes(`\`${code}\``));
+      assert.ok(row, `${code} missing from docs/errors.md`);
+      if (
+        status < 500 ||
+        code.startsWith('SB_LOG') ||
+        code.startsWith('SB_SHUT') ||
+        code === 'SB_NOT_READY' ||
+        code === 'SB_INTERNAL'
+      ) {
+        assert.ok(row.includes(String(status)), `${code} row should name status ${status}`);
+      }
+    }
+  });
+});

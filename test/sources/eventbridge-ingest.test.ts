@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { startTestGateway } from '../support/helpers.js';
+
+function envelope(userId = randomUUID()) {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'v2.users.{id}.presence',
+    source: 'aws.partner/genesys.com/cloud/8d7e0b3a-org/switchboard',
+    account: '123456789012',
+    time: '2026-11-23T10:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+    detail: {
+      topicName: `v2.users.${userId}.presence`,
+      version: '2',
+      eventBody: {
+        source: 'PURECLOUD',
+        presenceDefinition: { id: randomUUID(), systemPresence: 'AVAILABLE' },
+        modifiedDate: '2026-11-23T09:59:59.500Z',
+      },
+      metadata: { CorrelationId: randomUUID() },
+      timestamp: '2026-11-23T10:00:00.100Z',
+    },
+  };
+}
+
+async function post(url: string, body: unknown, key?: string) {
+  const res = await fetch(`${url}/ingest/eventbridge`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(key === undefined ? {} : { 'x-api-key': key }),
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('POST /ingest/eventbridge', () => {
+  test('one envelope or an array, authenticated by the API key header', async (t) => {
+    const gw = await startTestGateway(t);
+    const single = envelope();
+    assert.deepEqual((await post(gw.url, single, 'eb-key-123')).body, {
+      accepted: 1,
+      duplicates: 0,
+    });
+    const batch = [envelope(), envelope(), single];
+    assert.deepEqual((await post(gw.url, batch, 'eb-key-123')).body, {
+      accepted: 2,
+      duplicates: 1,
+    });
+    const res = await fetch(`${gw.url}/api/v1/events`);
+    const { events } = (await res.json()) as {
+      events: { id: string; source: string; kind: string; topic: string; occurredAt: string }[];
+    };
+    assert.equal(events.length, 3);
+    assert.equal(events[0]!.id, single.detail.metadata.CorrelationId);
+    assert.equal(events[0]!.source, 'eventbridge');
+    assert.equal(events[0]!.kind, 'user.presence');
+    assert.equal(events[0]!.topic, single.detail.topicName);
+    assert.equal(events[0]!.occurredAt, '2026-11-23T09:59:59.500Z');
+  });
+
+  test('missing or wrong key → 401 SB_API_KEY_INVALID, nothing stored', async (t) => {
+    const gw = await startTestGateway(t);
+    for (const key of [undefined, '', 'eb-key-12', 'eb-key-1234', 'x'.repeat(5000)]) {
+      const res = await post(gw.url, envelope(), key);
+      assert.equal(res.status, 401);
+      assert.equal((res.body.error as { code: string }).code, 'SB_API_KEY_INVALID');
+    }
+    assert.equal((await gw.backend.log.stats()).eventCount, 0);
+  });
+
+  test('authentic but unparseable → quarantined, 202', async (t) => {
+    const gw = await startTestGateway(t);
+    const res = await post(gw.url, '{"version":"0",', 'eb-key-123');
+    assert.equal(res.status, 202);
+    assert.equal(res.body.code, 'SB_QUARANTINED');
+    const [item] = await gw.backend.quarantine.list(0, 1);
+    assert.equal(item?.source, 'eventbridge');
+  });
+});
