@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { normalizeEvent, toIso } from '../../src/events/normalize.js';
+import { normalizeEvent, toIso, type NormalizeContext } from '../../src/events/normalize.js';
 
-const ctx = {
-  source: 'stream' as const,
+const ctx: NormalizeContext = {
+  source: 'stream',
   receivedAt: '2026-11-23T10:00:05.000Z',
   idKeys: [['notificationId'], ['id'], ['correlationId']],
 };
@@ -204,7 +204,7 @@ describe('normalizeEvent', () => {
       {},
       '2026-13-45T99:00:00Z',
     ]) {
-      assert.equal(toIso(bad), undefined, String(bad));
+      assert.equal(toIso(bad), undefined, JSON.stringify(bad));
     }
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import type { Gateway } from '../../src/gateway.js';
@@ -293,7 +293,7 @@ describe('POST /ingest/webhook', () => {
           },
         }),
         duplex: 'half',
-      } as RequestInit);
+      });
       assert.equal(chunked.status, 413);
       await assertStillServes(gw);
     });
@@ -492,10 +492,8 @@ describe('POST /ingest/webhook', () => {
     );
     const metrics = await waitFor(async () => {
       const text = await (await fetch(`${gw.url}/metrics`)).text();
-      return (
-        /switchboard_ack_latency_seconds_count\{source="webhook",status="200"\} 20/.test(text) &&
-        text
-      );
+      const done = /switchboard_ack_latency_seconds_count\{source="webhook",status="200"\} 20/;
+      return done.test(text) ? text : undefined;
     });
     assert.match(metrics, /switchboard_append_batch_events_count \d+/);
     assert.match(
@@ -503,6 +501,5 @@ describe('POST /ingest/webhook', () => {
       /switchboard_ingest_events_total\{source="webhook",outcome="stored"\} 20/,
     );
     assert.match(metrics, /switchboard_log_size_bytes \d+/);
-    assert.ok(randomUUID());
   });
 });

@@ -27,13 +27,13 @@ export async function startCli(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
-  createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
+  createInterface({ input: child.stderr }).on('line', (l) => stderr.push(l));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`no listening line within ${timeoutMs} ms: ${stderr.join('\n')}`)),
       timeoutMs,
     );
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       stdout.push(line);
       const m = /^switchboard listening on (https?:\/\/\S+)$/.exec(line);
       if (m?.[1]) {
