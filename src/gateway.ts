@@ -7,6 +7,7 @@ import { registerEventsRoute } from './http/events-route.js';
 import { registerOpsRoutes } from './http/ops-routes.js';
 import { createEventLog, type LogBackend } from './log/create-event-log.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { createIngestMetrics } from './ops/ingest-metrics.js';
 import { createLogger } from './ops/logger.js';
 import { IngestPipeline } from './sources/ingest-pipeline.js';
 import { createIngestGuard } from './sources/ingest-guard.js';
@@ -46,7 +47,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   let shuttingDown = false;
   const isShuttingDown = () => shuttingDown;
 
-  const app = buildHttpApp({ config, logger, metrics, isShuttingDown });
+  const ingestMetrics = createIngestMetrics(metrics);
+  const app = buildHttpApp({ config, logger, ingestMetrics });
   const pipeline = new IngestPipeline({
     log: backend.log,
     quarantine: backend.quarantine,
@@ -68,11 +70,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       'no active webhook secrets configured: POST /ingest/webhook will reject every request',
     );
   }
-  registerWebhookRoute(app, { pipeline, verifier, metrics, guard });
+  registerWebhookRoute(app, { pipeline, verifier, metrics, ingestMetrics, guard, isShuttingDown });
   registerEventBridgeRoute(app, {
     pipeline,
     metrics,
+    ingestMetrics,
     guard,
+    isShuttingDown,
     apiKeyHeader: config.ingest.eventbridge.apiKeyHeader,
     apiKeys: config.ingest.eventbridge.apiKeys,
   });

@@ -17,16 +17,34 @@ const OPEN_ARR = 0x5b;
 const CLOSE_ARR = 0x5d;
 const COMMA = 0x2c;
 
+/** Number of `{` and `[` bytes, counting no further than `stopAt`. */
+function countOpeners(buf: Buffer, stopAt: number): number {
+  let count = 0;
+  for (const opener of [OPEN_OBJ, OPEN_ARR]) {
+    for (
+      let at = buf.indexOf(opener);
+      at !== -1 && count < stopAt;
+      at = buf.indexOf(opener, at + 1)
+    ) {
+      count++;
+    }
+  }
+  return count;
+}
+
 function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }
 
-export function scanJson(buf: Uint8Array, maxDepth: number): JsonScan {
+export function scanJson(buf: Buffer, maxDepth: number): JsonScan {
   const n = buf.length;
   let i = 0;
   while (i < n && isSpace(buf[i] as number)) i++;
   if (i === n) return { ok: false, reason: 'not-json' };
   const topIsArray = buf[i] === OPEN_ARR;
+  // A single value can nest no deeper than it has openers; counting them with the native
+  // indexOf is far cheaper than walking every byte, and typical events have a few dozen.
+  if (!topIsArray && countOpeners(buf, maxDepth + 1) <= maxDepth) return { ok: true, array: false };
   const elements: [number, number][] = [];
   let depth = 0;
   if (topIsArray) {
@@ -62,6 +80,7 @@ export function scanJson(buf: Uint8Array, maxDepth: number): JsonScan {
         closed = true;
         continue;
       }
+      if (b === CLOSE_OBJ) return { ok: false, reason: 'not-json' };
       if (elementStart < 0) elementStart = i;
     }
     if (b === QUOTE) {

@@ -195,12 +195,18 @@ function text(v: unknown): string | undefined {
   return undefined;
 }
 
+const CANONICAL_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const MIN_MS = Date.UTC(1990, 0, 1);
 const MAX_MS = Date.UTC(9999, 11, 31);
 
 /** ISO 8601 string or epoch milliseconds (number or digit string) → ISO 8601; else undefined. */
 export function toIso(v: unknown): string | undefined {
   let ms: number;
+  // Already canonical (what Genesys sends): validate, and keep the string rather than re-format it.
+  if (typeof v === 'string' && v.length === 24 && CANONICAL_ISO.test(v)) {
+    ms = Date.parse(v);
+    return ms >= MIN_MS && ms <= MAX_MS ? v : undefined;
+  }
   if (typeof v === 'number') ms = v;
   else if (typeof v === 'string' && /^\d{11,15}$/.test(v)) ms = Number(v);
   else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v)) ms = Date.parse(v);

@@ -2,7 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest }
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { SwitchboardError, errorBody } from '../errors.js';
-import type { Metrics } from '../ops/metrics.js';
+import type { IngestMetrics } from '../ops/ingest-metrics.js';
 import { readRawBody } from '../sources/raw-body.js';
 
 declare module 'fastify' {
@@ -28,17 +28,15 @@ const FASTIFY_ERRORS: Record<string, SwitchboardError['code']> = {
 export interface HttpAppOptions {
   config: Config;
   logger: Logger;
-  metrics: Metrics;
-  isShuttingDown: () => boolean;
+  ingestMetrics: IngestMetrics;
 }
 
 /**
  * The gateway's Fastify instance with what every route shares: raw-body JSON parsing, one error
- * format (`{"error":{"code","message"}}`), ack-latency timing for ingest routes, and refusal of
- * new work while shutting down.
+ * format (`{"error":{"code","message"}}`), and ack-latency timing for ingest routes.
  */
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
-  const { config, logger, metrics } = options;
+  const { config, logger } = options;
   const tls = config.server.tls;
   const app = Fastify({
     // Per-request logging costs more than the rest of an ingest; errors are logged below.
@@ -59,28 +57,17 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       : {}),
   }) as unknown as FastifyInstance;
 
+  // Ack latency runs from the start of body reading (set by the JSON parser below) to the answer.
   app.decorateRequest('startedAt', 0);
-  app.addHook('onRequest', async (request, reply) => {
-    request.startedAt = performance.now();
-    if (options.isShuttingDown()) {
-      reply.header('connection', 'close');
-      throw new SwitchboardError('SB_SHUTTING_DOWN');
-    }
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    const source = INGEST_SOURCES[request.routeOptions.url ?? ''];
-    if (source === undefined) return;
-    const status = String(reply.statusCode);
-    metrics.ackLatency.observe({ source, status }, (performance.now() - request.startedAt) / 1000);
-    metrics.ingestRequests.inc({ source, outcome: outcomeOf(reply.statusCode) });
-  });
 
   app.removeAllContentTypeParsers();
-  const parseRaw = async (request: FastifyRequest) =>
-    readRawBody(request.raw, {
+  const parseRaw = async (request: FastifyRequest) => {
+    request.startedAt = performance.now();
+    return readRawBody(request.raw, {
       limitBytes: config.ingest.bodyLimitBytes,
       timeoutMs: config.server.bodyTimeoutMs,
     });
+  };
   app.addContentTypeParser('application/json', parseRaw);
   app.addContentTypeParser(/^application\/[\w.+-]*\+json(\s*;|$)/i, parseRaw);
 
@@ -103,6 +90,10 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     }
     // Stop reading whatever the client is still sending.
     if (error.status === 413 || error.status === 408) reply.header('connection', 'close');
+    const source = INGEST_SOURCES[request.routeOptions.url ?? ''];
+    if (source !== undefined) {
+      options.ingestMetrics.answered(source, error.status, request.startedAt || performance.now());
+    }
     return reply.code(error.status).send(error.toBody());
   });
   app.setNotFoundHandler(async (request, reply) =>
@@ -111,13 +102,4 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       .send(errorBody('SB_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
   return app;
-}
-
-function outcomeOf(status: number): string {
-  if (status === 200) return 'accepted';
-  if (status === 202) return 'quarantined';
-  if (status === 401 || status === 403) return 'rejected_auth';
-  if (status === 429) return 'shed';
-  if (status >= 500) return 'error';
-  return 'rejected_input';
 }

@@ -41,6 +41,8 @@ export type WriterRequest =
 export interface WriterStats {
   lastOffset: number;
   sizeBytes: number;
+  /** Ids inside the dedupe horizon held by the writer's index. */
+  dedupeEntries: number;
 }
 
 export type WriterResponse =

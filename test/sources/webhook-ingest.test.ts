@@ -478,6 +478,35 @@ describe('POST /ingest/webhook', () => {
     });
   });
 
+  test('a real flood over the pending threshold gets 429 + Retry-After; every 200 is stored', async (t) => {
+    const gw = await startTestGateway(t, {
+      ingest: { overload: { maxPendingEvents: 5, shedLowPriorityAt: 2 } },
+    });
+    const sent = Array.from({ length: 300 }, () => seedEvent());
+    const results = await Promise.all(sent.map((e) => postSigned(gw.url, JSON.stringify(e))));
+    const statuses = new Set(results.map((r) => r.status));
+    assert.ok(
+      [...statuses].every((s) => s === 200 || s === 429),
+      [...statuses].join(),
+    );
+    const shed = results.filter((r) => r.status === 429);
+    assert.ok(shed.length > 0, 'the flood must trip admission control');
+    assert.ok(shed.every((r) => r.headers.get('retry-after') === '1'));
+    const acked = sent.filter((_, i) => results[i]!.status === 200).map((e) => e.notificationId);
+    const { events } = await readEvents(gw);
+    assert.deepEqual(new Set(events.map((e) => e.id)), new Set(acked));
+  });
+
+  test('unknown shapes are stored with kind unknown and counted', async (t) => {
+    const gw = await startTestGateway(t);
+    const body = JSON.stringify({ id: 'mystery-1', something: { new: true } });
+    assert.equal((await postSigned(gw.url, body)).status, 200);
+    const { events } = await readEvents(gw);
+    assert.equal(events[0]!.kind, 'unknown');
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    assert.match(metrics, /switchboard_events_unknown_total\{source="webhook"\} 1/);
+  });
+
   test('a wrong route → 404 SB_NOT_FOUND in the error format', async (t) => {
     const gw = await startTestGateway(t);
     const res = await fetch(`${gw.url}/ingest/nope`, { method: 'POST' });

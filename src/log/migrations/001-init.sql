@@ -15,14 +15,16 @@ CREATE TABLE events (
   body            BLOB    NOT NULL
 );
 
--- Dedupe by event id over the horizon; kept apart from events so retention and dedupe horizons
--- are independent.
-CREATE TABLE dedupe (
-  id      TEXT    PRIMARY KEY,
+-- The durable record behind the writer's in-memory dedupe index: one row per stored event, in
+-- append order, so a commit writes sequential pages instead of one random B-tree page per event.
+-- At start the writer loads the rows inside the horizon; pruning deletes from the head. Kept
+-- apart from events so retention and the dedupe horizon are independent.
+CREATE TABLE dedupe_log (
+  seq     INTEGER PRIMARY KEY,
+  id      TEXT    NOT NULL,
   offset  INTEGER NOT NULL,
   seen_ms INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX dedupe_seen ON dedupe (seen_ms);
+);
 
 CREATE TABLE consumers (
   name       TEXT    PRIMARY KEY,

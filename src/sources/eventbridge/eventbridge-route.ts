@@ -2,14 +2,17 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Secret } from '../../config/index.js';
 import { SwitchboardError } from '../../errors.js';
+import type { IngestMetrics } from '../../ops/ingest-metrics.js';
 import type { Metrics } from '../../ops/metrics.js';
-import { requireBody } from '../ingest-body.js';
 import type { IngestPipeline } from '../ingest-pipeline.js';
+import { registerIngestRoute } from '../ingest-route.js';
 
 export interface EventBridgeRouteDeps {
   pipeline: IngestPipeline;
   metrics: Metrics;
-  guard: (request: FastifyRequest) => void;
+  ingestMetrics: IngestMetrics;
+  guard: ((request: FastifyRequest) => void) | undefined;
+  isShuttingDown: () => boolean;
   apiKeyHeader: string;
   apiKeys: readonly Secret[];
 }
@@ -23,10 +26,14 @@ export function registerEventBridgeRoute(app: FastifyInstance, deps: EventBridge
   const header = deps.apiKeyHeader.toLowerCase();
   // Compare digests, not the keys, so lengths are always equal and nothing about a key leaks.
   const keys = deps.apiKeys.map((k) => ({ name: k.name, digest: sha256(k.reveal()) }));
-  app.post(
-    '/ingest/eventbridge',
-    { onRequest: async (request) => deps.guard(request) },
-    async (request, reply) => {
+  registerIngestRoute(app, {
+    path: '/ingest/eventbridge',
+    source: 'eventbridge',
+    pipeline: deps.pipeline,
+    metrics: deps.ingestMetrics,
+    guard: deps.guard,
+    isShuttingDown: deps.isShuttingDown,
+    authenticate: (request) => {
       const raw = request.headers[header];
       const presented = Array.isArray(raw) ? raw[0] : raw;
       const digest = presented === undefined || presented === '' ? undefined : sha256(presented);
@@ -50,15 +57,9 @@ export function registerEventBridgeRoute(app: FastifyInstance, deps: EventBridge
         scheme: 'api-key',
         secret: match,
       });
-      const body = requireBody(request);
-      const result = await deps.pipeline.ingest(
-        'eventbridge',
-        body,
-        request.headers['content-type'],
-      );
-      return reply.code(result.status).send(result.body);
+      return {};
     },
-  );
+  });
 }
 
 function sha256(value: string): Buffer {

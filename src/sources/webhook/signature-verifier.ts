@@ -169,7 +169,7 @@ export class SignatureVerifier {
     scheme: SignatureScheme,
     provided: Buffer | Buffer[],
     sign: (key: Buffer) => Buffer,
-    keyOf: (secret: Secret) => Buffer = (s) => Buffer.from(s.reveal()),
+    keyOf: (secret: Secret) => Buffer = rawKey,
   ): VerifyResult {
     const sigs = Array.isArray(provided) ? provided : [provided];
     const matches = (secret: Secret) => {
@@ -217,9 +217,23 @@ export function decodeDigest(sig: string): Buffer | string {
   return 'signature is neither hex nor base64';
 }
 
+const rawKeys = new WeakMap<Secret, Buffer>();
+const swKeys = new WeakMap<Secret, Buffer>();
+
+function rawKey(secret: Secret): Buffer {
+  let key = rawKeys.get(secret);
+  if (key === undefined) rawKeys.set(secret, (key = Buffer.from(secret.reveal())));
+  return key;
+}
+
 function standardWebhooksKey(secret: Secret): Buffer {
-  const value = secret.reveal();
-  return value.startsWith('whsec_') ? Buffer.from(value.slice(6), 'base64') : Buffer.from(value);
+  let key = swKeys.get(secret);
+  if (key === undefined) {
+    const value = secret.reveal();
+    key = value.startsWith('whsec_') ? Buffer.from(value.slice(6), 'base64') : Buffer.from(value);
+    swKeys.set(secret, key);
+  }
+  return key;
 }
 
 function single(v: string | string[] | undefined): string {

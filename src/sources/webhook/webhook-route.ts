@@ -1,45 +1,39 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SwitchboardError } from '../../errors.js';
 import type { Metrics } from '../../ops/metrics.js';
+import type { IngestMetrics } from '../../ops/ingest-metrics.js';
 import type { IngestPipeline } from '../ingest-pipeline.js';
-import { requireBody } from '../ingest-body.js';
+import { registerIngestRoute } from '../ingest-route.js';
 import type { SignatureVerifier } from './signature-verifier.js';
 
 export interface WebhookRouteDeps {
   pipeline: IngestPipeline;
   verifier: SignatureVerifier;
   metrics: Metrics;
-  guard: (request: FastifyRequest) => void;
+  ingestMetrics: IngestMetrics;
+  guard: ((request: FastifyRequest) => void) | undefined;
+  isShuttingDown: () => boolean;
 }
 
 /** `POST /ingest/webhook`: verify the signature over the raw bytes, then persist-then-respond. */
 export function registerWebhookRoute(app: FastifyInstance, deps: WebhookRouteDeps): void {
-  app.post(
-    '/ingest/webhook',
-    { onRequest: async (request) => deps.guard(request) },
-    async (request, reply) => {
-      const body = requireBody(request);
-      const verified = deps.verifier.verify(request.headers, body);
-      if (!verified.ok) {
-        deps.metrics.signatureFailures.inc({
-          source: 'webhook',
-          scheme: verified.scheme,
-          reason: verified.reason,
-        });
-        throw new SwitchboardError(verified.code, verified.message);
+  const failures = deps.metrics.signatureFailures;
+  const verified = deps.metrics.signatureVerified;
+  registerIngestRoute(app, {
+    path: '/ingest/webhook',
+    source: 'webhook',
+    pipeline: deps.pipeline,
+    metrics: deps.ingestMetrics,
+    guard: deps.guard,
+    isShuttingDown: deps.isShuttingDown,
+    authenticate: (request, body) => {
+      const result = deps.verifier.verify(request.headers, body);
+      if (!result.ok) {
+        failures.inc({ source: 'webhook', scheme: result.scheme, reason: result.reason });
+        throw new SwitchboardError(result.code, result.message);
       }
-      deps.metrics.signatureVerified.inc({
-        source: 'webhook',
-        scheme: verified.scheme,
-        secret: verified.secret,
-      });
-      const result = await deps.pipeline.ingest(
-        'webhook',
-        body,
-        request.headers['content-type'],
-        verified.webhookId,
-      );
-      return reply.code(result.status).send(result.body);
+      verified.inc({ source: 'webhook', scheme: result.scheme, secret: result.secret });
+      return { fallbackId: result.webhookId };
     },
-  );
+  });
 }
