@@ -20,7 +20,7 @@ import type {
 } from './event-log.js';
 import { LogSubscription } from './log-subscription.js';
 import type {
-  WireEvent,
+  WireBatch,
   WriterOptions,
   WriterReady,
   WriterRequest,
@@ -42,7 +42,7 @@ export interface SqliteEventLogOptions {
 }
 
 interface PendingAppend {
-  events: WireEvent[];
+  events: readonly EventInput[];
   resolve: (results: AppendResult[]) => void;
   reject: (err: Error) => void;
 }
@@ -142,10 +142,9 @@ export class SqliteEventLog implements EventLog {
     if (this.#closing) return Promise.reject(new LogUnavailableError('the log is closing'));
     if (this.#failed) return Promise.reject(new LogUnavailableError(this.#failed.message));
     if (events.length === 0) return Promise.resolve([]);
-    const wire = events.map(toWire);
     return new Promise((resolve, reject) => {
-      this.#pending.push({ events: wire, resolve, reject });
-      this.#pendingEvents += wire.length;
+      this.#pending.push({ events, resolve, reject });
+      this.#pendingEvents += events.length;
       this.#schedule();
     });
   }
@@ -180,9 +179,8 @@ export class SqliteEventLog implements EventLog {
     this.#inflightEvents = count;
     this.#writing = true;
     const started = performance.now();
-    const events =
-      batch.length === 1 ? (batch[0] as PendingAppend).events : batch.flatMap((b) => b.events);
-    this.#call({ op: 'append', nowMs: this.#options.now(), events })
+    const wire = encodeBatch(batch, count);
+    this.#call({ op: 'append', nowMs: this.#options.now(), batch: wire }, [wire.bodies.buffer as ArrayBuffer])
       .then((raw) => {
         this.#inflightEvents = 0;
         const results = raw as [number, 0 | 1][];
@@ -353,12 +351,12 @@ export class SqliteEventLog implements EventLog {
       }));
   }
 
-  #call(request: Distribute<WriterRequest>): Promise<unknown> {
+  #call(request: Distribute<WriterRequest>, transfer?: ArrayBuffer[]): Promise<unknown> {
     if (this.#failed) return Promise.reject(new LogUnavailableError(this.#failed.message));
     const seq = ++this.#seq;
     return new Promise((resolve, reject) => {
       this.#calls.set(seq, { resolve, reject });
-      this.#worker.postMessage({ ...request, seq });
+      this.#worker.postMessage({ ...request, seq }, transfer);
     });
   }
 
@@ -412,19 +410,34 @@ interface QuarantineRow {
   body: Buffer;
 }
 
-function toWire(e: EventInput): WireEvent {
-  return {
-    id: e.id,
-    source: e.source,
-    topic: e.topic,
-    kind: e.kind,
-    userId: e.subject.userId ?? null,
-    queueId: e.subject.queueId ?? null,
-    conversationId: e.subject.conversationId ?? null,
-    occurredAt: e.occurredAt,
-    receivedAt: e.receivedAt,
-    body: e.body,
-  };
+/** Columns for the writer (see WireBatch); bodies are copied once into a transferable buffer. */
+function encodeBatch(batch: readonly PendingAppend[], count: number): WireBatch {
+  const fields: (string | null)[] = [];
+  const ends: number[] = [];
+  let total = 0;
+  for (const b of batch) for (const e of b.events) total += e.body.byteLength;
+  // Not from Buffer's shared pool: this buffer is transferred to the writer and detached here.
+  const bodies = Buffer.allocUnsafeSlow(total);
+  let at = 0;
+  for (const b of batch) {
+    for (const e of b.events) {
+      fields.push(
+        e.id,
+        e.source,
+        e.topic,
+        e.kind,
+        e.subject.userId ?? null,
+        e.subject.queueId ?? null,
+        e.subject.conversationId ?? null,
+        e.occurredAt,
+        e.receivedAt,
+      );
+      bodies.set(e.body, at);
+      at += e.body.byteLength;
+      ends.push(at);
+    }
+  }
+  return { count, fields, bodies, ends };
 }
 
 function fromRow(r: RawRow): StoredEvent {

@@ -7,13 +7,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { migrate } from './sqlite-migrations.js';
 import type {
-  WireEvent,
+  WireBatch,
   WriterOptions,
   WriterReady,
   WriterRequest,
   WriterResponse,
   WriterStats,
 } from './sqlite-protocol.js';
+import { WIRE_FIELDS } from './sqlite-protocol.js';
 
 const RETENTION_CHUNK = 5_000;
 const RETENTION_CHUNKS_PER_CALL = 20;
@@ -103,40 +104,46 @@ function stats(): WriterStats {
   return { lastOffset, sizeBytes: (pages - free) * pageSize, dedupeEntries: dedupe.size };
 }
 
-const appendTx = db.transaction((events: WireEvent[], nowMs: number, added: Map<string, Seen>) => {
+const N_FIELDS = WIRE_FIELDS.length;
+
+const appendTx = db.transaction((batch: WireBatch, nowMs: number, added: Map<string, Seen>) => {
   const horizonStart = nowMs - options.dedupeHorizonMs;
   const results: [offset: number, duplicate: 0 | 1][] = [];
-  for (const e of events) {
-    const seen = added.get(e.id) ?? dedupe.get(e.id);
+  const { fields, bodies, ends } = batch;
+  for (let i = 0; i < batch.count; i++) {
+    const f = i * N_FIELDS;
+    const id = fields[f] as string;
+    const seen = added.get(id) ?? dedupe.get(id);
     if (seen && seen.seenMs >= horizonStart) {
       results.push([seen.offset, 1]);
       continue;
     }
+    const start = i === 0 ? 0 : (ends[i - 1] as number);
     const info = stmt.insertEvent.run(
-      e.id,
-      e.source,
-      e.topic,
-      e.kind,
-      e.userId,
-      e.queueId,
-      e.conversationId,
-      e.occurredAt,
-      e.receivedAt,
+      id,
+      fields[f + 1],
+      fields[f + 2],
+      fields[f + 3],
+      fields[f + 4],
+      fields[f + 5],
+      fields[f + 6],
+      fields[f + 7],
+      fields[f + 8],
       nowMs,
-      asBuffer(e.body),
+      Buffer.from(bodies.buffer, bodies.byteOffset + start, (ends[i] as number) - start),
     );
     const offset = Number(info.lastInsertRowid);
-    stmt.appendDedupe.run(e.id, offset, nowMs);
-    added.set(e.id, { offset, seenMs: nowMs });
+    stmt.appendDedupe.run(id, offset, nowMs);
+    added.set(id, { offset, seenMs: nowMs });
     results.push([offset, 0]);
   }
   return results;
 });
 
 /** One durable batch; the in-memory index learns the new ids only once the commit succeeded. */
-function append(events: WireEvent[], nowMs: number): [number, 0 | 1][] {
+function append(batch: WireBatch, nowMs: number): [number, 0 | 1][] {
   const added = new Map<string, Seen>();
-  const results = appendTx.immediate(events, nowMs, added);
+  const results = appendTx.immediate(batch, nowMs, added);
   for (const [id, seen] of added) {
     dedupe.delete(id);
     dedupe.set(id, seen);
@@ -218,7 +225,7 @@ function lastOlderThan(
 function handle(msg: WriterRequest): unknown {
   switch (msg.op) {
     case 'append': {
-      const results = append(msg.events, msg.nowMs);
+      const results = append(msg.batch, msg.nowMs);
       lastOffset = stmt.lastOffset.get()?.seq ?? lastOffset;
       return results;
     }

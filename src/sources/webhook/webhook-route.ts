@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SwitchboardError } from '../../errors.js';
-import type { Metrics } from '../../ops/metrics.js';
+import { labelled, type Metrics } from '../../ops/metrics.js';
 import type { IngestMetrics } from '../../ops/ingest-metrics.js';
 import type { IngestPipeline } from '../ingest-pipeline.js';
 import { registerIngestRoute } from '../ingest-route.js';
@@ -18,7 +18,9 @@ export interface WebhookRouteDeps {
 /** `POST /ingest/webhook`: verify the signature over the raw bytes, then persist-then-respond. */
 export function registerWebhookRoute(app: FastifyInstance, deps: WebhookRouteDeps): void {
   const failures = deps.metrics.signatureFailures;
-  const verified = deps.metrics.signatureVerified;
+  const verified = labelled((scheme, secret) =>
+    deps.metrics.signatureVerified.labels({ source: 'webhook', scheme, secret }),
+  );
   registerIngestRoute(app, {
     path: '/ingest/webhook',
     source: 'webhook',
@@ -32,7 +34,7 @@ export function registerWebhookRoute(app: FastifyInstance, deps: WebhookRouteDep
         failures.inc({ source: 'webhook', scheme: result.scheme, reason: result.reason });
         throw new SwitchboardError(result.code, result.message);
       }
-      verified.inc({ source: 'webhook', scheme: result.scheme, secret: result.secret });
+      verified(result.scheme, result.secret).inc();
       return { fallbackId: result.webhookId };
     },
   });
