@@ -35,6 +35,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
     deps.metrics.logSizeBytes.set(stats.sizeBytes);
     deps.metrics.logLastOffset.set(stats.lastOffset);
     deps.metrics.logPendingEvents.set(deps.pendingEvents());
+    deps.metrics.dedupeEntries.set(stats.dedupeEntries);
     for (const c of await deps.log.consumers()) {
       deps.metrics.consumerLag.set(
         { consumer: c.name },

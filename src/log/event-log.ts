@@ -71,6 +71,8 @@ export interface LogStats {
   sizeBytes: number;
   /** Events handed to `append` and not yet durable. */
   pendingEvents: number;
+  /** Ids the dedupe horizon currently holds (memory a backend spends on dedupe). */
+  dedupeEntries: number;
 }
 
 export interface ConsumerInfo {

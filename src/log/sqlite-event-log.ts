@@ -180,7 +180,9 @@ export class SqliteEventLog implements EventLog {
     this.#writing = true;
     const started = performance.now();
     const wire = encodeBatch(batch, count);
-    this.#call({ op: 'append', nowMs: this.#options.now(), batch: wire }, [wire.bodies.buffer as ArrayBuffer])
+    this.#call({ op: 'append', nowMs: this.#options.now(), batch: wire }, [
+      wire.bodies.buffer as ArrayBuffer,
+    ])
       .then((raw) => {
         this.#inflightEvents = 0;
         const results = raw as [number, 0 | 1][];
@@ -271,6 +273,7 @@ export class SqliteEventLog implements EventLog {
       eventCount: row?.n ?? 0,
       sizeBytes: this.#stats.sizeBytes,
       pendingEvents: this.#pendingEvents + this.#inflightEvents,
+      dedupeEntries: this.#stats.dedupeEntries,
     };
   }
 

@@ -82,6 +82,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'Highest offset assigned by the log.',
       registers,
     }),
+    dedupeEntries: new Gauge({
+      name: 'switchboard_dedupe_entries',
+      help: 'Event ids inside the dedupe horizon held in memory by the log writer (~100 B each).',
+      registers,
+    }),
     logPendingEvents: new Gauge({
       name: 'switchboard_log_pending_events',
       help: 'Events waiting to be made durable (admission control sheds above a threshold).',

@@ -13,6 +13,10 @@ describe('operations surface', () => {
     const metrics = await fetch(`${gw.url}/metrics`);
     assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/);
     assert.match(await metrics.text(), /switchboard_log_last_offset 0/);
+    await postSigned(gw.url, JSON.stringify(seedEvent()));
+    const after = await (await fetch(`${gw.url}/metrics`)).text();
+    assert.match(after, /switchboard_log_last_offset 1/);
+    assert.match(after, /switchboard_dedupe_entries 1/);
     await gw.backend.log.close();
     const notReady = await fetch(`${gw.url}/readyz`);
     assert.equal(notReady.status, 503);

@@ -144,6 +144,28 @@ export function runEventLogSuite(name: string, factory: EventLogFactory): void {
       assert.deepEqual(again, { offset: outside!.offset, duplicate: true });
     });
 
+    test('dedupe survives a restart, and forgets ids once the horizon and pruning pass', async (t) => {
+      let now = Date.parse('2026-11-23T00:00:00Z');
+      const location = await factory.location(t);
+      const options = { now: () => now, dedupeHorizonMs: 60_000 };
+      let log = await factory.open(location, options);
+      const a = makeEvent();
+      const [first] = await log.append([a]);
+      await log.close();
+      log = await factory.open(location, options);
+      assert.deepEqual(await log.append([makeEvent({ id: a.id })]), [
+        { offset: first!.offset, duplicate: true },
+      ]);
+      now += 61_000;
+      await log.runRetention();
+      await log.close();
+      log = await factory.open(location, options);
+      t.after(() => log.close());
+      const [again] = await log.append([makeEvent({ id: a.id })]);
+      assert.equal(again!.duplicate, false);
+      assert.ok(again!.offset > first!.offset);
+    });
+
     test('many concurrent appenders: every event stored once, offsets unique and ordered', async (t) => {
       const { log } = await openFresh(t);
       const shared = makeEvent();
