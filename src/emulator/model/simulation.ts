@@ -1,0 +1,549 @@
+import type { Agent, MediaType, Org, PresenceDefinition, Queue } from './org.js';
+import { Rng } from './rng.js';
+import { TimerQueue } from './timer-queue.js';
+
+export type RoutingStatus =
+  'OFF_QUEUE' | 'IDLE' | 'INTERACTING' | 'NOT_RESPONDING' | 'COMMUNICATING';
+export type ConversationState =
+  'waiting' | 'alerting' | 'connected' | 'held' | 'acw' | 'ended' | 'abandoned';
+type BreakKind = 'break' | 'meal' | 'training' | 'meeting';
+
+export interface AgentState {
+  readonly agent: Agent;
+  loggedIn: boolean;
+  onQueue: boolean;
+  presence: PresenceDefinition;
+  presenceSince: number;
+  routing: RoutingStatus;
+  routingSince: number;
+  /** Conversations alerting, connected, held or in after-call work for this agent. */
+  conversations: Set<Conversation>;
+  /** When the agent last became free (longest-idle routing). */
+  idleSince: number;
+  notRespondingUntil: number;
+  pendingBreak: BreakKind | undefined;
+  pendingLogout: boolean;
+  epoch: number;
+}
+
+export interface Conversation {
+  readonly id: string;
+  readonly media: MediaType;
+  readonly customerName: string;
+  readonly ani: string;
+  readonly arrivedAt: number;
+  queue: Queue;
+  queuedAt: number;
+  state: ConversationState;
+  agentId: string | undefined;
+  alertingSince: number | undefined;
+  answeredAt: number | undefined;
+  acwSince: number | undefined;
+  endedAt: number | undefined;
+  held: boolean;
+  /** Agents that let it ring out, so it is offered to someone else next. */
+  missedBy: Set<string>;
+  transfers: number;
+  epoch: number;
+}
+
+/** What the model reports; the emulator renders these as Genesys topics and webhook payloads. */
+export type DomainEvent =
+  | { type: 'presence'; at: number; agent: AgentState }
+  | { type: 'routing'; at: number; agent: AgentState }
+  | {
+      type: 'conversation';
+      at: number;
+      conversation: Conversation;
+      agentId: string | undefined;
+      change: ConversationChange;
+    }
+  | { type: 'queue'; at: number; queue: Queue };
+
+export type ConversationChange =
+  | 'queued'
+  | 'alerting'
+  | 'missed'
+  | 'connected'
+  | 'held'
+  | 'resumed'
+  | 'acw'
+  | 'transferred'
+  | 'ended'
+  | 'abandoned';
+
+export interface SimulationOptions {
+  org: Org;
+  seed: number;
+  /** Epoch ms of the simulation's start (virtual time starts here). */
+  startMs: number;
+}
+
+const ALERT_TIMEOUT_MS = 12_000;
+const NOT_RESPONDING_MS = 30_000;
+const MISS_PROBABILITY = 0.03;
+const BREAK_EVERY_MIN = 110;
+const CAPACITY: Record<MediaType, number> = { voice: 1, message: 3, email: 2 };
+
+/**
+ * The contact-center model: a discrete-event simulation over virtual time. Everything random
+ * comes from one seeded stream consumed in agenda order, so a seed fixes the event sequence.
+ * `advanceTo` runs the agenda up to a virtual instant and reports each change to listeners.
+ */
+export class Simulation {
+  readonly org: Org;
+  readonly agents = new Map<string, AgentState>();
+  readonly queues = new Map<string, Queue>();
+  /** Live conversations (waiting … acw), by id. */
+  readonly conversations = new Map<string, Conversation>();
+  readonly #waiting = new Map<string, Conversation[]>();
+  readonly #rng: Rng;
+  readonly #agenda = new TimerQueue();
+  readonly #listeners: ((event: DomainEvent) => void)[] = [];
+  readonly #arrivalEpoch = new Map<string, number>();
+  #now: number;
+  #burst = { factor: 1, until: 0 };
+  #eventCount = 0;
+
+  constructor(options: SimulationOptions) {
+    this.org = options.org;
+    this.#rng = new Rng(options.seed);
+    this.#now = options.startMs;
+    for (const q of this.org.queues) {
+      this.queues.set(q.id, q);
+      this.#waiting.set(q.id, []);
+    }
+    for (const agent of this.org.agents) this.#initAgent(agent);
+    for (const q of this.org.queues) this.#scheduleArrival(q);
+  }
+
+  get now(): number {
+    return this.#now;
+  }
+
+  /** Domain events emitted so far. */
+  get eventCount(): number {
+    return this.#eventCount;
+  }
+
+  onEvent(listener: (event: DomainEvent) => void): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      const i = this.#listeners.indexOf(listener);
+      if (i >= 0) this.#listeners.splice(i, 1);
+    };
+  }
+
+  /** Runs every scheduled action up to `ms` (virtual), in order. */
+  advanceTo(ms: number): void {
+    while (this.#agenda.peekTime() <= ms) {
+      const entry = this.#agenda.pop()!;
+      this.#now = entry.at;
+      entry.run();
+    }
+    if (ms > this.#now) this.#now = ms;
+  }
+
+  /** Multiplies every queue's arrival rate for a while ("campaign launch"). */
+  burst(factor: number, seconds: number): void {
+    this.#burst = { factor, until: this.#now + seconds * 1000 };
+    for (const q of this.org.queues) this.#scheduleArrival(q);
+  }
+
+  /** Conversations waiting in a queue, in routing order (oldest first). */
+  waiting(queueId: string): readonly Conversation[] {
+    return this.#waiting.get(queueId) ?? [];
+  }
+
+  // ── agents ────────────────────────────────────────────────────────────────────────────
+
+  #initAgent(agent: Agent): void {
+    const offline = this.org.primaryPresence.OFFLINE;
+    const state: AgentState = {
+      agent,
+      loggedIn: false,
+      onQueue: false,
+      presence: offline,
+      presenceSince: this.#now - this.#rng.int(8 * 3600_000),
+      routing: 'OFF_QUEUE',
+      routingSince: this.#now - this.#rng.int(8 * 3600_000),
+      conversations: new Set(),
+      idleSince: this.#now,
+      notRespondingUntil: 0,
+      pendingBreak: undefined,
+      pendingLogout: false,
+      epoch: 0,
+    };
+    this.agents.set(agent.id, state);
+    const startMs = this.#now + agent.shiftStartMin * 60_000;
+    if (startMs <= this.#now) {
+      // Already on shift at the start: the initial state, reported by REST, not as an event.
+      const since = Math.max(startMs, this.#now - this.#rng.int(20 * 60_000));
+      state.loggedIn = true;
+      state.onQueue = true;
+      state.presence = this.org.primaryPresence.ON_QUEUE;
+      state.presenceSince = since;
+      state.routing = 'IDLE';
+      state.routingSince = since;
+      state.idleSince = since;
+      this.#at(startMs + agent.shiftLengthMin * 60_000, () => this.#shiftEnd(state));
+      this.#scheduleBreak(state);
+    } else {
+      this.#at(startMs, () => this.#shiftStart(state));
+    }
+  }
+
+  #shiftStart(a: AgentState): void {
+    a.loggedIn = true;
+    a.pendingLogout = false;
+    this.#setPresence(a, this.org.primaryPresence.AVAILABLE);
+    const shiftEnd = this.#now + a.agent.shiftLengthMin * 60_000;
+    this.#at(shiftEnd, () => this.#shiftEnd(a));
+    // A minute or so to settle in before going on queue.
+    this.#at(this.#now + 20_000 + this.#rng.int(70_000), () => {
+      if (!a.loggedIn || a.pendingLogout) return;
+      this.#goOnQueue(a);
+    });
+    this.#scheduleBreak(a);
+  }
+
+  #shiftEnd(a: AgentState): void {
+    a.pendingLogout = true;
+    if (a.conversations.size === 0) this.#logout(a);
+  }
+
+  #logout(a: AgentState): void {
+    a.pendingLogout = false;
+    a.pendingBreak = undefined;
+    a.loggedIn = false;
+    a.onQueue = false;
+    a.epoch++;
+    this.#setPresence(a, this.org.primaryPresence.OFFLINE);
+    this.#updateRouting(a);
+    this.#at(this.#now + (24 * 60 - a.agent.shiftLengthMin) * 60_000, () => this.#shiftStart(a));
+  }
+
+  #goOnQueue(a: AgentState): void {
+    a.onQueue = true;
+    this.#setPresence(a, this.org.primaryPresence.ON_QUEUE);
+    a.idleSince = this.#now;
+    this.#updateRouting(a);
+    this.#offerWork(a);
+  }
+
+  #scheduleBreak(a: AgentState): void {
+    const epoch = a.epoch;
+    this.#at(this.#now + this.#rng.exponential(BREAK_EVERY_MIN * 60_000), () => {
+      if (!a.loggedIn || a.epoch !== epoch) return;
+      const r = this.#rng.next();
+      const kind: BreakKind =
+        r < 0.6 ? 'break' : r < 0.8 ? 'meal' : r < 0.9 ? 'training' : 'meeting';
+      if (a.conversations.size > 0 || !a.onQueue) a.pendingBreak = kind;
+      else this.#startBreak(a, kind);
+    });
+  }
+
+  #startBreak(a: AgentState, kind: BreakKind): void {
+    a.pendingBreak = undefined;
+    a.onQueue = false;
+    const minutes = { break: 15, meal: 30, training: 45, meeting: 30 }[kind];
+    this.#setPresence(a, this.#rng.pick(this.org.secondary[kind]));
+    this.#updateRouting(a);
+    const epoch = a.epoch;
+    this.#at(this.#now + this.#rng.logNormal(minutes * 60_000, 0.25), () => {
+      if (!a.loggedIn || a.epoch !== epoch) return;
+      this.#goOnQueue(a);
+      this.#scheduleBreak(a);
+    });
+  }
+
+  #setPresence(a: AgentState, def: PresenceDefinition): void {
+    if (a.presence === def) return;
+    a.presence = def;
+    a.presenceSince = this.#now;
+    this.#emit({ type: 'presence', at: this.#now, agent: a });
+  }
+
+  #updateRouting(a: AgentState): void {
+    let status: RoutingStatus;
+    if (!a.loggedIn || !a.onQueue) status = a.conversations.size > 0 ? 'INTERACTING' : 'OFF_QUEUE';
+    else if (this.#now < a.notRespondingUntil) status = 'NOT_RESPONDING';
+    else status = a.conversations.size > 0 ? 'INTERACTING' : 'IDLE';
+    if (status === a.routing) return;
+    a.routing = status;
+    a.routingSince = this.#now;
+    if (status === 'IDLE') a.idleSince = this.#now;
+    this.#emit({ type: 'routing', at: this.#now, agent: a });
+  }
+
+  #canTake(a: AgentState, media: MediaType): boolean {
+    if (!a.loggedIn || !a.onQueue || a.pendingBreak || a.pendingLogout) return false;
+    if (a.routing !== 'IDLE' && a.routing !== 'INTERACTING') return false;
+    let same = 0;
+    for (const c of a.conversations) {
+      if (c.media === 'voice' || media === 'voice') return false;
+      if (c.state === 'alerting') return false; // one offer at a time
+      if (c.media === media) same++;
+    }
+    return same < CAPACITY[media] && a.conversations.size < 3;
+  }
+
+  /** An agent just became free: give it the longest-waiting conversation it can take. */
+  #offerWork(a: AgentState): void {
+    for (;;) {
+      let best: Conversation | undefined;
+      for (const qid of a.agent.queueIds) {
+        for (const c of this.#waiting.get(qid) ?? []) {
+          if (c.missedBy.has(a.agent.id)) continue;
+          if (!this.#canTake(a, c.media)) break;
+          if (!best || c.queuedAt < best.queuedAt) best = c;
+          break;
+        }
+      }
+      if (!best) return;
+      this.#alert(best, a);
+    }
+  }
+
+  // ── conversations ─────────────────────────────────────────────────────────────────────
+
+  #arrivalRatePerMs(q: Queue): number {
+    // A gentle daily shape around the simulation start, plus any burst in force.
+    const hours = (this.#now - this.#startOfDay()) / 3600_000;
+    const shape = 0.8 + 0.2 * Math.cos((2 * Math.PI * (hours - 1)) / 24);
+    const burst = this.#now < this.#burst.until ? this.#burst.factor : 1;
+    return (q.peakPerHour * shape * burst) / 3600_000;
+  }
+
+  #startOfDay(): number {
+    return this.#now - (this.#now % 86_400_000);
+  }
+
+  #scheduleArrival(q: Queue): void {
+    const epoch = (this.#arrivalEpoch.get(q.id) ?? 0) + 1;
+    this.#arrivalEpoch.set(q.id, epoch);
+    const rate = this.#arrivalRatePerMs(q);
+    this.#at(this.#now + this.#rng.exponential(1 / rate), () => {
+      if (this.#arrivalEpoch.get(q.id) !== epoch) return;
+      this.#arrive(q);
+      this.#scheduleArrival(q);
+    });
+  }
+
+  #arrive(q: Queue): void {
+    const conv: Conversation = {
+      id: this.#rng.uuid(),
+      media: q.media,
+      customerName: `Customer ${1000 + this.#rng.int(9000)}`,
+      ani: `tel:+1555${String(1000000 + this.#rng.int(9000000))}`,
+      arrivedAt: this.#now,
+      queue: q,
+      queuedAt: this.#now,
+      state: 'waiting',
+      agentId: undefined,
+      alertingSince: undefined,
+      answeredAt: undefined,
+      acwSince: undefined,
+      endedAt: undefined,
+      held: false,
+      missedBy: new Set(),
+      transfers: 0,
+      epoch: 0,
+    };
+    this.conversations.set(conv.id, conv);
+    this.#enqueue(conv, q, 'queued');
+  }
+
+  #enqueue(conv: Conversation, q: Queue, change: ConversationChange): void {
+    conv.queue = q;
+    conv.queuedAt = this.#now;
+    conv.state = 'waiting';
+    conv.agentId = undefined;
+    conv.epoch++;
+    this.#waiting.get(q.id)!.push(conv);
+    this.#emitConversation(conv, undefined, change);
+    this.#queueChanged(q);
+    // The customer's patience runs from each time they join a queue.
+    const epoch = conv.epoch;
+    this.#at(this.#now + this.#rng.exponential(q.patienceMeanSec * 1000), () => {
+      if (conv.state === 'waiting' && conv.epoch === epoch) this.#abandon(conv);
+    });
+    this.#route(q);
+  }
+
+  /** Offers waiting conversations to the longest-idle members who can take them. */
+  #route(q: Queue): void {
+    const list = this.#waiting.get(q.id)!;
+    for (const conv of [...list]) {
+      let best: AgentState | undefined;
+      for (const id of q.memberIds) {
+        const a = this.agents.get(id)!;
+        if (conv.missedBy.has(id) || !this.#canTake(a, conv.media)) continue;
+        if (!best || a.idleSince < best.idleSince) best = a;
+      }
+      if (!best) return; // FIFO: nobody free for the head means nobody for the rest of this media
+      this.#alert(conv, best);
+    }
+  }
+
+  #alert(conv: Conversation, a: AgentState): void {
+    this.#unqueue(conv);
+    conv.state = 'alerting';
+    conv.agentId = a.agent.id;
+    conv.alertingSince = this.#now;
+    conv.epoch++;
+    a.conversations.add(conv);
+    this.#updateRouting(a);
+    this.#emitConversation(conv, a.agent.id, 'alerting');
+    this.#queueChanged(conv.queue);
+    const epoch = conv.epoch;
+    if (this.#rng.chance(MISS_PROBABILITY)) {
+      this.#at(this.#now + ALERT_TIMEOUT_MS, () => {
+        if (conv.epoch === epoch) this.#missed(conv, a);
+      });
+    } else {
+      const ring = Math.min(
+        ALERT_TIMEOUT_MS - 500,
+        this.#rng.logNormal(conv.media === 'voice' ? 3000 : 6000, 0.5),
+      );
+      this.#at(this.#now + ring, () => {
+        if (conv.epoch === epoch) this.#connect(conv, a);
+      });
+    }
+  }
+
+  #missed(conv: Conversation, a: AgentState): void {
+    a.conversations.delete(conv);
+    a.notRespondingUntil = this.#now + NOT_RESPONDING_MS;
+    this.#updateRouting(a);
+    conv.missedBy.add(a.agent.id);
+    conv.epoch++;
+    this.#emitConversation(conv, a.agent.id, 'missed');
+    // Back to the head of its queue, as Genesys does with a conversation nobody answered.
+    conv.state = 'waiting';
+    conv.agentId = undefined;
+    conv.alertingSince = undefined;
+    this.#waiting.get(conv.queue.id)!.unshift(conv);
+    this.#queueChanged(conv.queue);
+    const epoch = a.epoch;
+    this.#at(a.notRespondingUntil, () => {
+      if (a.epoch !== epoch) return;
+      this.#updateRouting(a);
+      this.#afterFree(a);
+    });
+    this.#route(conv.queue);
+  }
+
+  #connect(conv: Conversation, a: AgentState): void {
+    conv.state = 'connected';
+    conv.answeredAt ??= this.#now;
+    conv.epoch++;
+    this.#emitConversation(conv, a.agent.id, 'connected');
+    this.#queueChanged(conv.queue);
+    const q = conv.queue;
+    const talk = this.#rng.logNormal(q.talkMedianSec * 1000, 0.6);
+    const epoch = conv.epoch;
+    if (conv.media === 'voice' && this.#rng.chance(0.2)) {
+      const holdAt = this.#now + talk * (0.2 + 0.5 * this.#rng.next());
+      const holdFor = this.#rng.logNormal(30_000, 0.5);
+      this.#at(holdAt, () => {
+        if (conv.epoch !== epoch) return;
+        conv.held = true;
+        conv.state = 'held';
+        this.#emitConversation(conv, a.agent.id, 'held');
+        this.#at(this.#now + holdFor, () => {
+          if (conv.epoch !== epoch) return;
+          conv.held = false;
+          conv.state = 'connected';
+          this.#emitConversation(conv, a.agent.id, 'resumed');
+        });
+      });
+    }
+    this.#at(this.#now + talk, () => {
+      if (conv.epoch !== epoch) return;
+      this.#endTalk(conv, a);
+    });
+  }
+
+  #endTalk(conv: Conversation, a: AgentState): void {
+    conv.held = false;
+    conv.epoch++;
+    const sameMedia = this.org.queues.filter((q) => q.media === conv.media && q !== conv.queue);
+    if (conv.transfers < 2 && sameMedia.length > 0 && this.#rng.chance(0.04)) {
+      // Blind transfer: the agent leaves at once and the customer waits in another queue.
+      conv.transfers++;
+      a.conversations.delete(conv);
+      this.#emitConversation(conv, a.agent.id, 'transferred');
+      conv.missedBy.clear();
+      this.#enqueue(conv, this.#rng.pick(sameMedia), 'queued');
+      this.#updateRouting(a);
+      this.#afterFree(a);
+      return;
+    }
+    conv.state = 'acw';
+    conv.acwSince = this.#now;
+    this.#emitConversation(conv, a.agent.id, 'acw');
+    const epoch = conv.epoch;
+    this.#at(this.#now + this.#rng.logNormal(conv.queue.acwMedianSec * 1000, 0.5), () => {
+      if (conv.epoch !== epoch) return;
+      a.conversations.delete(conv);
+      conv.state = 'ended';
+      conv.endedAt = this.#now;
+      this.conversations.delete(conv.id);
+      this.#emitConversation(conv, a.agent.id, 'ended');
+      this.#queueChanged(conv.queue);
+      this.#updateRouting(a);
+      this.#afterFree(a);
+    });
+  }
+
+  /** The agent finished something: start a pending break or logout, else take more work. */
+  #afterFree(a: AgentState): void {
+    if (a.conversations.size > 0) {
+      if (!a.pendingBreak && !a.pendingLogout) this.#offerWork(a);
+      return;
+    }
+    if (a.pendingLogout) return this.#logout(a);
+    if (a.pendingBreak) return this.#startBreak(a, a.pendingBreak);
+    this.#offerWork(a);
+  }
+
+  #abandon(conv: Conversation): void {
+    this.#unqueue(conv);
+    conv.state = 'abandoned';
+    conv.endedAt = this.#now;
+    conv.epoch++;
+    this.conversations.delete(conv.id);
+    this.#emitConversation(conv, undefined, 'abandoned');
+    this.#queueChanged(conv.queue);
+  }
+
+  // ── plumbing ──────────────────────────────────────────────────────────────────────────
+
+  #unqueue(conv: Conversation): void {
+    const list = this.#waiting.get(conv.queue.id)!;
+    const i = list.indexOf(conv);
+    if (i >= 0) list.splice(i, 1);
+  }
+
+  #queueChanged(q: Queue): void {
+    this.#emit({ type: 'queue', at: this.#now, queue: q });
+  }
+
+  #emitConversation(
+    conv: Conversation,
+    agentId: string | undefined,
+    change: ConversationChange,
+  ): void {
+    this.#emit({ type: 'conversation', at: this.#now, conversation: conv, agentId, change });
+  }
+
+  #emit(event: DomainEvent): void {
+    this.#eventCount++;
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  #at(at: number, run: () => void): void {
+    this.#agenda.schedule(Math.max(at, this.#now), run);
+  }
+}

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { buildOrg } from '../../src/emulator/model/org.js';
+import { Simulation, type DomainEvent } from '../../src/emulator/model/simulation.js';
+import { truthOf } from '../../src/emulator/model/truth.js';
+
+const START = Date.parse('2026-11-23T08:00:00.000Z');
+const HOUR = 3600_000;
+
+function sim(agents = 200, queues = 8, seed = 7) {
+  return new Simulation({ org: buildOrg({ agents, queues, seed }), seed, startMs: START });
+}
+
+/** A compact, order-preserving fingerprint of an event for determinism checks. */
+function describeEvent(e: DomainEvent): string {
+  switch (e.type) {
+    case 'presence':
+      return `${e.at} P ${e.agent.agent.id} ${e.agent.presence.id}`;
+    case 'routing':
+      return `${e.at} R ${e.agent.agent.id} ${e.agent.routing}`;
+    case 'conversation':
+      return `${e.at} C ${e.conversation.id} ${e.change} ${e.agentId ?? '-'} ${e.conversation.queue.id}`;
+    case 'queue':
+      return `${e.at} Q ${e.queue.id}`;
+  }
+}
+
+describe('contact-center simulation', () => {
+  test('same seed → identical event sequence; another seed → a different one', () => {
+    const run = (seed: number) => {
+      const s = sim(150, 6, seed);
+      const out: string[] = [];
+      s.onEvent((e) => out.push(describeEvent(e)));
+      s.advanceTo(START + 2 * HOUR);
+      return out;
+    };
+    const a = run(11);
+    const b = run(11);
+    assert.ok(a.length > 1000, `expected a busy floor, got ${a.length} events`);
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(run(12).slice(0, 200), a.slice(0, 200));
+  });
+
+  test('a 500-seat center produces thousands of state changes an hour', () => {
+    const s = sim(500, 12, 1);
+    let changes = 0;
+    s.onEvent((e) => {
+      if (e.type !== 'queue') changes++;
+    });
+    s.advanceTo(START + HOUR);
+    assert.ok(changes > 3000, `${changes} state changes in an hour`);
+    const truth = truthOf(s);
+    const loggedIn = truth.agents.filter((a) => a.loggedIn).length;
+    assert.ok(loggedIn > 250 && loggedIn < 450, `${loggedIn} of 500 logged in`);
+  });
+
+  test('invariants hold over a long run: capacity, non-negative counts, every conversation ends', () => {
+    const s = sim(300, 10, 3);
+    const started = new Set<string>();
+    const finished = new Set<string>();
+    let checks = 0;
+    s.onEvent((e) => {
+      if (e.type === 'conversation') {
+        if (e.change === 'queued' && e.conversation.transfers === 0) started.add(e.conversation.id);
+        if (e.change === 'ended' || e.change === 'abandoned') finished.add(e.conversation.id);
+      }
+      if (e.type === 'routing' || e.type === 'conversation') {
+        // Spot-check agent invariants as the run goes.
+        if (++checks % 97 !== 0) return;
+        for (const a of s.agents.values()) {
+          const voice = [...a.conversations].filter((c) => c.media === 'voice').length;
+          assert.ok(voice <= 1, 'at most one voice interaction');
+          if (voice === 1) assert.equal(a.conversations.size, 1, 'voice excludes other media');
+          assert.ok(a.conversations.size <= 3, 'capacity');
+          if (!a.loggedIn) assert.equal(a.conversations.size, 0, 'logged-out agents hold nothing');
+          if (a.conversations.size > 0)
+            assert.ok(a.routing === 'INTERACTING' || a.routing === 'NOT_RESPONDING');
+        }
+      }
+    });
+    for (let h = 1; h <= 12; h++) {
+      s.advanceTo(START + h * HOUR);
+      for (const q of truthOf(s).queues) {
+        assert.ok(q.waiting >= 0 && q.alerting >= 0 && q.interacting >= 0 && q.longestWaitMs >= 0);
+        assert.ok(q.idle + q.interactingAgents + q.notResponding <= q.onQueue);
+      }
+    }
+    // Conversations that started more than an hour before the end have all ended.
+    const live = new Set(s.conversations.keys());
+    const unfinished = [...started].filter((id) => !finished.has(id) && !live.has(id));
+    assert.deepEqual(unfinished, [], 'no conversation vanishes without ending');
+    for (const c of s.conversations.values()) {
+      assert.ok(
+        s.now - c.arrivedAt < 3 * HOUR,
+        `conversation ${c.id} open for ${(s.now - c.arrivedAt) / HOUR} h`,
+      );
+    }
+    assert.ok(finished.size > 1000);
+  });
+
+  test('a burst multiplies arrivals and builds a queue', () => {
+    const s = sim(200, 6, 5);
+    s.advanceTo(START + 10 * 60_000);
+    let arrivals = 0;
+    s.onEvent((e) => {
+      if (e.type === 'conversation' && e.change === 'queued' && e.conversation.transfers === 0)
+        arrivals++;
+    });
+    s.advanceTo(START + 20 * 60_000);
+    const normal = arrivals;
+    arrivals = 0;
+    s.burst(8, 600);
+    s.advanceTo(START + 30 * 60_000);
+    assert.ok(arrivals > normal * 4, `burst ${arrivals} vs normal ${normal}`);
+    assert.ok(truthOf(s).queues.some((q) => q.waiting > 5));
+  });
+});
