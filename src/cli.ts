@@ -1,11 +1,15 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/index.js';
 import { startGateway } from './gateway.js';
+import { Emulator } from './emulator/emulator.js';
 
 const USAGE = `usage: switchboard <command> [options]
 
 commands:
   start [--config FILE]   run the gateway (embedded mode by default)
+  emulator [--port 9400] [--agents 500] [--queues 12] [--seed 1] [--speed 1]
+           [--client-id ID] [--client-secret S] [--webhook URL] [--webhook-secret S]
+                          run the Genesys Cloud emulator alone
 
 Exit codes: 0 ok, 1 runtime failure, 2 bad arguments or invalid configuration.`;
 
@@ -17,6 +21,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start':
       return start(rest);
+    case 'emulator':
+      return emulator(rest);
     case '--help':
     case '-h':
     case 'help':
@@ -67,6 +73,65 @@ async function start(args: string[]): Promise<number> {
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+  });
+}
+
+async function emulator(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    agents: { type: 'string' },
+    queues: { type: 'string' },
+    seed: { type: 'string' },
+    speed: { type: 'string' },
+    'client-id': { type: 'string' },
+    'client-secret': { type: 'string' },
+    webhook: { type: 'string' },
+    'webhook-secret': { type: 'string' },
+  });
+  const int = (
+    name: string,
+    raw: string | undefined,
+    fallback: number,
+    min: number,
+    max: number,
+  ) => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+  if (values.webhook !== undefined) {
+    if (!URL.canParse(values.webhook))
+      throw new UsageError(`--webhook must be a URL, got "${values.webhook}"`);
+    if (values['webhook-secret'] === undefined)
+      throw new UsageError('--webhook needs --webhook-secret');
+  }
+  const emu = new Emulator({
+    host: values.host ?? '127.0.0.1',
+    port: int('port', values.port ?? process.env.EMULATOR_PORT, 9400, 0, 65535),
+    agents: int('agents', values.agents, 500, 1, 20_000),
+    queues: int('queues', values.queues, 12, 1, 200),
+    seed: int('seed', values.seed, 1, 0, 2 ** 31),
+    speed: int('speed', values.speed, 1, 1, 100),
+    clientId: values['client-id'] ?? 'demo-client',
+    clientSecret: values['client-secret'] ?? 'demo-secret',
+    ...(values.webhook !== undefined
+      ? { webhook: { url: values.webhook, secret: values['webhook-secret'] as string } }
+      : {}),
+  });
+  const url = await emu.start();
+  process.stdout.write(`emulator listening on ${url}\n`);
+  return new Promise<number>((resolve) => {
+    const stop = () => {
+      emu.stop().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
   });
 }
 

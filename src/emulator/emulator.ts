@@ -1,0 +1,396 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { buildOrg } from './model/org.js';
+import { Rng } from './model/rng.js';
+import { Simulation, type DomainEvent } from './model/simulation.js';
+import { truthOf } from './model/truth.js';
+import { ChannelManager, type Channel } from './notifications/channel-manager.js';
+import { PushDispatcher } from './push/push-dispatcher.js';
+import { guideEventsFor, type GuideEvent } from './render/guide-formats.js';
+import { observationBody, topicsFor, type TopicMessage } from './render/topics.js';
+import { registerDirectoryRoutes } from './http/directory-routes.js';
+import { registerNotificationRoutes } from './http/notification-routes.js';
+import { registerControlRoutes } from './http/control-routes.js';
+import { Faults } from './faults.js';
+
+export interface EmulatorOptions {
+  host?: string;
+  port?: number;
+  agents?: number;
+  queues?: number;
+  seed?: number;
+  /** Virtual seconds per real second (1 … 100). */
+  speed?: number;
+  clientId?: string;
+  clientSecret?: string;
+  /** Start of virtual time (epoch ms); default now. Tests fix it for determinism. */
+  startMs?: number;
+  /** false: virtual time moves only through `advance()` (tests). Default true. */
+  realtime?: boolean;
+  tokenTtlSec?: number;
+  /** Token requests per second per client above which /oauth/token answers 429. */
+  tokenRatePerSec?: number;
+  heartbeatSec?: number;
+  /** Guide-format webhook pushes (SEED-FORMATS §A/B). */
+  webhook?: { url: string; secret: string; encoding?: 'hex' | 'base64'; events?: string[] };
+  /** EventBridge envelopes to an HTTP target, as an API destination sends them (FACTS §5.1). */
+  eventbridge?: { url: string; apiKeyHeader?: string; apiKey: string };
+  /** Delivery retry horizon for pushes, seconds (default 3600). */
+  retryHorizonSec?: number;
+}
+
+export interface WebhookSubscription {
+  id: string;
+  name: string;
+  url: string;
+  secret: string;
+  encoding: 'hex' | 'base64';
+  status: 'DRAFT' | 'PUBLISHED';
+  events: { name: string; filter?: { field: string; op: 'eq' | 'in'; value: unknown } }[];
+  dispatcher: PushDispatcher;
+}
+
+const OBSERVATION_INTERVAL_MS = 2_000;
+
+/**
+ * The Genesys Cloud emulator: a simulated contact center behind the real API shapes (OAuth,
+ * users, presence, routing, Notification API channels and WebSocket, analytics), pushing the
+ * guides' signed webhooks and EventBridge envelopes, with a fault injector and ground truth.
+ */
+export class Emulator {
+  readonly options: Required<Omit<EmulatorOptions, 'webhook' | 'eventbridge' | 'startMs'>> &
+    Pick<EmulatorOptions, 'webhook' | 'eventbridge'>;
+  readonly sim: Simulation;
+  readonly channels: ChannelManager;
+  readonly faults: Faults;
+  readonly app: FastifyInstance;
+  readonly tokens = new Map<string, { clientId: string; expiresAt: number }>();
+  readonly webhooks = new Map<string, WebhookSubscription>();
+  readonly deletedUsers = new Set<string>();
+  readonly deletedQueues = new Set<string>();
+  eventbridge: PushDispatcher | undefined;
+  /** Messages the emulator produced (topic messages + guide events), for benchmarks. */
+  produced = 0;
+  #wss = new WebSocketServer({ noServer: true });
+  #ids: Rng;
+  #clock: NodeJS.Timeout | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #realStart = 0;
+  #dirtyQueues = new Set<string>();
+  #url = '';
+  #channelSeq = 0;
+
+  constructor(options: EmulatorOptions = {}) {
+    this.options = {
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 9400,
+      agents: options.agents ?? 500,
+      queues: options.queues ?? 12,
+      seed: options.seed ?? 1,
+      speed: options.speed ?? 1,
+      clientId: options.clientId ?? 'demo-client',
+      clientSecret: options.clientSecret ?? 'demo-secret',
+      realtime: options.realtime ?? true,
+      tokenTtlSec: options.tokenTtlSec ?? 86_400,
+      tokenRatePerSec: options.tokenRatePerSec ?? 10,
+      heartbeatSec: options.heartbeatSec ?? 30,
+      retryHorizonSec: options.retryHorizonSec ?? 3600,
+      webhook: options.webhook,
+      eventbridge: options.eventbridge,
+    };
+    const o = this.options;
+    const org = buildOrg({ agents: o.agents, queues: o.queues, seed: o.seed });
+    this.sim = new Simulation({ org, seed: o.seed, startMs: options.startMs ?? Date.now() });
+    this.#ids = new Rng(o.seed ^ 0x1d5);
+    this.faults = new Faults(this);
+    this.channels = new ChannelManager({
+      now: () => Date.now(),
+      newId: () =>
+        `streaming-${++this.#channelSeq}-${this.#ids.uuid().replace(/-/g, '').slice(0, 26)}`,
+      validTopic: (topic) => this.#validateTopic(topic),
+    });
+    this.sim.onEvent((e) => this.#deliver(e));
+    this.app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+    // The SDK sends `content-type: application/json` with empty bodies (channel create, DELETE).
+    this.app.removeContentTypeParser('application/json');
+    this.app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+      const text = String(body);
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch {
+        done(Object.assign(new Error('invalid JSON body'), { statusCode: 400 }), undefined);
+      }
+    });
+    this.app.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string' },
+      (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+    );
+    registerDirectoryRoutes(this.app, this);
+    registerNotificationRoutes(this.app, this);
+    registerControlRoutes(this.app, this);
+    if (o.webhook) {
+      this.addWebhook({
+        name: 'cli-webhook',
+        url: o.webhook.url,
+        secret: o.webhook.secret,
+        encoding: o.webhook.encoding ?? 'hex',
+        status: 'PUBLISHED',
+        events: (
+          o.webhook.events ?? ['agentStateChange', 'routing.conversation.event', 'interaction']
+        ).map((name) => ({ name })),
+      });
+    }
+    if (o.eventbridge) {
+      const { apiKeyHeader = 'x-api-key', apiKey } = o.eventbridge;
+      this.eventbridge = new PushDispatcher({
+        url: o.eventbridge.url,
+        headers: () => ({ [apiKeyHeader]: apiKey }),
+        concurrency: 16,
+        retryHorizonSec: o.retryHorizonSec,
+        timeoutMs: 10_000,
+      });
+    }
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  get orgId(): string {
+    return this.sim.org.id;
+  }
+
+  async start(): Promise<string> {
+    this.app.server.on('upgrade', (req, socket, head) => {
+      const match = /^\/channels\/([^/?]+)/.exec(req.url ?? '');
+      const channel = match ? this.channels.get(decodeURIComponent(match[1]!)) : undefined;
+      if (!channel) {
+        socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
+        return;
+      }
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#attach(channel, ws));
+    });
+    await this.app.listen({ host: this.options.host, port: this.options.port });
+    const address = this.app.server.address();
+    const port = typeof address === 'object' && address ? address.port : this.options.port;
+    this.#url = `http://${this.options.host}:${port}`;
+    if (this.options.realtime) {
+      this.#realStart = Date.now();
+      const start = this.sim.now;
+      this.#clock = setInterval(() => {
+        this.sim.advanceTo(start + (Date.now() - this.#realStart) * this.options.speed);
+        this.#flushObservations();
+      }, 100);
+    }
+    this.#heartbeat = setInterval(() => this.#sendHeartbeats(), this.options.heartbeatSec * 1000);
+    return this.#url;
+  }
+
+  /** Moves virtual time forward (tests; with realtime off this is the only clock). */
+  advance(ms: number): void {
+    this.sim.advanceTo(this.sim.now + ms);
+    this.#flushObservations();
+  }
+
+  truth() {
+    return truthOf(this.sim);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#clock);
+    clearInterval(this.#heartbeat);
+    this.faults.clear();
+    for (const ws of this.#wss.clients) ws.terminate();
+    for (const w of this.webhooks.values()) w.dispatcher.close();
+    this.eventbridge?.close();
+    await this.app.close();
+  }
+
+  addWebhook(sub: Omit<WebhookSubscription, 'id' | 'dispatcher'>): WebhookSubscription {
+    const full: WebhookSubscription = {
+      ...sub,
+      id: randomUUID(),
+      dispatcher: new PushDispatcher({
+        url: sub.url,
+        headers: (body) => ({ 'x-genesys-webhook-signature': this.sign(body, full) }),
+        concurrency: 16,
+        retryHorizonSec: this.options.retryHorizonSec,
+        timeoutMs: 10_000,
+      }),
+    };
+    this.webhooks.set(full.id, full);
+    return full;
+  }
+
+  sign(body: string, sub: Pick<WebhookSubscription, 'secret' | 'encoding'>): string {
+    return createHmac('sha256', sub.secret).update(body).digest(sub.encoding);
+  }
+
+  newCorrelationId(): string {
+    return this.#ids.uuid();
+  }
+
+  // ── delivery ──────────────────────────────────────────────────────────────────────────
+
+  #agentName = (id: string) => this.sim.agents.get(id)?.agent.name;
+
+  #deliver(event: DomainEvent): void {
+    if (event.type === 'queue') {
+      this.#dirtyQueues.add(event.queue.id);
+      return;
+    }
+    for (const msg of topicsFor(event, this.#agentName)) this.publish(msg);
+    if (this.webhooks.size > 0) {
+      for (const guide of guideEventsFor(event, this.#agentName)) this.#publishGuide(guide);
+    }
+  }
+
+  /** One topic message to every subscribed socket and to the EventBridge target. */
+  publish(msg: TopicMessage): void {
+    this.produced++;
+    if (this.faults.silenced()) return; // maintenance: lost, as on the real platform
+    const correlationId = this.newCorrelationId();
+    const channels = this.channels.subscribers(msg.topicName);
+    if (channels && channels.size > 0) {
+      const text = this.faults.shape(
+        JSON.stringify({
+          topicName: msg.topicName,
+          version: '2',
+          eventBody: msg.eventBody,
+          metadata: { CorrelationId: correlationId },
+        }),
+      );
+      for (const ch of channels) this.faults.send(ch, text);
+    }
+    if (this.eventbridge) {
+      const envelope = {
+        version: '0',
+        id: correlationId,
+        'detail-type': msg.topicName.replace(
+          /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g,
+          '{id}',
+        ),
+        source: `aws.partner/genesys.com/cloud/${this.orgId}/switchboard-emulator`,
+        account: '000000000000',
+        time: new Date(msg.at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        region: 'us-east-1',
+        resources: [],
+        detail: {
+          topicName: msg.topicName,
+          version: '2',
+          eventBody: msg.eventBody,
+          metadata: { CorrelationId: correlationId },
+          timestamp: new Date(msg.at).toISOString(),
+        },
+      };
+      this.faults.push(this.eventbridge, this.faults.shape(JSON.stringify(envelope)));
+    }
+  }
+
+  #publishGuide(guide: GuideEvent): void {
+    this.produced++;
+    if (this.faults.silenced()) return;
+    const payload = { notificationId: this.newCorrelationId(), ...guide.payload };
+    let text: string | undefined;
+    for (const sub of this.webhooks.values()) {
+      if (sub.status !== 'PUBLISHED') continue;
+      const rule = sub.events.find((e) => e.name === guide.name);
+      if (!rule || (rule.filter && !matchesFilter(payload, rule.filter))) continue;
+      text ??= this.faults.shape(JSON.stringify(payload));
+      this.faults.push(sub.dispatcher, text);
+    }
+  }
+
+  #flushObservations(): void {
+    if (this.#dirtyQueues.size === 0) return;
+    const now = this.sim.now;
+    if (now - this.#lastObservation < OBSERVATION_INTERVAL_MS) return;
+    this.#lastObservation = now;
+    const truth = truthOf(this.sim).queues;
+    for (const id of this.#dirtyQueues) {
+      const q = truth.find((x) => x.id === id);
+      if (!q) continue;
+      this.publish({
+        topicName: `v2.analytics.queues.${id}.observations`,
+        eventBody: observationBody(id, q.mediaType, q, now),
+        at: now,
+      });
+    }
+    this.#dirtyQueues.clear();
+  }
+
+  #lastObservation = 0;
+
+  #attach(channel: Channel, ws: WebSocket): void {
+    // One socket per channel: a second connection replaces the first.
+    channel.socket?.close(4001, 'another socket connected to this channel');
+    channel.socket = ws;
+    channel.lastUsed = Date.now();
+    ws.on('message', (data: Buffer) => {
+      let msg: { message?: unknown };
+      try {
+        msg = JSON.parse(data.toString()) as { message?: unknown };
+      } catch {
+        return;
+      }
+      if (msg.message === 'ping') {
+        ws.send(JSON.stringify({ topicName: 'channel.metadata', eventBody: { message: 'pong' } }));
+      }
+    });
+    ws.on('close', () => {
+      if (channel.socket === ws) channel.socket = undefined;
+    });
+  }
+
+  #sendHeartbeats(): void {
+    if (this.faults.heartbeatsStopped()) return;
+    const text = JSON.stringify({
+      topicName: 'channel.metadata',
+      eventBody: { message: 'WebSocket Heartbeat' },
+    });
+    for (const ch of this.channels.channels.values()) ch.socket?.send(text);
+  }
+
+  /** Sends a heartbeat now (tests, and right after a socket connects if asked). */
+  heartbeatNow(): void {
+    this.#sendHeartbeats();
+  }
+
+  #validateTopic(topic: string): string | undefined {
+    const user =
+      /^v2\.users\.([^.]+)\.(presence|routingStatus|activity|conversations(\.[a-z]+)?)$/.exec(
+        topic,
+      );
+    if (user)
+      return this.sim.agents.has(user[1]!) && !this.deletedUsers.has(user[1]!)
+        ? undefined
+        : 'Entity not found';
+    const queue =
+      /^v2\.(?:routing|analytics)\.queues\.([^.]+)\.(conversations(\.[a-z]+)?|users|observations)$/.exec(
+        topic,
+      );
+    if (queue)
+      return this.sim.queues.has(queue[1]!) && !this.deletedQueues.has(queue[1]!)
+        ? undefined
+        : 'Entity not found';
+    if (/^v2\.detail\.events\.conversation\.[^.]+\.[a-z.]+$/.test(topic)) return undefined;
+    return 'Invalid topic';
+  }
+}
+
+/** The guides' subscription filters (SEED-FORMATS §A): `eq` / `in` on a dotted field path. */
+export function matchesFilter(
+  payload: unknown,
+  filter: { field: string; op: 'eq' | 'in'; value: unknown },
+): boolean {
+  let node: unknown = payload;
+  for (const key of filter.field.split('.')) {
+    if (typeof node !== 'object' || node === null) return false;
+    node = (node as Record<string, unknown>)[key];
+  }
+  if (filter.op === 'eq') return node === filter.value;
+  return Array.isArray(filter.value) && filter.value.includes(node);
+}

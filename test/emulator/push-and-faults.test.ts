@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { describe, test } from 'node:test';
+import WebSocket from 'ws';
+import { Emulator } from '../../src/emulator/emulator.js';
+import { TEST_SECRET, startTestGateway, waitFor } from '../support/helpers.js';
+
+async function token(emu: Emulator): Promise<string> {
+  const res = await fetch(`${emu.url}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from('demo-client:demo-secret').toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+async function fault(emu: Emulator, body: Record<string, unknown>) {
+  const res = await fetch(`${emu.url}/emulator/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('emulator pushes and faults', () => {
+  test('signed guide webhooks and EventBridge envelopes land in a real gateway, verified and deduped', async (t) => {
+    const gw = await startTestGateway(t);
+    const emu = new Emulator({
+      port: 0,
+      agents: 80,
+      queues: 4,
+      seed: 9,
+      realtime: false,
+      webhook: { url: `${gw.url}/ingest/webhook`, secret: TEST_SECRET },
+      eventbridge: { url: `${gw.url}/ingest/eventbridge`, apiKey: 'eb-key-123' },
+    });
+    await emu.start();
+    t.after(() => emu.stop());
+    emu.advance(10 * 60_000);
+    await emu.eventbridge!.idle();
+    for (const w of emu.webhooks.values()) await w.dispatcher.idle();
+    const hook = [...emu.webhooks.values()][0]!.dispatcher.stats;
+    const eb = emu.eventbridge!.stats;
+    assert.ok(hook.delivered > 50, `webhooks delivered: ${JSON.stringify(hook)}`);
+    assert.equal(hook.failedPermanently, 0, 'every signature verified');
+    assert.ok(eb.delivered > 50 && eb.failedPermanently === 0, JSON.stringify(eb));
+    const stats = await gw.backend.log.stats();
+    assert.equal(stats.eventCount, hook.delivered + eb.delivered, 'each delivery stored once');
+    const page = (await (await fetch(`${gw.url}/api/v1/events?limit=1000`)).json()) as {
+      events: { kind: string; source: string }[];
+    };
+    const kinds = new Set(page.events.map((e) => `${e.source}:${e.kind}`));
+    for (const k of [
+      'webhook:agent.state',
+      'webhook:routing.conversation',
+      'eventbridge:user.routing',
+      'eventbridge:queue.conversation',
+    ]) {
+      assert.ok(kinds.has(k), `${k} in ${[...kinds].join(', ')}`);
+    }
+  });
+
+  test('5xx is retried with backoff, 4xx is not', async (t) => {
+    let calls = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      calls++;
+      res.statusCode = calls === 1 ? 503 : calls === 2 ? 200 : 400;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.after(() => server.close());
+    const { port } = server.address() as { port: number };
+    const emu = new Emulator({ port: 0, agents: 5, queues: 1, realtime: false });
+    await emu.start();
+    t.after(() => emu.stop());
+    const sub = emu.addWebhook({
+      name: 't',
+      url: `http://127.0.0.1:${port}/hook`,
+      secret: 's',
+      encoding: 'hex',
+      status: 'PUBLISHED',
+      events: [],
+    });
+    sub.dispatcher.push('{"a":1}');
+    await waitFor(() => sub.dispatcher.stats.delivered === 1, {
+      timeoutMs: 5000,
+      what: 'retry after 503',
+    });
+    assert.equal(sub.dispatcher.stats.retried, 1);
+    sub.dispatcher.push('{"b":2}');
+    await waitFor(() => sub.dispatcher.stats.failedPermanently === 1, { what: '400 is final' });
+    assert.equal(calls, 3);
+  });
+
+  test('faults: unknown name → 400; maintenance silences sockets; drop-sockets closes with the code', async (t) => {
+    const emu = new Emulator({
+      port: 0,
+      agents: 40,
+      queues: 2,
+      seed: 4,
+      realtime: false,
+      heartbeatSec: 3600,
+    });
+    await emu.start();
+    t.after(() => emu.stop());
+    assert.equal((await fault(emu, { fault: 'nope' })).status, 400);
+    assert.equal((await fault(emu, { fault: 'drop-sockets', code: 1234 })).status, 400);
+    const auth = {
+      authorization: `Bearer ${await token(emu)}`,
+      'content-type': 'application/json',
+    };
+    const ch = (await (
+      await fetch(`${emu.url}/api/v2/notifications/channels`, { method: 'POST', headers: auth })
+    ).json()) as { id: string; connectUri: string };
+    const topics = emu.truth().agents.map((a) => ({ id: `v2.users.${a.id}.routingStatus` }));
+    await fetch(`${emu.url}/api/v2/notifications/channels/${ch.id}/subscriptions`, {
+      method: 'PUT',
+      headers: auth,
+      body: JSON.stringify(topics),
+    });
+    const ws = new WebSocket(ch.connectUri);
+    let received = 0;
+    ws.on('message', () => received++);
+    await new Promise((r) => ws.once('open', r));
+    assert.deepEqual((await fault(emu, { fault: 'maintenance', seconds: 60 })).body, {
+      applied: 'maintenance',
+    });
+    emu.advance(30 * 60_000);
+    emu.heartbeatNow();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(received, 0, 'nothing during maintenance, not even heartbeats');
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    assert.equal((await fault(emu, { fault: 'drop-sockets', code: 4001 })).status, 200);
+    assert.equal(await closed, 4001);
+  });
+});
