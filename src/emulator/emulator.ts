@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { buildOrg } from './model/org.js';
 import { Rng } from './model/rng.js';
-import { Simulation, type DomainEvent } from './model/simulation.js';
+import { Simulation, type Conversation, type DomainEvent } from './model/simulation.js';
 import { truthOf } from './model/truth.js';
 import { ChannelManager, type Channel } from './notifications/channel-manager.js';
 import { PushDispatcher } from './push/push-dispatcher.js';
@@ -12,6 +12,7 @@ import { observationBody, topicsFor, type TopicMessage } from './render/topics.j
 import { registerDirectoryRoutes } from './http/directory-routes.js';
 import { registerNotificationRoutes } from './http/notification-routes.js';
 import { registerControlRoutes } from './http/control-routes.js';
+import { registerAnalyticsRoutes } from './http/analytics-routes.js';
 import { Faults } from './faults.js';
 
 export interface EmulatorOptions {
@@ -52,6 +53,7 @@ export interface WebhookSubscription {
 }
 
 const OBSERVATION_INTERVAL_MS = 2_000;
+const MAX_FINISHED = 20_000;
 
 /**
  * The Genesys Cloud emulator: a simulated contact center behind the real API shapes (OAuth,
@@ -70,6 +72,8 @@ export class Emulator {
   readonly deletedUsers = new Set<string>();
   readonly deletedQueues = new Set<string>();
   eventbridge: PushDispatcher | undefined;
+  /** Recently finished conversations, oldest first (conversation details queries). */
+  readonly finished: Conversation[] = [];
   /** Messages the emulator produced (topic messages + guide events), for benchmarks. */
   produced = 0;
   #wss = new WebSocketServer({ noServer: true });
@@ -130,6 +134,7 @@ export class Emulator {
     );
     registerDirectoryRoutes(this.app, this);
     registerNotificationRoutes(this.app, this);
+    registerAnalyticsRoutes(this.app, this);
     registerControlRoutes(this.app, this);
     if (o.webhook) {
       this.addWebhook({
@@ -241,6 +246,14 @@ export class Emulator {
     if (event.type === 'queue') {
       this.#dirtyQueues.add(event.queue.id);
       return;
+    }
+    if (
+      event.type === 'conversation' &&
+      (event.change === 'ended' || event.change === 'abandoned')
+    ) {
+      this.finished.push(event.conversation);
+      if (this.finished.length > MAX_FINISHED)
+        this.finished.splice(0, this.finished.length - MAX_FINISHED);
     }
     for (const msg of topicsFor(event, this.#agentName)) this.publish(msg);
     if (this.webhooks.size > 0) {

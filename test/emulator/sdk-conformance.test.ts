@@ -136,6 +136,68 @@ describe('emulator conformance with the official SDK (purecloud-platform-client-
     const members = await routingApi.getRoutingQueueMembers(queue.id, { pageSize: 100 });
     assert.ok((members.entities ?? []).length > 0);
 
+    // Analytics through the SDK.
+    const analytics = new platformClient.AnalyticsApi();
+    const observations = await analytics.postAnalyticsQueuesObservationsQuery({
+      filter: {
+        type: 'or',
+        predicates: [
+          { type: 'dimension', dimension: 'queueId', operator: 'matches', value: queue.id },
+        ],
+      },
+      metrics: ['oWaiting', 'oInteracting', 'oOnQueueUsers', 'oMemberUsers'],
+    });
+    assert.equal(observations.results?.length, 1);
+    const live = emu.truth().queues.find((q) => q.id === queue.id)!;
+    const waiting = observations.results[0]!.data?.find((d) => d.metric === 'oWaiting');
+    assert.equal(waiting?.stats?.count, live.waiting);
+    const start = new Date(Date.now() - 24 * 3600_000).toISOString();
+    const end = new Date(Date.now() + 24 * 3600_000).toISOString();
+    const aggregates = await analytics.postAnalyticsUsersAggregatesQuery({
+      interval: `${start}/${end}`,
+      groupBy: ['userId'],
+      metrics: ['tSystemPresence', 'tAgentRoutingStatus'],
+      filter: {
+        type: 'or',
+        predicates: [
+          { type: 'dimension', dimension: 'userId', operator: 'matches', value: agent.id },
+        ],
+      },
+    });
+    assert.equal(aggregates.results?.[0]?.group?.userId, agent.id);
+    assert.ok(
+      (aggregates.results?.[0]?.data?.[0]?.metrics ?? []).some(
+        (m) => m.metric === 'tAgentRoutingStatus' && (m.stats?.sum ?? 0) > 0,
+      ),
+    );
+    const activity = await analytics.postAnalyticsUsersActivityQuery(
+      { metrics: [{ metric: 'oRoutingStatus' }], groupBy: [] },
+      { pageSize: 10 },
+    );
+    assert.equal(activity.results?.[0]?.entities?.length, 10);
+    const page1 = await analytics.postAnalyticsConversationsDetailsQuery({
+      interval: `${start}/${end}`,
+      paging: { pageSize: 5, pageNumber: 1 },
+    });
+    assert.ok((page1.totalHits ?? 0) > 5, `finished conversations: ${page1.totalHits}`);
+    assert.equal(page1.conversations?.length, 5);
+    const page2 = await analytics.postAnalyticsConversationsDetailsQuery({
+      interval: `${start}/${end}`,
+      paging: { pageSize: 5, pageNumber: 2 },
+    });
+    assert.notEqual(
+      page2.conversations?.[0]?.conversationId,
+      page1.conversations?.[0]?.conversationId,
+    );
+    const many = await analytics.postAnalyticsConversationsDetailsQuery({
+      interval: `${start}/${end}`,
+      paging: { pageSize: 100, pageNumber: 1 },
+    });
+    const agentPart = many.conversations
+      ?.flatMap((c) => c.participants ?? [])
+      .find((p) => p.purpose === 'agent');
+    assert.ok(agentPart?.sessions?.[0]?.segments?.some((s) => s.segmentType === 'interact'));
+
     // Errors arrive as Genesys error bodies, with the status inside.
     await assert.rejects(
       new platformClient.UsersApi().getUser('no-such-user'),

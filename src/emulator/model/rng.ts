@@ -67,11 +67,13 @@ export class Rng {
 
   /** A version-4-shaped UUID drawn from this stream (deterministic for a seed). */
   uuid(): string {
-    const hex = (n: number) =>
-      Math.floor(this.next() * 16 ** n)
+    let h = '';
+    for (let i = 0; i < 4; i++) {
+      h += Math.floor(this.next() * 4294967296)
         .toString(16)
-        .padStart(n, '0');
-    const variant = (8 + this.int(4)).toString(16);
-    return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(12)}`;
+        .padStart(8, '0');
+    }
+    const variant = (8 + (parseInt(h[16]!, 16) & 3)).toString(16);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
   }
 }

@@ -24,6 +24,12 @@ export interface AgentState {
   pendingBreak: BreakKind | undefined;
   pendingLogout: boolean;
   epoch: number;
+  /** Milliseconds spent per system presence, per presence definition and per routing status. */
+  totals: {
+    presence: Map<string, number>;
+    definition: Map<string, number>;
+    routing: Map<string, number>;
+  };
 }
 
 export interface Conversation {
@@ -45,6 +51,13 @@ export interface Conversation {
   missedBy: Set<string>;
   transfers: number;
   epoch: number;
+  /** Every change, in order (analytics conversation details are built from it). */
+  history: {
+    change: ConversationChange;
+    at: number;
+    agentId: string | undefined;
+    queueId: string;
+  }[];
 }
 
 /** What the model reports; the emulator renders these as Genesys topics and webhook payloads. */
@@ -102,6 +115,7 @@ export class Simulation {
   readonly #listeners: ((event: DomainEvent) => void)[] = [];
   readonly #arrivalEpoch = new Map<string, number>();
   #now: number;
+  readonly #startMs: number;
   #burst = { factor: 1, until: 0 };
   #eventCount = 0;
 
@@ -109,6 +123,7 @@ export class Simulation {
     this.org = options.org;
     this.#rng = new Rng(options.seed);
     this.#now = options.startMs;
+    this.#startMs = options.startMs;
     for (const q of this.org.queues) {
       this.queues.set(q.id, q);
       this.#waiting.set(q.id, []);
@@ -119,6 +134,10 @@ export class Simulation {
 
   get now(): number {
     return this.#now;
+  }
+
+  get startMs(): number {
+    return this.#startMs;
   }
 
   /** Domain events emitted so far. */
@@ -173,6 +192,7 @@ export class Simulation {
       pendingBreak: undefined,
       pendingLogout: false,
       epoch: 0,
+      totals: { presence: new Map(), definition: new Map(), routing: new Map() },
     };
     this.agents.set(agent.id, state);
     const startMs = this.#now + agent.shiftStartMin * 60_000;
@@ -259,6 +279,9 @@ export class Simulation {
 
   #setPresence(a: AgentState, def: PresenceDefinition): void {
     if (a.presence === def) return;
+    const spent = this.#now - Math.max(a.presenceSince, this.#startMs);
+    add(a.totals.presence, a.presence.systemPresence, spent);
+    add(a.totals.definition, a.presence.id, spent);
     a.presence = def;
     a.presenceSince = this.#now;
     this.#emit({ type: 'presence', at: this.#now, agent: a });
@@ -270,6 +293,7 @@ export class Simulation {
     else if (this.#now < a.notRespondingUntil) status = 'NOT_RESPONDING';
     else status = a.conversations.size > 0 ? 'INTERACTING' : 'IDLE';
     if (status === a.routing) return;
+    add(a.totals.routing, a.routing, this.#now - Math.max(a.routingSince, this.#startMs));
     a.routing = status;
     a.routingSince = this.#now;
     if (status === 'IDLE') a.idleSince = this.#now;
@@ -349,6 +373,7 @@ export class Simulation {
       missedBy: new Set(),
       transfers: 0,
       epoch: 0,
+      history: [],
     };
     this.conversations.set(conv.id, conv);
     this.#enqueue(conv, q, 'queued');
@@ -535,6 +560,7 @@ export class Simulation {
     agentId: string | undefined,
     change: ConversationChange,
   ): void {
+    conv.history.push({ change, at: this.#now, agentId, queueId: conv.queue.id });
     this.#emit({ type: 'conversation', at: this.#now, conversation: conv, agentId, change });
   }
 
@@ -546,4 +572,8 @@ export class Simulation {
   #at(at: number, run: () => void): void {
     this.#agenda.schedule(Math.max(at, this.#now), run);
   }
+}
+
+function add(map: Map<string, number>, key: string, ms: number): void {
+  if (ms > 0) map.set(key, (map.get(key) ?? 0) + ms);
 }
