@@ -39,6 +39,8 @@ export interface EmulatorOptions {
   eventbridge?: { url: string; apiKeyHeader?: string; apiKey: string };
   /** Delivery retry horizon for pushes, seconds (default 3600). */
   retryHorizonSec?: number;
+  /** Requests in flight at once per push target (default 32). */
+  pushConcurrency?: number;
 }
 
 export interface WebhookSubscription {
@@ -100,6 +102,7 @@ export class Emulator {
       tokenRatePerSec: options.tokenRatePerSec ?? 10,
       heartbeatSec: options.heartbeatSec ?? 30,
       retryHorizonSec: options.retryHorizonSec ?? 3600,
+      pushConcurrency: options.pushConcurrency ?? 32,
       webhook: options.webhook,
       eventbridge: options.eventbridge,
     };
@@ -153,7 +156,7 @@ export class Emulator {
       this.eventbridge = new PushDispatcher({
         url: o.eventbridge.url,
         headers: () => ({ [apiKeyHeader]: apiKey }),
-        concurrency: 16,
+        concurrency: o.pushConcurrency,
         retryHorizonSec: o.retryHorizonSec,
         timeoutMs: 10_000,
       });
@@ -221,7 +224,7 @@ export class Emulator {
       dispatcher: new PushDispatcher({
         url: sub.url,
         headers: (body) => ({ 'x-genesys-webhook-signature': this.sign(body, full) }),
-        concurrency: 16,
+        concurrency: this.options.pushConcurrency,
         retryHorizonSec: this.options.retryHorizonSec,
         timeoutMs: 10_000,
       }),
