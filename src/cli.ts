@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/index.js';
 import { startGateway } from './gateway.js';
 import { Emulator } from './emulator/emulator.js';
+import { demoSetup, startDemoEmulator } from './demo.js';
 
 const USAGE = `usage: switchboard <command> [options]
 
@@ -37,8 +38,26 @@ export async function main(argv: string[]): Promise<number> {
 
 async function start(args: string[]): Promise<number> {
   const { values } = parse(args, { config: { type: 'string' } });
-  const config = loadConfig(values.config === undefined ? {} : { file: values.config });
+  const file = values.config === undefined ? {} : { file: values.config };
+  // Demo mode needs to know before validation, to add the secrets it shares with the emulator.
+  const probe = loadConfig(file);
+  const demo = probe.demo ? demoSetup(probe) : undefined;
+  const config = demo ? loadConfig({ ...file, overrides: demo.overrides }) : probe;
+  const secrets = demo?.secrets;
   const gateway = await startGateway(config);
+  let emulator: Emulator | undefined;
+  if (secrets) {
+    try {
+      emulator = await startDemoEmulator(config, gateway.url, secrets);
+    } catch (err) {
+      await gateway.close();
+      throw err;
+    }
+    gateway.logger.info(
+      { emulator: emulator.url },
+      'demo mode: the built-in Genesys Cloud emulator feeds this gateway',
+    );
+  }
   gateway.logger.info(
     {
       url: gateway.url,
@@ -60,16 +79,18 @@ async function start(args: string[]): Promise<number> {
       }
       stopping = true;
       gateway.logger.info({ signal }, 'shutting down: draining in-flight requests and appends');
-      gateway.close().then(
-        () => {
-          gateway.logger.info('shutdown complete');
-          resolve(0);
-        },
-        (err: unknown) => {
-          gateway.logger.error({ err }, 'shutdown failed');
-          resolve(1);
-        },
-      );
+      (emulator ? emulator.stop() : Promise.resolve())
+        .then(() => gateway.close())
+        .then(
+          () => {
+            gateway.logger.info('shutdown complete');
+            resolve(0);
+          },
+          (err: unknown) => {
+            gateway.logger.error({ err }, 'shutdown failed');
+            resolve(1);
+          },
+        );
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

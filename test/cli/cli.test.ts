@@ -142,6 +142,28 @@ describe('switchboard CLI', () => {
     assert.equal((await again.exited).code, 0);
   });
 
+  test('demo mode: with no Genesys credentials the in-process emulator feeds the gateway', async (t) => {
+    const dataDir = tempDir(t);
+    const cli = await startCli(['start'], {
+      PORT: '0',
+      EMULATOR_PORT: '0',
+      SWITCHBOARD_DATA_DIR: dataDir,
+    });
+    t.after(() => cli.child.kill('SIGKILL'));
+    const page = await waitFor(
+      async () => {
+        const res = await fetch(`${cli.url}/api/v1/events?limit=1000`);
+        const body = (await res.json()) as { events: { source: string; kind: string }[] };
+        const sources = new Set(body.events.map((e) => e.source));
+        return sources.has('webhook') && sources.has('eventbridge') ? body : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 250, what: 'events from the emulator over both push paths' },
+    );
+    assert.ok(page.events.some((e) => e.kind === 'user.routing' || e.kind === 'user.presence'));
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.exited).code, 0);
+  });
+
   test('the built bin runs (npm install and npm test build dist/)', () => {
     assert.ok(existsSync('dist/main.js'), 'dist/main.js is built');
     const out = execFileSync(process.execPath, ['bin/switchboard.js', '--help'], {

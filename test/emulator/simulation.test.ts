@@ -98,6 +98,42 @@ describe('contact-center simulation', () => {
     assert.ok(finished.size > 1000);
   });
 
+  test('truth agrees with the event stream folded from the start', () => {
+    const s = sim(250, 8, 17);
+    // Start from the initial state (what REST reports at t0), then apply every event.
+    const folded = new Map(
+      truthOf(s).agents.map((a) => [
+        a.id,
+        { presence: a.presenceDefinitionId, routing: a.routingStatus },
+      ]),
+    );
+    const waiting = new Map<string, Set<string>>();
+    s.onEvent((e) => {
+      if (e.type === 'presence') folded.get(e.agent.agent.id)!.presence = e.agent.presence.id;
+      if (e.type === 'routing') folded.get(e.agent.agent.id)!.routing = e.agent.routing;
+      if (e.type === 'conversation') {
+        for (const set of waiting.values()) set.delete(e.conversation.id);
+        if (e.change === 'queued' || e.change === 'missed') {
+          const q = e.conversation.queue.id;
+          if (!waiting.has(q)) waiting.set(q, new Set());
+          waiting.get(q)!.add(e.conversation.id);
+        }
+      }
+    });
+    for (let h = 1; h <= 6; h++) {
+      s.advanceTo(START + h * HOUR);
+      const truth = truthOf(s);
+      for (const a of truth.agents) {
+        assert.deepEqual(
+          folded.get(a.id),
+          { presence: a.presenceDefinitionId, routing: a.routingStatus },
+          a.id,
+        );
+      }
+      for (const q of truth.queues) assert.equal(waiting.get(q.id)?.size ?? 0, q.waiting, q.name);
+    }
+  });
+
   test('a burst multiplies arrivals and builds a queue', () => {
     const s = sim(200, 6, 5);
     s.advanceTo(START + 10 * 60_000);

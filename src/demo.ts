@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import type { Config, Secret } from './config/index.js';
+import { Emulator } from './emulator/emulator.js';
+
+/** Secrets generated for one demo run: the gateway verifies with them, the emulator signs with them. */
+export interface DemoSecrets {
+  webhookSecret: string;
+  eventbridgeApiKey: string;
+}
+
+/**
+ * The demo's shared secrets and the config overrides that make the gateway accept what the
+ * emulator sends: an active secret already configured (e.g. SWITCHBOARD_WEBHOOK_SECRETS) is
+ * reused, otherwise one is generated for this run and added to the configured ones.
+ */
+export function demoSetup(probe: Config): {
+  secrets: DemoSecrets;
+  overrides: Record<string, unknown>;
+} {
+  const active = (list: readonly Secret[]) => list.find((s) => !s.retired)?.reveal();
+  const secrets: DemoSecrets = {
+    webhookSecret: active(probe.ingest.webhook.secrets) ?? randomBytes(24).toString('base64url'),
+    eventbridgeApiKey:
+      active(probe.ingest.eventbridge.apiKeys) ?? randomBytes(24).toString('base64url'),
+  };
+  const keep = (list: readonly Secret[]) =>
+    list.map((s) => ({ name: s.name, secret: s.reveal(), retired: s.retired }));
+  return {
+    secrets,
+    overrides: {
+      ingest: {
+        webhook: {
+          secrets: [
+            ...keep(probe.ingest.webhook.secrets),
+            { name: 'demo-emulator', secret: secrets.webhookSecret },
+          ],
+        },
+        eventbridge: {
+          apiKeys: [
+            ...keep(probe.ingest.eventbridge.apiKeys),
+            { name: 'demo-emulator', secret: secrets.eventbridgeApiKey },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/**
+ * Demo mode (no Genesys credentials): the emulator runs in this process and delivers the way a
+ * real org can — EventBridge envelopes to /ingest/eventbridge, as an API destination would —
+ * plus the guides' signed webhook events to /ingest/webhook.
+ */
+export async function startDemoEmulator(
+  config: Config,
+  gatewayUrl: string,
+  secrets: DemoSecrets,
+): Promise<Emulator> {
+  const emulator = new Emulator({
+    host: '127.0.0.1',
+    port: config.source.emulatorPort,
+    webhook: { url: `${gatewayUrl}/ingest/webhook`, secret: secrets.webhookSecret },
+    eventbridge: {
+      url: `${gatewayUrl}/ingest/eventbridge`,
+      apiKeyHeader: config.ingest.eventbridge.apiKeyHeader,
+      apiKey: secrets.eventbridgeApiKey,
+    },
+  });
+  await emulator.start();
+  return emulator;
+}
