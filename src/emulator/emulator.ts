@@ -35,8 +35,11 @@ export interface EmulatorOptions {
   heartbeatSec?: number;
   /** Guide-format webhook pushes (SEED-FORMATS §A/B). */
   webhook?: { url: string; secret: string; encoding?: 'hex' | 'base64'; events?: string[] };
-  /** EventBridge envelopes to an HTTP target, as an API destination sends them (FACTS §5.1). */
-  eventbridge?: { url: string; apiKeyHeader?: string; apiKey: string };
+  /**
+   * EventBridge envelopes to an HTTP target, as an API destination sends them (FACTS §5.1).
+   * `topics` are the integration's topic filters in `{id}` form (default: EVENTBRIDGE_TOPICS).
+   */
+  eventbridge?: { url: string; apiKeyHeader?: string; apiKey: string; topics?: string[] };
   /** Delivery retry horizon for pushes, seconds (default 3600). */
   retryHorizonSec?: number;
   /** Requests in flight at once per push target (default 32). */
@@ -55,6 +58,22 @@ export interface WebhookSubscription {
 }
 
 const OBSERVATION_INTERVAL_MS = 2_000;
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+
+/** What a typical EventBridge integration subscribes to (wildcard `{id}` topic filters). */
+export const EVENTBRIDGE_TOPICS = [
+  'v2.users.{id}.presence',
+  'v2.users.{id}.routingStatus',
+  'v2.routing.queues.{id}.conversations',
+  'v2.analytics.queues.{id}.observations',
+  'v2.detail.events.conversation.{id}.customer.start',
+  'v2.detail.events.conversation.{id}.customer.end',
+  'v2.detail.events.conversation.{id}.acd.start',
+  'v2.detail.events.conversation.{id}.acd.end',
+  'v2.detail.events.conversation.{id}.user.start',
+  'v2.detail.events.conversation.{id}.user.end',
+  'v2.detail.events.conversation.{id}.acw',
+];
 const MAX_FINISHED = 20_000;
 
 /**
@@ -74,6 +93,7 @@ export class Emulator {
   readonly deletedUsers = new Set<string>();
   readonly deletedQueues = new Set<string>();
   eventbridge: PushDispatcher | undefined;
+  readonly #eventbridgeTopics: ReadonlySet<string>;
   /** Recently finished conversations, oldest first (conversation details queries). */
   readonly finished: Conversation[] = [];
   /** Messages the emulator produced (topic messages + guide events), for benchmarks. */
@@ -117,6 +137,7 @@ export class Emulator {
         `streaming-${++this.#channelSeq}-${this.#ids.uuid().replace(/-/g, '').slice(0, 26)}`,
       validTopic: (topic) => this.#validateTopic(topic),
     });
+    this.#eventbridgeTopics = new Set(options.eventbridge?.topics ?? EVENTBRIDGE_TOPICS);
     this.sim.onEvent((e) => this.#deliver(e));
     this.app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
     // The SDK sends `content-type: application/json` with empty bodies (channel create, DELETE).
@@ -281,14 +302,12 @@ export class Emulator {
       );
       for (const ch of channels) this.faults.send(ch, text);
     }
-    if (this.eventbridge) {
+    const detailType = msg.topicName.replace(UUID, '{id}');
+    if (this.eventbridge && this.#eventbridgeTopics.has(detailType)) {
       const envelope = {
         version: '0',
         id: correlationId,
-        'detail-type': msg.topicName.replace(
-          /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g,
-          '{id}',
-        ),
+        'detail-type': detailType,
         source: `aws.partner/genesys.com/cloud/${this.orgId}/switchboard-emulator`,
         account: '000000000000',
         time: new Date(msg.at).toISOString().replace(/\.\d{3}Z$/, 'Z'),

@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { SqliteEventLog } from '../../src/log/sqlite-event-log.js';
 import { runCli, startCli } from '../support/cli.js';
-import { TEST_SECRET, postSigned, seedEvent, tempDir, waitFor } from '../support/helpers.js';
+import {
+  TEST_SECRET,
+  postSigned,
+  seedEvent,
+  startTestGateway,
+  tempDir,
+  waitFor,
+} from '../support/helpers.js';
 
 const baseEnv = (dataDir: string) => ({
   PORT: '0',
@@ -162,6 +169,52 @@ describe('switchboard CLI', () => {
     assert.ok(page.events.some((e) => e.kind === 'user.routing' || e.kind === 'user.presence'));
     cli.child.kill('SIGTERM');
     assert.equal((await cli.exited).code, 0);
+  });
+
+  test('switchboard emulator --webhook runs a center against any receiver; bad arguments exit 2', async (t) => {
+    const gw = await startTestGateway(t);
+    const cli = await startCli(
+      [
+        'emulator',
+        '--port',
+        '0',
+        '--agents',
+        '100',
+        '--speed',
+        '50',
+        '--seed',
+        '3',
+        '--webhook',
+        `${gw.url}/ingest/webhook`,
+        '--webhook-secret',
+        TEST_SECRET,
+      ],
+      {},
+      20_000,
+      /^emulator listening on (http:\/\/\S+)$/,
+    );
+    t.after(() => cli.child.kill('SIGKILL'));
+    const truth = (await (await fetch(`${cli.url}/emulator/truth`)).json()) as {
+      agents: unknown[];
+      queues: unknown[];
+    };
+    assert.equal(truth.agents.length, 100);
+    await waitFor(async () => (await gw.backend.log.stats()).eventCount > 20, {
+      timeoutMs: 20_000,
+      what: 'signed pushes stored',
+    });
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.exited).code, 0);
+    for (const [args, pattern] of [
+      [['emulator', '--agents', 'many'], /--agents must be an integer/],
+      [['emulator', '--speed', '1000'], /--speed must be an integer from 1 to 100/],
+      [['emulator', '--webhook', 'not a url', '--webhook-secret', 's'], /--webhook must be a URL/],
+      [['emulator', '--webhook', 'http://127.0.0.1:1/x'], /--webhook needs --webhook-secret/],
+    ] as const) {
+      const r = await runCli([...args]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, pattern);
+    }
   });
 
   test('the built bin runs (npm install and npm test build dist/)', () => {

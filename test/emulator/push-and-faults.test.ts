@@ -59,9 +59,74 @@ describe('emulator pushes and faults', () => {
       'webhook:routing.conversation',
       'eventbridge:user.routing',
       'eventbridge:queue.conversation',
+      'eventbridge:conversation.detail',
     ]) {
       assert.ok(kinds.has(k), `${k} in ${[...kinds].join(', ')}`);
     }
+  });
+
+  test("the guides' subscription API: filters evaluated before dispatch, DRAFT never dispatches, base64 signatures", async (t) => {
+    const gw = await startTestGateway(t);
+    const emu = new Emulator({ port: 0, agents: 60, queues: 3, seed: 12, realtime: false });
+    await emu.start();
+    t.after(() => emu.stop());
+    const res = await fetch(`${emu.url}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from('demo-client:demo-secret').toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    const headers = {
+      authorization: `Bearer ${((await res.json()) as { access_token: string }).access_token}`,
+      'content-type': 'application/json',
+    };
+    const create = async (body: Record<string, unknown>) => {
+      const r = await fetch(`${emu.url}/api/v2/integrations/webhooks`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+      });
+      assert.equal(r.status, 201);
+      return emu.webhooks.get(((await r.json()) as { id: string }).id)!;
+    };
+    const published = await create({
+      name: 'agent-dashboard-webhook',
+      url: `${gw.url}/ingest/webhook`,
+      auth: { type: 'secret', secret: TEST_SECRET, encoding: 'base64' },
+      events: [
+        {
+          name: 'agentStateChange',
+          filter: { field: 'user.login.status', op: 'eq', value: 'LOGGED_IN' },
+        },
+      ],
+      status: 'PUBLISHED',
+    });
+    const draft = await create({
+      name: 'draft',
+      url: `${gw.url}/ingest/webhook`,
+      auth: { secret: TEST_SECRET },
+      events: ['agentStateChange'],
+      status: 'DRAFT',
+    });
+    emu.advance(30 * 60_000);
+    await published.dispatcher.idle();
+    assert.ok(
+      published.dispatcher.stats.delivered > 10,
+      JSON.stringify(published.dispatcher.stats),
+    );
+    assert.equal(published.dispatcher.stats.failedPermanently, 0, 'base64 signatures verify');
+    assert.equal(draft.dispatcher.stats.sent, 0, 'DRAFT subscriptions do not dispatch');
+    const page = (await (await fetch(`${gw.url}/api/v1/events?limit=1000`)).json()) as {
+      events: { body: string }[];
+    };
+    const statuses = new Set(
+      page.events.map(
+        (e) => (JSON.parse(e.body) as { user: { login: { status: string } } }).user.login.status,
+      ),
+    );
+    assert.deepEqual([...statuses], ['LOGGED_IN'], 'the filter ran before dispatch');
   });
 
   test('5xx is retried with backoff, 4xx is not', async (t) => {

@@ -17,6 +17,7 @@ export async function startCli(
   args: string[],
   env: Record<string, string>,
   timeoutMs = 20_000,
+  ready = /^switchboard listening on (https?:\/\/\S+)$/,
 ): Promise<RunningCli> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'warn', ...env },
@@ -35,7 +36,7 @@ export async function startCli(
     );
     createInterface({ input: child.stdout }).on('line', (line) => {
       stdout.push(line);
-      const m = /^switchboard listening on (https?:\/\/\S+)$/.exec(line);
+      const m = ready.exec(line);
       if (m?.[1]) {
         clearTimeout(timer);
         resolve(m[1]);

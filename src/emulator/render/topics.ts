@@ -198,9 +198,95 @@ export function topicsFor(
           },
         );
       }
+      out.push(...detailEvents(event.change, conv, agentId, event.at));
       return out;
     }
     case 'queue':
+      return [];
+  }
+}
+
+const DETAIL_MEDIA: Record<Conversation['media'], string> = {
+  voice: 'VOICE',
+  message: 'MESSAGE',
+  email: 'EMAIL',
+};
+
+/**
+ * Conversation detail events (FACTS §2.7): `eventTime` in epoch ms, upper-case enums. Emitted
+ * as the conversation passes each milestone: customer and ACD start on queueing, ACD end on
+ * answer or abandon, user start/end around the agent's part, ACW with the wrap-up.
+ */
+function detailEvents(
+  change: string,
+  conv: Conversation,
+  agentId: string | undefined,
+  at: number,
+): TopicMessage[] {
+  const common = {
+    eventTime: at,
+    conversationId: conv.id,
+    participantId: `${conv.id}-${agentId ? `u-${agentId.slice(0, 8)}` : 'a'}`,
+    sessionId: `${conv.id.slice(0, 8)}-s`,
+    mediaType: DETAIL_MEDIA[conv.media],
+    provider: 'Edge',
+    direction: 'INBOUND',
+    ani: conv.ani,
+    dnis: 'tel:+18005550100',
+    queueId: conv.queue.id,
+    divisionId: 'home',
+  };
+  const topic = (suffix: string, body: Record<string, unknown>): TopicMessage => ({
+    topicName: `v2.detail.events.conversation.${conv.id}.${suffix}`,
+    eventBody: { ...common, ...body },
+    at,
+  });
+  switch (change) {
+    case 'queued':
+      return conv.transfers === 0
+        ? [topic('customer.start', { participantId: `${conv.id}-c` }), topic('acd.start', {})]
+        : [topic('acd.start', {})];
+    case 'connected':
+      return [
+        topic('acd.end', {
+          acdOutcome: 'ANSWERED',
+          answeredUserId: agentId,
+          connectedDurationMs: at - conv.queuedAt,
+        }),
+        topic('user.start', { userId: agentId }),
+      ];
+    case 'acw':
+    case 'transferred':
+      return [
+        topic('user.end', {
+          userId: agentId,
+          disconnectType: change === 'transferred' ? 'TRANSFER' : 'ENDPOINT',
+          interactingDurationMs: at - (conv.answeredAt ?? at),
+        }),
+      ];
+    case 'ended':
+      return [
+        topic('acw', {
+          userId: agentId,
+          wrapupCode: 'resolved',
+          wrapupDurationMs: at - (conv.acwSince ?? at),
+        }),
+        topic('customer.end', {
+          participantId: `${conv.id}-c`,
+          disconnectType: 'PEER',
+          interactingDurationMs: at - conv.arrivedAt,
+        }),
+      ];
+    case 'abandoned':
+      return [
+        topic('acd.end', { acdOutcome: 'ABANDON', disconnectType: 'PEER' }),
+        topic('customer.end', {
+          participantId: `${conv.id}-c`,
+          disconnectType: 'ENDPOINT',
+          interactingDurationMs: at - conv.arrivedAt,
+        }),
+      ];
+    default:
       return [];
   }
 }
