@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { Emulator, type EmulatorOptions } from '../../src/emulator/emulator.js';
 import { ChannelManager } from '../../src/emulator/notifications/channel-manager.js';
 import { TEST_SECRET, startTestGateway, waitFor } from '../support/helpers.js';
+import { apiHeaders, postFault, requestToken } from '../support/emulator.js';
 
 type Message = { topicName: string; eventBody: Record<string, unknown> & { message?: string } };
 
@@ -22,26 +23,9 @@ async function start(t: TestContext, options: EmulatorOptions = {}) {
   return emu;
 }
 
-async function login(emu: Emulator): Promise<Record<string, string>> {
-  const res = await fetch(`${emu.url}/oauth/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from('demo-client:demo-secret').toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
-  });
-  const { access_token } = (await res.json()) as { access_token: string };
-  return { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' };
-}
-
 async function fault(emu: Emulator, body: Record<string, unknown>) {
-  const res = await fetch(`${emu.url}/emulator/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  assert.equal(res.status, 200, await res.clone().text());
+  const res = await postFault(emu, body);
+  assert.equal(res.status, 200, JSON.stringify(res.body));
 }
 
 /** A channel subscribed to every agent's routing status, with a connected socket collecting messages. */
@@ -76,7 +60,7 @@ const events = <T extends { msg: Message }>(messages: T[]): T[] =>
 describe('notification channels', () => {
   test('limits: 1,000 topics per channel (400), 20 channels per client, one socket per channel', async (t) => {
     const emu = await start(t);
-    const headers = await login(emu);
+    const headers = await apiHeaders(emu);
     const { ch, closed } = await channelWithSocket(emu, headers);
     const agentId = emu.truth().agents[0]!.id;
     const tooMany = Array.from({ length: 1001 }, (_, i) => ({
@@ -144,15 +128,7 @@ describe('notification channels', () => {
 
   test('oauth: wrong credentials 401, rate limit 429 with Retry-After, expired or revoked token 401', async (t) => {
     const emu = await start(t, { tokenRatePerSec: 2 });
-    const ask = (secret: string) =>
-      fetch(`${emu.url}/oauth/token`, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${Buffer.from(`demo-client:${secret}`).toString('base64')}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: 'grant_type=client_credentials',
-      });
+    const ask = (secret: string) => requestToken(emu, secret);
     assert.equal((await ask('nope')).status, 401);
     assert.equal((await ask('demo-secret')).status, 200);
     assert.equal((await ask('demo-secret')).status, 200);
@@ -178,7 +154,7 @@ describe('notification channels', () => {
 describe('faults', () => {
   test('drop-sockets 1006 and 1001; socket-closing warns then closes; expire-channels removes channels', async (t) => {
     const emu = await start(t);
-    const headers = await login(emu);
+    const headers = await apiHeaders(emu);
     for (const code of [1006, 1001]) {
       const s = await channelWithSocket(emu, headers);
       await fault(emu, { fault: 'drop-sockets', code });
@@ -207,7 +183,7 @@ describe('faults', () => {
 
   test('stop-heartbeats, duplicates, reorder, schema-drift, oversize', async (t) => {
     const emu = await start(t);
-    const headers = await login(emu);
+    const headers = await apiHeaders(emu);
     const s = await channelWithSocket(emu, headers);
     await fault(emu, { fault: 'stop-heartbeats', seconds: 60 });
     emu.heartbeatNow();
@@ -267,7 +243,7 @@ describe('faults', () => {
     const emu = await start(t, {
       webhook: { url: `${gw.url}/ingest/webhook`, secret: TEST_SECRET },
     });
-    const headers = await login(emu);
+    const headers = await apiHeaders(emu);
     await fault(emu, { fault: 'slow', ms: 300, seconds: 5 });
     const started = Date.now();
     await fetch(`${emu.url}/api/v2/users`, { headers });

@@ -4,27 +4,7 @@ import { describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { Emulator } from '../../src/emulator/emulator.js';
 import { TEST_SECRET, startTestGateway, waitFor } from '../support/helpers.js';
-
-async function token(emu: Emulator): Promise<string> {
-  const res = await fetch(`${emu.url}/oauth/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from('demo-client:demo-secret').toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
-}
-
-async function fault(emu: Emulator, body: Record<string, unknown>) {
-  const res = await fetch(`${emu.url}/emulator/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
+import { apiHeaders, postFault as fault } from '../support/emulator.js';
 
 describe('emulator pushes and faults', () => {
   test('signed guide webhooks and EventBridge envelopes land in a real gateway, verified and deduped', async (t) => {
@@ -70,18 +50,7 @@ describe('emulator pushes and faults', () => {
     const emu = new Emulator({ port: 0, agents: 60, queues: 3, seed: 12, realtime: false });
     await emu.start();
     t.after(() => emu.stop());
-    const res = await fetch(`${emu.url}/oauth/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from('demo-client:demo-secret').toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    });
-    const headers = {
-      authorization: `Bearer ${((await res.json()) as { access_token: string }).access_token}`,
-      'content-type': 'application/json',
-    };
+    const headers = await apiHeaders(emu);
     const create = async (body: Record<string, unknown>) => {
       const r = await fetch(`${emu.url}/api/v2/integrations/webhooks`, {
         method: 'POST',
@@ -175,10 +144,7 @@ describe('emulator pushes and faults', () => {
     t.after(() => emu.stop());
     assert.equal((await fault(emu, { fault: 'nope' })).status, 400);
     assert.equal((await fault(emu, { fault: 'drop-sockets', code: 1234 })).status, 400);
-    const auth = {
-      authorization: `Bearer ${await token(emu)}`,
-      'content-type': 'application/json',
-    };
+    const auth = await apiHeaders(emu);
     const ch = (await (
       await fetch(`${emu.url}/api/v2/notifications/channels`, { method: 'POST', headers: auth })
     ).json()) as { id: string; connectUri: string };
