@@ -10,7 +10,8 @@ commands:
   start [--config FILE]   run the gateway (embedded mode by default)
   emulator [--port 9400] [--agents 500] [--queues 12] [--seed 1] [--speed 1]
            [--client-id ID] [--client-secret S] [--webhook URL] [--webhook-secret S]
-                          run the Genesys Cloud emulator alone
+           [--fault NAME[:key=value,…]]…
+                          run the Genesys Cloud emulator alone (faults: docs/emulator.md)
 
 Exit codes: 0 ok, 1 runtime failure, 2 bad arguments or invalid configuration.`;
 
@@ -109,6 +110,7 @@ async function emulator(args: string[]): Promise<number> {
     'client-secret': { type: 'string' },
     webhook: { type: 'string' },
     'webhook-secret': { type: 'string' },
+    fault: { type: 'string', multiple: true },
   });
   const int = (
     name: string,
@@ -142,7 +144,14 @@ async function emulator(args: string[]): Promise<number> {
       ? { webhook: { url: values.webhook, secret: values['webhook-secret'] as string } }
       : {}),
   });
+  const faults = ([] as string[]).concat(values.fault ?? []).map(parseFault);
   const url = await emu.start();
+  try {
+    for (const f of faults) emu.faults.apply(f.fault, f);
+  } catch (err) {
+    await emu.stop();
+    throw new UsageError(`--fault: ${(err as Error).message}`);
+  }
   process.stdout.write(`emulator listening on ${url}\n`);
   return new Promise<number>((resolve) => {
     const stop = () => {
@@ -156,7 +165,20 @@ async function emulator(args: string[]): Promise<number> {
   });
 }
 
-function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(
+/** `--fault NAME[:key=value,…]`, e.g. `--fault duplicates:ratio=0.1,seconds=3600`. */
+function parseFault(spec: string): { fault: string } & Record<string, unknown> {
+  const [name, params = ''] = spec.split(/:(.*)/s);
+  const out: { fault: string } & Record<string, unknown> = { fault: name ?? '' };
+  for (const pair of params.split(',').filter((p) => p !== '')) {
+    const [key, value] = pair.split('=');
+    if (!key || value === undefined)
+      throw new UsageError(`--fault ${spec}: expected key=value, got "${pair}"`);
+    out[key] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  }
+  return out;
+}
+
+function parse<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(
   args: string[],
   options: T,
 ) {

@@ -188,6 +188,8 @@ describe('switchboard CLI', () => {
         `${gw.url}/ingest/webhook`,
         '--webhook-secret',
         TEST_SECRET,
+        '--fault',
+        'duplicates:ratio=0.5,seconds=600',
       ],
       {},
       20_000,
@@ -203,6 +205,12 @@ describe('switchboard CLI', () => {
       timeoutMs: 20_000,
       what: 'signed pushes stored',
     });
+    // --fault duplicates applied from the command line: the gateway sees (and drops) copies.
+    const duplicated = /switchboard_duplicates_total\{source="webhook"\} [1-9]/;
+    await waitFor(async () => duplicated.test(await (await fetch(`${gw.url}/metrics`)).text()), {
+      timeoutMs: 20_000,
+      what: 'duplicate deliveries',
+    });
     cli.child.kill('SIGTERM');
     assert.equal((await cli.exited).code, 0);
     for (const [args, pattern] of [
@@ -210,6 +218,8 @@ describe('switchboard CLI', () => {
       [['emulator', '--speed', '1000'], /--speed must be an integer from 1 to 100/],
       [['emulator', '--webhook', 'not a url', '--webhook-secret', 's'], /--webhook must be a URL/],
       [['emulator', '--webhook', 'http://127.0.0.1:1/x'], /--webhook needs --webhook-secret/],
+      [['emulator', '--port', '0', '--fault', 'gremlins'], /--fault: unknown fault "gremlins"/],
+      [['emulator', '--port', '0', '--fault', 'slow:ms'], /--fault slow:ms: expected key=value/],
     ] as const) {
       const r = await runCli([...args]);
       assert.equal(r.code, 2, r.stderr);
