@@ -315,6 +315,7 @@ export function runEventLogSuite(name: string, factory: EventLogFactory): void {
       const stats = await log.stats();
       assert.ok(stats.sizeBytes <= 400 * 1024, `size ${stats.sizeBytes} should be near the limit`);
       const remaining = await readAll(log);
+      assert.equal((await log.stats()).eventCount, remaining.length, 'stats count what is stored');
       assert.equal(
         remaining[remaining.length - 1]!.offset,
         first[199]!.offset,
