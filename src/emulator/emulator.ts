@@ -44,6 +44,8 @@ export interface EmulatorOptions {
   retryHorizonSec?: number;
   /** Requests in flight at once per push target (default 32). */
   pushConcurrency?: number;
+  /** Receives every rendered message as JSON text (in-process consumers, benchmarks). */
+  sink?: (text: string) => void;
 }
 
 export interface WebhookSubscription {
@@ -82,7 +84,9 @@ const MAX_FINISHED = 20_000;
  * guides' signed webhooks and EventBridge envelopes, with a fault injector and ground truth.
  */
 export class Emulator {
-  readonly options: Required<Omit<EmulatorOptions, 'webhook' | 'eventbridge' | 'startMs'>> &
+  readonly options: Required<
+    Omit<EmulatorOptions, 'webhook' | 'eventbridge' | 'startMs' | 'sink'>
+  > &
     Pick<EmulatorOptions, 'webhook' | 'eventbridge'>;
   readonly sim: Simulation;
   readonly channels: ChannelManager;
@@ -102,6 +106,8 @@ export class Emulator {
   #ids: Rng;
   #clock: NodeJS.Timeout | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
+  #expiry: NodeJS.Timeout | undefined;
+  readonly #sink: ((text: string) => void) | undefined;
   #realStart = 0;
   #dirtyQueues = new Set<string>();
   #url = '';
@@ -138,6 +144,7 @@ export class Emulator {
       validTopic: (topic) => this.#validateTopic(topic),
     });
     this.#eventbridgeTopics = new Set(options.eventbridge?.topics ?? EVENTBRIDGE_TOPICS);
+    this.#sink = options.sink;
     this.sim.onEvent((e) => this.#deliver(e));
     this.app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
     // The SDK sends `content-type: application/json` with empty bodies (channel create, DELETE).
@@ -215,6 +222,9 @@ export class Emulator {
       }, 100);
     }
     this.#heartbeat = setInterval(() => this.#sendHeartbeats(), this.options.heartbeatSec * 1000);
+    // A channel past its 24 h is gone: its socket closes and it stops receiving.
+    this.#expiry = setInterval(() => this.channels.sweep(), 1000);
+    this.#expiry.unref();
     return this.#url;
   }
 
@@ -231,6 +241,7 @@ export class Emulator {
   async stop(): Promise<void> {
     clearInterval(this.#clock);
     clearInterval(this.#heartbeat);
+    clearInterval(this.#expiry);
     this.faults.clear();
     for (const ws of this.#wss.clients) ws.terminate();
     for (const w of this.webhooks.values()) w.dispatcher.close();
@@ -291,7 +302,7 @@ export class Emulator {
     if (this.faults.silenced()) return; // maintenance: lost, as on the real platform
     const correlationId = this.newCorrelationId();
     const channels = this.channels.subscribers(msg.topicName);
-    if (channels && channels.size > 0) {
+    if ((channels && channels.size > 0) || this.#sink) {
       const text = this.faults.shape(
         JSON.stringify({
           topicName: msg.topicName,
@@ -300,7 +311,8 @@ export class Emulator {
           metadata: { CorrelationId: correlationId },
         }),
       );
-      for (const ch of channels) this.faults.send(ch, text);
+      this.#sink?.(text);
+      for (const ch of channels ?? []) this.faults.send(ch, text);
     }
     const detailType = msg.topicName.replace(UUID, '{id}');
     if (this.eventbridge && this.#eventbridgeTopics.has(detailType)) {
@@ -330,6 +342,7 @@ export class Emulator {
     if (this.faults.silenced()) return;
     const payload = { notificationId: this.newCorrelationId(), ...guide.payload };
     let text: string | undefined;
+    if (this.#sink) this.#sink((text = this.faults.shape(JSON.stringify(payload))));
     for (const sub of this.webhooks.values()) {
       if (sub.status !== 'PUBLISHED') continue;
       const rule = sub.events.find((e) => e.name === guide.name);
@@ -371,7 +384,7 @@ export class Emulator {
       } catch {
         return;
       }
-      if (msg.message === 'ping') {
+      if (msg.message === 'ping' && !this.faults.silenced()) {
         ws.send(JSON.stringify({ topicName: 'channel.metadata', eventBody: { message: 'pong' } }));
       }
     });
@@ -404,9 +417,8 @@ export class Emulator {
         ? undefined
         : 'Entity not found';
     const queue =
-      /^v2\.(?:routing|analytics)\.queues\.([^.]+)\.(conversations(\.[a-z]+)?|users|observations)$/.exec(
-        topic,
-      );
+      /^v2\.routing\.queues\.([^.]+)\.(?:conversations(?:\.[a-z]+)?|users)$/.exec(topic) ??
+      /^v2\.analytics\.queues\.([^.]+)\.observations$/.exec(topic);
     if (queue)
       return this.sim.queues.has(queue[1]!) && !this.deletedQueues.has(queue[1]!)
         ? undefined

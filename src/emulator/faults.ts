@@ -144,6 +144,7 @@ export class Faults {
         if (typeof id !== 'string' || !this.#emu.sim.agents.has(id))
           throw new FaultError('delete-user: "id" must be a user id');
         this.#emu.deletedUsers.add(id);
+        this.#emu.sim.removeAgent(id);
         return;
       }
       case 'burst':

@@ -124,6 +124,11 @@ describe('notification channels', () => {
     assert.equal(channels.get(a.id), undefined, 'expired');
     assert.equal(channels.get(b.id), b, 'extended by subscribing');
     assert.equal(channels.subscribers('v2.users.x.presence')?.has(b), true);
+    // Expired channels stop receiving even if nobody looks them up.
+    now += 24 * 3600_000;
+    assert.equal(channels.sweep(), 1);
+    assert.equal(channels.subscribers('v2.users.x.presence'), undefined);
+    assert.equal(channels.channels.size, 0);
   });
 
   test('oauth: wrong credentials 401, rate limit 429 with Retry-After, expired or revoked token 401', async (t) => {
@@ -257,6 +262,23 @@ describe('faults', () => {
       await fetch(`${emu.url}/api/v2/users?pageSize=500`, { headers })
     ).json()) as { entities: { id: string }[] };
     assert.ok(!users.entities.some((u) => u.id === victim));
+    assert.ok(!emu.truth().agents.some((a) => a.id === victim), 'gone from the truth too');
+    const ch = (await (
+      await fetch(`${emu.url}/api/v2/notifications/channels`, { method: 'POST', headers })
+    ).json()) as { id: string };
+    const sub = (await (
+      await fetch(`${emu.url}/api/v2/notifications/channels/${ch.id}/subscriptions`, {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify([{ id: `v2.users.${victim}.presence` }]),
+      })
+    ).json()) as { entities: { state: string; rejectionReason?: string }[] };
+    assert.deepEqual(sub.entities[0], {
+      id: `v2.users.${victim}.presence`,
+      state: 'Rejected',
+      rejectionReason: 'Entity not found',
+      selfUri: `/api/v2/notifications/availabletopics/v2.users.${victim}.presence`,
+    });
 
     const hook = [...emu.webhooks.values()][0]!.dispatcher;
     emu.advance(5 * 60_000);

@@ -98,12 +98,14 @@ describe('emulator pushes and faults', () => {
     assert.deepEqual([...statuses], ['LOGGED_IN'], 'the filter ran before dispatch');
   });
 
-  test('5xx is retried with backoff, 4xx is not', async (t) => {
+  test('5xx and 429 are retried with backoff (429 after Retry-After), other 4xx are not', async (t) => {
     let calls = 0;
     const server = createServer((req, res) => {
       req.resume();
       calls++;
-      res.statusCode = calls === 1 ? 503 : calls === 2 ? 200 : 400;
+      if (calls === 3) res.setHeader('retry-after', '1');
+      res.statusCode =
+        calls === 1 ? 503 : calls === 2 ? 200 : calls === 3 ? 429 : calls === 4 ? 200 : 400;
       res.end();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

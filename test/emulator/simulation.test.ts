@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { buildOrg } from '../../src/emulator/model/org.js';
 import { Simulation, type DomainEvent } from '../../src/emulator/model/simulation.js';
 import { truthOf } from '../../src/emulator/model/truth.js';
+import { topicsFor } from '../../src/emulator/render/topics.js';
 
 const START = Date.parse('2026-11-23T08:00:00.000Z');
 const HOUR = 3600_000;
@@ -66,7 +67,7 @@ describe('contact-center simulation', () => {
       }
       if (e.type === 'routing' || e.type === 'conversation') {
         // Spot-check agent invariants as the run goes.
-        if (++checks % 97 !== 0) return;
+        if (++checks % 7 !== 0) return;
         for (const a of s.agents.values()) {
           const voice = [...a.conversations].filter((c) => c.media === 'voice').length;
           assert.ok(voice <= 1, 'at most one voice interaction');
@@ -78,11 +79,50 @@ describe('contact-center simulation', () => {
         }
       }
     });
+    const transferredBy = new Map<string, string>();
+    s.onEvent((e) => {
+      if (e.type !== 'conversation') return;
+      if (e.change === 'transferred') transferredBy.set(e.conversation.id, e.agentId!);
+      if (e.change === 'alerting') {
+        assert.notEqual(
+          transferredBy.get(e.conversation.id),
+          e.agentId,
+          'never offered back to the agent who transferred it',
+        );
+      }
+    });
     for (let h = 1; h <= 12; h++) {
       s.advanceTo(START + h * HOUR);
       for (const q of truthOf(s).queues) {
         assert.ok(q.waiting >= 0 && q.alerting >= 0 && q.interacting >= 0 && q.longestWaitMs >= 0);
         assert.ok(q.idle + q.interactingAgents + q.notResponding <= q.onQueue);
+      }
+      for (const a of s.agents.values()) {
+        // A break that came due is taken as soon as the agent is free: nobody sits idle blocked.
+        assert.ok(
+          !(a.loggedIn && a.onQueue && a.pendingBreak && a.conversations.size === 0),
+          `${a.agent.id} stuck with a pending break`,
+        );
+      }
+      for (const q of s.org.queues) {
+        const waiting = s.waiting(q.id);
+        if (waiting.length === 0) continue;
+        for (const id of q.memberIds) {
+          const a = s.agents.get(id)!;
+          const free =
+            a.loggedIn &&
+            a.onQueue &&
+            a.routing === 'IDLE' &&
+            !a.pendingBreak &&
+            !a.pendingLogout &&
+            a.conversations.size === 0;
+          // An idle member next to a waiting conversation must be one that let all of them ring out.
+          if (free)
+            assert.ok(
+              waiting.every((c) => c.missedBy.has(id)),
+              `${id} idle while ${q.name} has ${waiting.length} waiting`,
+            );
+        }
       }
     }
     // Conversations that started more than an hour before the end have all ended.
@@ -131,6 +171,39 @@ describe('contact-center simulation', () => {
         );
       }
       for (const q of truth.queues) assert.equal(waiting.get(q.id)?.size ?? 0, q.waiting, q.name);
+    }
+  });
+
+  test("a missed or transferred conversation shows the agent's leg disconnected, with the reason", () => {
+    const s = sim(200, 6, 8);
+    const seen = new Map<string, Record<string, unknown>>();
+    s.onEvent((e) => {
+      if (
+        e.type !== 'conversation' ||
+        (e.change !== 'missed' && e.change !== 'transferred') ||
+        seen.has(e.change)
+      )
+        return;
+      const [queueTopic] = topicsFor(e, () => 'Agent');
+      const agent = (queueTopic!.eventBody.participants as Record<string, unknown>[]).find(
+        (p) => p.purpose === 'agent',
+      )!;
+      seen.set(e.change, agent);
+    });
+    s.advanceTo(START + 6 * HOUR);
+    for (const [change, reason] of [
+      ['missed', 'timeout'],
+      ['transferred', 'transfer'],
+    ] as const) {
+      const agent = seen.get(change);
+      assert.ok(agent, `a ${change} conversation in six hours`);
+      const [leg] = Object.values(agent).filter(Array.isArray)[0] as {
+        state: string;
+        disconnectType?: string;
+      }[];
+      assert.equal(leg!.state, 'disconnected', change);
+      assert.equal(leg!.disconnectType, reason);
+      assert.ok(agent.endTime, 'the agent participant has an end time');
     }
   });
 

@@ -67,6 +67,7 @@ export function registerDirectoryRoutes(app: FastifyInstance, emu: Emulator): vo
     }
     recent.push(now);
     tokenRequests.set(clientId, recent);
+    for (const [t, entry] of emu.tokens) if (entry.expiresAt <= now) emu.tokens.delete(t);
     const access = randomBytes(24).toString('base64url');
     emu.tokens.set(access, { clientId, expiresAt: now + emu.options.tokenTtlSec * 1000 });
     return { access_token: access, token_type: 'bearer', expires_in: emu.options.tokenTtlSec };

@@ -29,6 +29,7 @@ export function registerNotificationRoutes(app: FastifyInstance, emu: Emulator):
 
   app.get('/api/v2/notifications/channels', async (request) => {
     const client = clientOf(request);
+    emu.channels.sweep();
     return {
       entities: [...emu.channels.channels.values()]
         .filter((c) => c.clientId === client)

@@ -23,6 +23,10 @@ export interface AgentState {
   notRespondingUntil: number;
   pendingBreak: BreakKind | undefined;
   pendingLogout: boolean;
+  /** Removed from the org (the delete-user fault): logged out for good. */
+  removed: boolean;
+  /** On-queue state as last reported (queue membership events fire on a change). */
+  reportedOnQueue: boolean;
   epoch: number;
   /** Milliseconds spent per system presence, per presence definition and per routing status. */
   totals: {
@@ -62,7 +66,7 @@ export interface Conversation {
 
 /** What the model reports; the emulator renders these as Genesys topics and webhook payloads. */
 export type DomainEvent =
-  | { type: 'presence'; at: number; agent: AgentState }
+  | { type: 'presence'; at: number; agent: AgentState; onQueueChanged: boolean }
   | { type: 'routing'; at: number; agent: AgentState }
   | {
       type: 'conversation';
@@ -191,6 +195,8 @@ export class Simulation {
       notRespondingUntil: 0,
       pendingBreak: undefined,
       pendingLogout: false,
+      removed: false,
+      reportedOnQueue: false,
       epoch: 0,
       totals: { presence: new Map(), definition: new Map(), routing: new Map() },
     };
@@ -201,6 +207,7 @@ export class Simulation {
       const since = Math.max(startMs, this.#now - this.#rng.int(20 * 60_000));
       state.loggedIn = true;
       state.onQueue = true;
+      state.reportedOnQueue = true;
       state.presence = this.org.primaryPresence.ON_QUEUE;
       state.presenceSince = since;
       state.routing = 'IDLE';
@@ -214,6 +221,7 @@ export class Simulation {
   }
 
   #shiftStart(a: AgentState): void {
+    if (a.removed) return;
     a.loggedIn = true;
     a.pendingLogout = false;
     this.#setPresence(a, this.org.primaryPresence.AVAILABLE);
@@ -232,6 +240,30 @@ export class Simulation {
     if (a.conversations.size === 0) this.#logout(a);
   }
 
+  /**
+   * The user is deleted from the org: logged out at once (an open conversation goes back to its
+   * queue) and never back.
+   */
+  removeAgent(id: string): void {
+    const a = this.agents.get(id);
+    if (!a || a.removed) return;
+    a.removed = true;
+    for (const conv of [...a.conversations]) {
+      a.conversations.delete(conv);
+      if (conv.state === 'acw') {
+        conv.state = 'ended';
+        conv.endedAt = this.#now;
+        this.conversations.delete(conv.id);
+        this.#emitConversation(conv, id, 'ended');
+      } else {
+        conv.epoch++;
+        conv.missedBy.add(id);
+        this.#enqueue(conv, conv.queue, 'queued');
+      }
+    }
+    this.#logout(a);
+  }
+
   #logout(a: AgentState): void {
     a.pendingLogout = false;
     a.pendingBreak = undefined;
@@ -244,6 +276,8 @@ export class Simulation {
   }
 
   #goOnQueue(a: AgentState): void {
+    // A break that came due while the agent was off queue starts now, instead of blocking work.
+    if (a.pendingBreak && a.conversations.size === 0) return this.#startBreak(a, a.pendingBreak);
     a.onQueue = true;
     this.#setPresence(a, this.org.primaryPresence.ON_QUEUE);
     a.idleSince = this.#now;
@@ -284,7 +318,9 @@ export class Simulation {
     add(a.totals.definition, a.presence.id, spent);
     a.presence = def;
     a.presenceSince = this.#now;
-    this.#emit({ type: 'presence', at: this.#now, agent: a });
+    const onQueueChanged = a.onQueue !== a.reportedOnQueue;
+    a.reportedOnQueue = a.onQueue;
+    this.#emit({ type: 'presence', at: this.#now, agent: a, onQueueChanged });
   }
 
   #updateRouting(a: AgentState): void {
@@ -388,12 +424,16 @@ export class Simulation {
     this.#waiting.get(q.id)!.push(conv);
     this.#emitConversation(conv, undefined, change);
     this.#queueChanged(q);
-    // The customer's patience runs from each time they join a queue.
+    this.#startPatience(conv);
+    this.#route(q);
+  }
+
+  /** The customer's patience runs from each time they (re)join a queue. */
+  #startPatience(conv: Conversation): void {
     const epoch = conv.epoch;
-    this.#at(this.#now + this.#rng.exponential(q.patienceMeanSec * 1000), () => {
+    this.#at(this.#now + this.#rng.exponential(conv.queue.patienceMeanSec * 1000), () => {
       if (conv.state === 'waiting' && conv.epoch === epoch) this.#abandon(conv);
     });
-    this.#route(q);
   }
 
   /** Offers waiting conversations to the longest-idle members who can take them. */
@@ -401,13 +441,18 @@ export class Simulation {
     const list = this.#waiting.get(q.id)!;
     for (const conv of [...list]) {
       let best: AgentState | undefined;
+      let anyFree = false;
       for (const id of q.memberIds) {
         const a = this.agents.get(id)!;
-        if (conv.missedBy.has(id) || !this.#canTake(a, conv.media)) continue;
+        if (!this.#canTake(a, conv.media)) continue;
+        anyFree = true;
+        if (conv.missedBy.has(id)) continue;
         if (!best || a.idleSince < best.idleSince) best = a;
       }
-      if (!best) return; // FIFO: nobody free for the head means nobody for the rest of this media
-      this.#alert(conv, best);
+      // Nobody free at all: nobody for the rest of the queue either. Free agents who all let
+      // this one ring out may still take the conversations behind it.
+      if (!anyFree) return;
+      if (best) this.#alert(conv, best);
     }
   }
 
@@ -443,12 +488,14 @@ export class Simulation {
     this.#updateRouting(a);
     conv.missedBy.add(a.agent.id);
     conv.epoch++;
-    this.#emitConversation(conv, a.agent.id, 'missed');
-    // Back to the head of its queue, as Genesys does with a conversation nobody answered.
+    // Back to the head of its queue, as Genesys does with a conversation nobody answered; the
+    // event shows the agent's leg disconnected.
     conv.state = 'waiting';
     conv.agentId = undefined;
     conv.alertingSince = undefined;
+    this.#emitConversation(conv, a.agent.id, 'missed');
     this.#waiting.get(conv.queue.id)!.unshift(conv);
+    this.#startPatience(conv);
     this.#queueChanged(conv.queue);
     const epoch = a.epoch;
     this.#at(a.notRespondingUntil, () => {
@@ -498,8 +545,11 @@ export class Simulation {
       // Blind transfer: the agent leaves at once and the customer waits in another queue.
       conv.transfers++;
       a.conversations.delete(conv);
+      conv.state = 'waiting';
       this.#emitConversation(conv, a.agent.id, 'transferred');
+      // Not back to the agent who just transferred it.
       conv.missedBy.clear();
+      conv.missedBy.add(a.agent.id);
       this.#enqueue(conv, this.#rng.pick(sameMedia), 'queued');
       this.#updateRouting(a);
       this.#afterFree(a);

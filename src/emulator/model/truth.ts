@@ -42,7 +42,7 @@ export interface Truth {
 /** What a correct dashboard shows at the simulation's current instant. */
 export function truthOf(sim: Simulation): Truth {
   const now = sim.now;
-  const agents = [...sim.agents.values()].map(agentTruth);
+  const agents = [...sim.agents.values()].filter((a) => !a.removed).map(agentTruth);
   const counts = new Map<string, { alerting: number; interacting: number }>();
   for (const c of sim.conversations.values()) {
     const n = counts.get(c.queue.id) ?? { alerting: 0, interacting: 0 };
@@ -56,8 +56,11 @@ export function truthOf(sim: Simulation): Truth {
     let idle = 0;
     let interactingAgents = 0;
     let notResponding = 0;
+    let members = 0;
     for (const id of q.memberIds) {
       const a = sim.agents.get(id)!;
+      if (a.removed) continue;
+      members++;
       if (!a.loggedIn || !a.onQueue) continue;
       onQueue++;
       if (a.routing === 'IDLE') idle++;
@@ -77,7 +80,7 @@ export function truthOf(sim: Simulation): Truth {
       idle,
       interactingAgents,
       notResponding,
-      members: q.memberIds.length,
+      members,
     };
   });
   return { at: new Date(now).toISOString(), agents, queues };

@@ -44,6 +44,7 @@ export class ChannelManager {
   }
 
   create(clientId: string): { channel: Channel; replaced: Channel | undefined } {
+    this.sweep();
     const mine = [...this.channels.values()].filter((c) => c.clientId === clientId);
     let replaced: Channel | undefined;
     if (mine.length >= MAX_CHANNELS_PER_CLIENT) {
@@ -104,6 +105,18 @@ export class ChannelManager {
     channel.expires = this.#now() + CHANNEL_TTL_MS;
     channel.lastUsed = this.#now();
     return results;
+  }
+
+  /** Removes expired channels (their sockets close); returns how many. */
+  sweep(): number {
+    const now = this.#now();
+    let removed = 0;
+    for (const channel of [...this.channels.values()]) {
+      if (channel.expires > now) continue;
+      this.remove(channel.id);
+      removed++;
+    }
+    return removed;
   }
 
   clear(channel: Channel): void {

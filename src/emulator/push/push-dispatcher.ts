@@ -17,8 +17,12 @@ export interface PushStats {
   retried: number;
   failedPermanently: number;
   expired: number;
+  /** Refused because the queue was full (target down for long). */
+  dropped: number;
   queued: number;
 }
+
+const MAX_QUEUED = 200_000;
 
 interface Delivery {
   body: string;
@@ -39,6 +43,7 @@ export class PushDispatcher {
     retried: 0,
     failedPermanently: 0,
     expired: 0,
+    dropped: 0,
     queued: 0,
   };
   readonly #target: PushTarget;
@@ -66,6 +71,11 @@ export class PushDispatcher {
 
   push(body: string): void {
     if (this.#closed) return;
+    if (this.#queued() >= MAX_QUEUED) {
+      // A target down for long: keep memory bounded, as a real sender's outbox would.
+      this.stats.dropped++;
+      return;
+    }
     this.#queue.push({ body, firstAttempt: Date.now(), attempts: 0 });
     this.stats.queued = this.#queued();
     this.#pump();
@@ -136,8 +146,8 @@ export class PushDispatcher {
     return this.#queue.length - this.#head;
   }
 
-  #retry(delivery: Delivery): void {
-    const backoffSec = Math.min(60, 2 ** (delivery.attempts - 1));
+  #retry(delivery: Delivery, retryAfterSec?: number): void {
+    const backoffSec = Math.max(retryAfterSec ?? 0, Math.min(60, 2 ** (delivery.attempts - 1)));
     if (
       Date.now() + backoffSec * 1000 - delivery.firstAttempt >
       this.#target.retryHorizonSec * 1000

@@ -54,6 +54,8 @@ export function conversationBody(
   agentName: (id: string) => string | undefined,
   agentId: string | undefined,
   at: number,
+  /** Why the agent's leg ended, when it just did (`timeout` for a miss, `transfer`). */
+  disconnectType?: string,
 ): Record<string, unknown> {
   const media = MEDIA_ARRAY[conv.media];
   const ended = conv.state === 'ended' || conv.state === 'abandoned';
@@ -105,7 +107,12 @@ export function conversationBody(
       ...(conv.acwSince !== undefined ? { startAcwTime: iso(conv.acwSince) } : {}),
       ...(conv.state === 'ended' ? { endAcwTime: iso(at) } : {}),
       alertingTimeoutMs: 12_000,
-      [media]: [item(agentState, { held: conv.state === 'held' })],
+      [media]: [
+        item(agentState, {
+          held: conv.state === 'held',
+          ...(disconnectType !== undefined ? { disconnectType } : {}),
+        }),
+      ],
     });
   }
   return { id: conv.id, participants };
@@ -144,7 +151,16 @@ export function topicsFor(
   switch (event.type) {
     case 'presence': {
       const id = event.agent.agent.id;
+      // Joining or leaving the queues (going on or off queue) is what the queue users topic carries.
+      const membership: TopicMessage[] = event.onQueueChanged
+        ? event.agent.agent.queueIds.map((queueId) => ({
+            topicName: `v2.routing.queues.${queueId}.users`,
+            eventBody: { id, user: { id }, queueId, joined: event.agent.onQueue },
+            at: event.at,
+          }))
+        : [];
       return [
+        ...membership,
         {
           topicName: `v2.users.${id}.presence`,
           eventBody: presenceBody(event.agent),
@@ -174,7 +190,13 @@ export function topicsFor(
     }
     case 'conversation': {
       const { conversation: conv, agentId } = event;
-      const body = conversationBody(conv, agentName, agentId, event.at);
+      const disconnect =
+        event.change === 'missed'
+          ? 'timeout'
+          : event.change === 'transferred'
+            ? 'transfer'
+            : undefined;
+      const body = conversationBody(conv, agentName, agentId, event.at, disconnect);
       const media = MEDIA_ARRAY[conv.media];
       const out: TopicMessage[] = [
         {
