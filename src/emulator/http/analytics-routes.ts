@@ -166,6 +166,8 @@ export function registerAnalyticsRoutes(app: FastifyInstance, emu: Emulator): vo
     const matching = emu.finished.filter(
       (c) => c.arrivedAt < to && (c.endedAt ?? c.arrivedAt) >= from,
     );
+    // Ordered by conversation start, as the real query orders by default.
+    matching.sort((a, b) => a.arrivedAt - b.arrivedAt);
     if (body.order === 'desc') matching.reverse();
     const pageItems = matching.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
     return {
