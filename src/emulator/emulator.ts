@@ -298,6 +298,7 @@ export class Emulator {
 
   /** One topic message to every subscribed socket and to the EventBridge target. */
   publish(msg: TopicMessage): void {
+    if (this.deletedQueues.size > 0 && this.#ofDeletedQueue(msg.topicName)) return;
     this.produced++;
     if (this.faults.silenced()) return; // maintenance: lost, as on the real platform
     const correlationId = this.newCorrelationId();
@@ -350,6 +351,11 @@ export class Emulator {
       text ??= this.faults.shape(JSON.stringify(payload));
       this.faults.push(sub.dispatcher, text);
     }
+  }
+
+  #ofDeletedQueue(topic: string): boolean {
+    const id = /^v2\.(?:routing|analytics)\.queues\.([^.]+)\./.exec(topic)?.[1];
+    return id !== undefined && this.deletedQueues.has(id);
   }
 
   #flushObservations(): void {

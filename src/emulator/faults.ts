@@ -17,6 +17,7 @@ export const FAULT_NAMES = [
   'rotate-secret',
   'slow',
   'delete-user',
+  'delete-queue',
   'burst',
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
@@ -145,6 +146,14 @@ export class Faults {
           throw new FaultError('delete-user: "id" must be a user id');
         this.#emu.deletedUsers.add(id);
         this.#emu.sim.removeAgent(id);
+        return;
+      }
+      case 'delete-queue': {
+        const id = p.id;
+        if (typeof id !== 'string' || !this.#emu.sim.queues.has(id))
+          throw new FaultError('delete-queue: "id" must be a queue id');
+        // Gone from the API; channels that already list its topics keep them (and hear nothing new).
+        this.#emu.deletedQueues.add(id);
         return;
       }
       case 'burst':

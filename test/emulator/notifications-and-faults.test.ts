@@ -292,6 +292,18 @@ describe('faults', () => {
       'the gateway rejects the rotated secret it does not know (401, not retried)',
     );
 
+    const queue = emu.truth().queues[0]!.id;
+    await fault(emu, { fault: 'delete-queue', id: queue });
+    assert.equal(
+      (await fetch(`${emu.url}/api/v2/routing/queues/${queue}`, { headers })).status,
+      404,
+    );
+    const queues = (await (
+      await fetch(`${emu.url}/api/v2/routing/queues`, { headers })
+    ).json()) as { entities: { id: string }[] };
+    assert.ok(!queues.entities.some((q) => q.id === queue));
+    assert.equal((await postFault(emu, { fault: 'delete-queue', id: 'nope' })).status, 400);
+
     await fault(emu, { fault: 'burst', factor: 10, seconds: 600 });
     emu.advance(5 * 60_000);
     assert.ok(emu.truth().queues.some((q) => q.waiting > 0));
