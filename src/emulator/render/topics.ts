@@ -161,33 +161,11 @@ export function topicsFor(
         : [];
       return [
         ...membership,
-        {
-          topicName: `v2.users.${id}.presence`,
-          eventBody: presenceBody(event.agent),
-          at: event.at,
-        },
-        {
-          topicName: `v2.users.${id}.activity`,
-          eventBody: activityBody(event.agent),
-          at: event.at,
-        },
+        ...userTopics(event.agent, 'presence', presenceBody(event.agent), event.at),
       ];
     }
-    case 'routing': {
-      const id = event.agent.agent.id;
-      return [
-        {
-          topicName: `v2.users.${id}.routingStatus`,
-          eventBody: routingBody(event.agent),
-          at: event.at,
-        },
-        {
-          topicName: `v2.users.${id}.activity`,
-          eventBody: activityBody(event.agent),
-          at: event.at,
-        },
-      ];
-    }
+    case 'routing':
+      return userTopics(event.agent, 'routingStatus', routingBody(event.agent), event.at);
     case 'conversation': {
       const { conversation: conv, agentId } = event;
       const disconnect =
@@ -226,6 +204,20 @@ export function topicsFor(
     case 'queue':
       return [];
   }
+}
+
+/** A user's own topic, and the activity topic that combines presence and routing status. */
+function userTopics(
+  a: AgentState,
+  topic: string,
+  body: Record<string, unknown>,
+  at: number,
+): TopicMessage[] {
+  const id = a.agent.id;
+  return [
+    { topicName: `v2.users.${id}.${topic}`, eventBody: body, at },
+    { topicName: `v2.users.${id}.activity`, eventBody: activityBody(a), at },
+  ];
 }
 
 const DETAIL_MEDIA: Record<Conversation['media'], string> = {
