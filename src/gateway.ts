@@ -5,6 +5,8 @@ import { buildHttpApp } from './http/http-app.js';
 import { createApiAuth } from './http/api-auth.js';
 import { registerEventsRoute } from './http/events-route.js';
 import { registerOpsRoutes } from './http/ops-routes.js';
+import { registerLiveRoutes } from './http/live-routes.js';
+import { Projector } from './consumers/projector.js';
 import { createEventLog, type LogBackend } from './log/create-event-log.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createIngestMetrics } from './ops/ingest-metrics.js';
@@ -29,6 +31,7 @@ export interface Gateway {
   readonly backend: LogBackend;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  readonly projector: Projector;
   /** Stops accepting, finishes in-flight requests and appends, closes the log. Idempotent. */
   close(): Promise<void>;
 }
@@ -82,20 +85,25 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   });
   registerEventsRoute(app, {
     log: backend.log,
-    authorize: createApiAuth(config),
+    authorize: (request) => authorize(request),
     maxPageSize: config.api.maxPageSize,
   });
+  const projector = new Projector();
+  await projector.start(backend.log, logger);
+  const authorize = createApiAuth(config);
+  registerLiveRoutes(app, { projector, authorize });
   registerOpsRoutes(app, {
     log: backend.log,
     metrics,
     pendingEvents: backend.pendingEvents,
     isShuttingDown,
-    consumersRunning: () => ({}),
+    consumersRunning: () => ({ projector: projector.running }),
   });
 
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (err) {
+    await projector.stop();
     await backend.log.close();
     throw err;
   }
@@ -111,6 +119,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     backend,
     metrics,
     logger,
+    projector,
     close() {
       closing ??= (async () => {
         shuttingDown = true;
@@ -124,6 +133,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
           await app.close();
         } finally {
           clearTimeout(timer);
+          await projector.stop();
           await backend.log.close();
         }
       })();
