@@ -40,7 +40,9 @@ export async function emulatorBench(
   sim.advanceTo(START + VIRTUAL_MS);
   const modelEventsPerSec = rate(sim.eventCount, t);
 
-  log('emulator: rendered generation, 5,000 agents, webhooks and EventBridge rendering on');
+  log('emulator: rendered generation, 5,000 agents, every message serialized to JSON');
+  let rendered = 0;
+  let bytes = 0;
   const emu = new Emulator({
     port: 0,
     agents: 5000,
@@ -48,10 +50,14 @@ export async function emulatorBench(
     seed: 1,
     startMs: START,
     realtime: false,
+    // An in-process consumer: every topic envelope and guide payload, as JSON text.
+    sink: (text) => {
+      rendered++;
+      bytes += text.length;
+    },
   });
   await emu.start();
-  // Render guide payloads too (a DRAFT subscription renders nothing, so use a published one that
-  // matches no event name: rendering happens, delivery does not).
+  // Guide payloads are rendered only while some webhook subscription exists.
   emu.addWebhook({
     name: 'render-only',
     url: receiverUrl,
@@ -62,8 +68,9 @@ export async function emulatorBench(
   });
   t = performance.now();
   emu.advance(VIRTUAL_MS);
-  const generatedPerSec = rate(emu.produced, t);
+  const generatedPerSec = rate(rendered, t);
   await emu.stop();
+  log(`emulator: ${rendered} messages, ${Math.round(bytes / Math.max(1, rendered))} B on average`);
 
   const body = JSON.stringify({
     notificationId: 'bench',

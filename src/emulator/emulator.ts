@@ -4,7 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { buildOrg } from './model/org.js';
 import { Rng } from './model/rng.js';
 import { Simulation, type Conversation, type DomainEvent } from './model/simulation.js';
-import { truthOf } from './model/truth.js';
+import { queueTruths, truthOf } from './model/truth.js';
 import { ChannelManager, type Channel } from './notifications/channel-manager.js';
 import { PushDispatcher } from './push/push-dispatcher.js';
 import { guideEventsFor, type GuideEvent } from './render/guide-formats.js';
@@ -100,14 +100,13 @@ export class Emulator {
   readonly #eventbridgeTopics: ReadonlySet<string>;
   /** Recently finished conversations, oldest first (conversation details queries). */
   readonly finished: Conversation[] = [];
-  /** Messages the emulator produced (topic messages + guide events), for benchmarks. */
-  produced = 0;
   #wss = new WebSocketServer({ noServer: true });
   #ids: Rng;
   #clock: NodeJS.Timeout | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #expiry: NodeJS.Timeout | undefined;
   readonly #sink: ((text: string) => void) | undefined;
+  readonly #bodyText = new WeakMap<object, string>();
   #realStart = 0;
   #dirtyQueues = new Set<string>();
   #url = '';
@@ -299,47 +298,37 @@ export class Emulator {
   /** One topic message to every subscribed socket and to the EventBridge target. */
   publish(msg: TopicMessage): void {
     if (this.deletedQueues.size > 0 && this.#ofDeletedQueue(msg.topicName)) return;
-    this.produced++;
     if (this.faults.silenced()) return; // maintenance: lost, as on the real platform
     const correlationId = this.newCorrelationId();
+    // One conversation change goes out on up to four topics with the same body: serialize the
+    // body once and splice it into each envelope.
+    let body = this.#bodyText.get(msg.eventBody);
+    if (body === undefined)
+      this.#bodyText.set(msg.eventBody, (body = JSON.stringify(msg.eventBody)));
+    const topic = JSON.stringify(msg.topicName);
+    const metadata = `"metadata":{"CorrelationId":"${correlationId}"}`;
     const channels = this.channels.subscribers(msg.topicName);
     if ((channels && channels.size > 0) || this.#sink) {
       const text = this.faults.shape(
-        JSON.stringify({
-          topicName: msg.topicName,
-          version: '2',
-          eventBody: msg.eventBody,
-          metadata: { CorrelationId: correlationId },
-        }),
+        `{"topicName":${topic},"version":"2","eventBody":${body},${metadata}}`,
       );
       this.#sink?.(text);
       for (const ch of channels ?? []) this.faults.send(ch, text);
     }
+    if (!this.eventbridge) return;
     const detailType = msg.topicName.replace(UUID, '{id}');
-    if (this.eventbridge && this.#eventbridgeTopics.has(detailType)) {
-      const envelope = {
-        version: '0',
-        id: correlationId,
-        'detail-type': detailType,
-        source: `aws.partner/genesys.com/cloud/${this.orgId}/switchboard-emulator`,
-        account: '000000000000',
-        time: new Date(msg.at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        region: 'us-east-1',
-        resources: [],
-        detail: {
-          topicName: msg.topicName,
-          version: '2',
-          eventBody: msg.eventBody,
-          metadata: { CorrelationId: correlationId },
-          timestamp: new Date(msg.at).toISOString(),
-        },
-      };
-      this.faults.push(this.eventbridge, this.faults.shape(JSON.stringify(envelope)));
-    }
+    if (!this.#eventbridgeTopics.has(detailType)) return;
+    const timestamp = new Date(msg.at).toISOString();
+    const envelope =
+      `{"version":"0","id":"${correlationId}","detail-type":${JSON.stringify(detailType)},` +
+      `"source":${JSON.stringify(`aws.partner/genesys.com/cloud/${this.orgId}/switchboard-emulator`)},` +
+      `"account":"000000000000","time":"${timestamp.replace(/\.\d{3}Z$/, 'Z')}","region":"us-east-1",` +
+      `"resources":[],"detail":{"topicName":${topic},"version":"2","eventBody":${body},${metadata},` +
+      `"timestamp":"${timestamp}"}}`;
+    this.faults.push(this.eventbridge, this.faults.shape(envelope));
   }
 
   #publishGuide(guide: GuideEvent): void {
-    this.produced++;
     if (this.faults.silenced()) return;
     const payload = { notificationId: this.newCorrelationId(), ...guide.payload };
     let text: string | undefined;
@@ -363,7 +352,7 @@ export class Emulator {
     const now = this.sim.now;
     if (now - this.#lastObservation < OBSERVATION_INTERVAL_MS) return;
     this.#lastObservation = now;
-    const truth = truthOf(this.sim).queues;
+    const truth = queueTruths(this.sim);
     for (const id of this.#dirtyQueues) {
       const q = truth.find((x) => x.id === id);
       if (!q) continue;

@@ -286,11 +286,6 @@ export class SqliteEventLog implements EventLog {
     return this.#pendingEvents + this.#inflightEvents;
   }
 
-  /** Last committed stats (cheap; no query). */
-  get lastStats(): WriterStats {
-    return this.#stats;
-  }
-
   async runRetention(): Promise<number> {
     let total = 0;
     for (;;) {

@@ -16,7 +16,6 @@ export const SYSTEM_PRESENCES = [
 export type SystemPresence = (typeof SYSTEM_PRESENCES)[number];
 
 export type MediaType = 'voice' | 'message' | 'email';
-export const MEDIA_TYPES: readonly MediaType[] = ['voice', 'message', 'email'];
 
 /** A presence definition: the system ones plus the org's secondary labels (Lunch, Coaching, …). */
 export interface PresenceDefinition {

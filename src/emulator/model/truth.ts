@@ -41,8 +41,13 @@ export interface Truth {
 
 /** What a correct dashboard shows at the simulation's current instant. */
 export function truthOf(sim: Simulation): Truth {
-  const now = sim.now;
   const agents = [...sim.agents.values()].filter((a) => !a.removed).map(agentTruth);
+  return { at: new Date(sim.now).toISOString(), agents, queues: queueTruths(sim) };
+}
+
+/** The queue half of the truth alone (queue observations need no per-agent objects). */
+export function queueTruths(sim: Simulation): QueueTruth[] {
+  const now = sim.now;
   const counts = new Map<string, { alerting: number; interacting: number }>();
   for (const c of sim.conversations.values()) {
     const n = counts.get(c.queue.id) ?? { alerting: 0, interacting: 0 };
@@ -50,7 +55,7 @@ export function truthOf(sim: Simulation): Truth {
     else if (c.state === 'connected' || c.state === 'held' || c.state === 'acw') n.interacting++;
     counts.set(c.queue.id, n);
   }
-  const queues = sim.org.queues.map((q): QueueTruth => {
+  return sim.org.queues.map((q): QueueTruth => {
     const waiting = sim.waiting(q.id);
     let onQueue = 0;
     let idle = 0;
@@ -83,7 +88,6 @@ export function truthOf(sim: Simulation): Truth {
       members,
     };
   });
-  return { at: new Date(now).toISOString(), agents, queues };
 }
 
 function agentTruth(a: AgentState): AgentTruth {
