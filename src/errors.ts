@@ -49,6 +49,16 @@ export const ERROR_CODES = {
   SB_BAD_REQUEST: { status: 400, message: 'invalid request parameters' },
   SB_NOT_FOUND: { status: 404, message: 'no such route' },
   SB_INTERNAL: { status: 500, message: 'internal error' },
+  SB_RECONCILE_UNAVAILABLE: {
+    status: 503,
+    message: 'no REST source is configured to reconcile from',
+  },
+  SB_RECONCILE_FAILED: { status: 502, message: 'reconciliation against the REST API failed' },
+  // Live hub (WebSocket close codes and SSE statuses in docs/live-protocol.md)
+  SB_LIVE_BAD_FILTER: { status: 400, message: 'invalid live subscription' },
+  SB_LIVE_FORBIDDEN: { status: 403, message: 'the filter asks for more than the token may see' },
+  SB_LIVE_TOO_MANY_CLIENTS: { status: 503, message: 'live client limit reached' },
+  SB_LIVE_SLOW_CONSUMER: { status: 408, message: 'the client did not keep up with live updates' },
   // Configuration and CLI (process exit code 2, not HTTP)
   SB_CONFIG_INVALID: { status: 500, message: 'configuration is invalid' },
   SB_USAGE: { status: 500, message: 'bad command-line usage' },

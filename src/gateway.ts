@@ -6,6 +6,9 @@ import { createApiAuth } from './http/api-auth.js';
 import { registerEventsRoute } from './http/events-route.js';
 import { registerOpsRoutes } from './http/ops-routes.js';
 import { registerLiveRoutes } from './http/live-routes.js';
+import { registerLiveEndpoints } from './http/live-endpoints.js';
+import { LiveHub } from './live/live-hub.js';
+import { StatsHistory } from './ops/stats-history.js';
 import { Projector } from './consumers/projector.js';
 import { createEventLog, type LogBackend } from './log/create-event-log.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
@@ -32,6 +35,7 @@ export interface Gateway {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly projector: Projector;
+  readonly hub: LiveHub;
   /** Stops accepting, finishes in-flight requests and appends, closes the log. Idempotent. */
   close(): Promise<void>;
 }
@@ -62,6 +66,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     ...(options.now ? { now: options.now } : {}),
   });
   const guard = createIngestGuard(config);
+  const auth = createApiAuth(config);
   const verifier = new SignatureVerifier({
     schemes: config.ingest.webhook.schemes,
     secrets: config.ingest.webhook.secrets,
@@ -85,13 +90,42 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   });
   registerEventsRoute(app, {
     log: backend.log,
-    authorize: (request) => authorize(request),
+    authorize: (request) => auth.authorize(request),
     maxPageSize: config.api.maxPageSize,
   });
-  const projector = new Projector();
+  const projector = new Projector({
+    serviceLevelThresholdSec: config.live.serviceLevelThresholdSec,
+    windowMinutes: config.live.windowMinutes,
+  });
+  const hub = new LiveHub({
+    membership: (id) => projector.state.membership(id),
+    maxClients: config.live.maxClients,
+    heartbeatMs: config.live.heartbeatMs,
+    highWaterBytes: config.live.highWaterBytes,
+    slowClientTimeoutMs: config.live.slowClientTimeoutMs,
+    maxPendingChanges: config.live.maxPendingChanges,
+    historyChanges: config.live.historyChanges,
+    metrics: {
+      messages: (type, n) => metrics.liveMessages.inc({ type }, n),
+      coalesced: () => metrics.liveCoalesced.inc(),
+      evicted: () => metrics.liveEvicted.inc(),
+      resumed: (result) => metrics.liveResumes.inc({ result }),
+      clients: (n) => metrics.liveClients.set(n),
+    },
+  });
+  projector.onChanges((offset, changes) => hub.publish(offset, changes));
   await projector.start(backend.log, logger);
-  const authorize = createApiAuth(config);
-  registerLiveRoutes(app, { projector, authorize });
+  const stats = new StatsHistory({
+    metrics,
+    liveClients: () => hub.clientCount,
+    consumerLag: async () => {
+      const last = (await backend.log.stats()).lastOffset;
+      return { projector: Math.max(0, last - projector.offset) };
+    },
+  });
+  stats.start();
+  registerLiveRoutes(app, { projector, auth, stats });
+  const liveEndpoints = registerLiveEndpoints(app, { hub, auth, config, logger });
   registerOpsRoutes(app, {
     log: backend.log,
     metrics,
@@ -103,6 +137,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (err) {
+    hub.close();
+    liveEndpoints.close();
+    stats.stop();
     await projector.stop();
     await backend.log.close();
     throw err;
@@ -120,9 +157,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     metrics,
     logger,
     projector,
+    hub,
     close() {
       closing ??= (async () => {
         shuttingDown = true;
+        // Live clients first: open SSE responses would otherwise hold app.close() open.
+        hub.close();
+        liveEndpoints.close();
+        stats.stop();
         // Fastify stops accepting, closes idle keep-alive sockets and waits for in-flight
         // requests, whose appends complete before they answer.
         const timer = setTimeout(

@@ -3,10 +3,10 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type ParsedConfig, type SecretRef } from './schema.js';
 import { applyEnvOverrides } from './env-overrides.js';
-import { Secret, SecretResolutionError, resolveSecretRef } from './secret.js';
+import { ApiToken, Secret, SecretResolutionError, resolveSecretRef } from './secret.js';
 import { isPlainObject } from '../util/objects.js';
 
-type NamedSecretInput = ParsedConfig['api']['tokens'][number];
+type NamedSecretInput = ParsedConfig['ingest']['webhook']['secrets'][number];
 
 export interface Config extends Omit<ParsedConfig, 'ingest' | 'api' | 'server' | 'genesys'> {
   readonly server: Omit<ParsedConfig['server'], 'tls'> & {
@@ -25,7 +25,7 @@ export interface Config extends Omit<ParsedConfig, 'ingest' | 'api' | 'server' |
       readonly apiKeys: readonly Secret[];
     };
   };
-  readonly api: Omit<ParsedConfig['api'], 'tokens'> & { readonly tokens: readonly Secret[] };
+  readonly api: Omit<ParsedConfig['api'], 'tokens'> & { readonly tokens: readonly ApiToken[] };
   readonly genesys: Omit<ParsedConfig['genesys'], 'clientSecret'> & {
     readonly clientSecret?: Secret;
   };
@@ -140,7 +140,19 @@ function resolve(parsed: ParsedConfig, env: NodeJS.ProcessEnv, file: string | un
         apiKeys: named(parsed.ingest.eventbridge.apiKeys, 'ingest.eventbridge.apiKeys', 'apikey'),
       },
     },
-    api: { ...parsed.api, tokens: named(parsed.api.tokens, 'api.tokens', 'token') },
+    api: {
+      ...parsed.api,
+      tokens: parsed.api.tokens.map((entry, i) =>
+        typeof entry === 'object' && 'secret' in entry
+          ? new ApiToken(
+              entry.name ?? `token-${i + 1}`,
+              secret(entry.secret, `api.tokens.${i}.secret`),
+              entry.retired,
+              entry.scope,
+            )
+          : new ApiToken(`token-${i + 1}`, secret(entry, `api.tokens.${i}`), false, undefined),
+      ),
+    },
     genesys: {
       ...parsed.genesys,
       clientSecret:

@@ -26,6 +26,25 @@ const namedSecretSchema = z.union([
     .strict(),
 ]);
 
+/** An API bearer token; a scope limits what it may see on the live hub and the state APIs. */
+const apiTokenSchema = z.union([
+  secretRefSchema,
+  z
+    .object({
+      name: z.string().min(1).optional(),
+      secret: secretRefSchema,
+      retired: z.boolean().default(false),
+      scope: z
+        .object({
+          queues: z.array(z.string().min(1)).default([]),
+          teams: z.array(z.string().min(1)).default([]),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+]);
+
 const cidrList = z.array(z.string().min(1)).default([]);
 
 export const SIGNATURE_SCHEMES = ['genesys', 'hub-signature', 'standard-webhooks'] as const;
@@ -157,8 +176,38 @@ export const configSchema = z
     api: z
       .object({
         /** Bearer tokens for /api/* off loopback. */
-        tokens: z.array(namedSecretSchema).default([]),
+        tokens: z.array(apiTokenSchema).default([]),
         maxPageSize: z.number().int().positive().default(1000),
+      })
+      .strict()
+      .prefault({}),
+    live: z
+      .object({
+        /** Service-level threshold for queues whose own setting is unknown (seconds). */
+        serviceLevelThresholdSec: z.number().positive().default(20),
+        /** Rolling window for answered / abandoned / service level, in minutes of event time. */
+        windowMinutes: z
+          .number()
+          .positive()
+          .max(24 * 60)
+          .default(30),
+        maxClients: z.number().int().positive().default(20_000),
+        heartbeatMs: z.number().int().positive().default(5000),
+        pingIntervalMs: z.number().int().positive().default(30_000),
+        /** Unsent bytes on a client's socket above which deltas are coalesced instead of sent. */
+        highWaterBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(1024 * 1024),
+        /** How long a client may stay above the high-water mark before it is disconnected. */
+        slowClientTimeoutMs: z.number().int().positive().default(10_000),
+        /** Coalesced entities a slow client may have pending before it is disconnected. */
+        maxPendingChanges: z.number().int().positive().default(20_000),
+        /** Changed entities kept for resume (the resume window). */
+        historyChanges: z.number().int().positive().default(100_000),
+        /** Most ids a filter may list per dimension. */
+        maxFilterIds: z.number().int().positive().default(5000),
       })
       .strict()
       .prefault({}),

@@ -70,3 +70,19 @@ function fromFile(path: string): string {
   if (trimmed === '') throw new SecretResolutionError(`secret file ${path} is empty`);
   return trimmed;
 }
+
+/** What a scoped API token may see: the listed queues, and agents in them or in the teams. */
+export interface TokenScope {
+  readonly queues: readonly string[];
+  readonly teams: readonly string[];
+}
+
+/** An API bearer token, optionally scoped. */
+export class ApiToken extends Secret {
+  readonly scope: TokenScope | undefined;
+
+  constructor(name: string, value: string, retired: boolean, scope: TokenScope | undefined) {
+    super(name, value, retired);
+    this.scope = scope;
+  }
+}

@@ -1,24 +1,37 @@
 import type { Logger } from 'pino';
 import type { EventLog, Subscription } from '../log/event-log.js';
-import { LiveState } from '../live/live-state.js';
+import { LiveState, type LiveStateOptions } from '../live/live-state.js';
+import type { LiveChanges } from '../live/live-types.js';
 
 const CONSUMER = 'projector';
+
+export type ChangeListener = (offset: number, changes: LiveChanges) => void;
 
 /**
  * Folds the log into live state. The state lives in memory, so at start the projector replays
  * the whole retained log (it drops its registration and reads from the earliest event); as it
- * goes it commits, so it never holds back retention.
+ * goes it commits, so it never holds back retention. After each batch the entities it changed
+ * go to the listeners (the live hub), stamped with the batch's last offset.
  */
 export class Projector {
-  readonly state = new LiveState();
+  readonly state: LiveState;
   /** Offset of the last event folded in. */
   offset = 0;
   #subscription: Subscription | undefined;
   #loop: Promise<void> | undefined;
   #running = false;
+  readonly #listeners: ChangeListener[] = [];
+
+  constructor(options: LiveStateOptions = {}) {
+    this.state = new LiveState(options);
+  }
 
   get running(): boolean {
     return this.#running;
+  }
+
+  onChanges(listener: ChangeListener): void {
+    this.#listeners.push(listener);
   }
 
   async start(log: EventLog, logger: Logger): Promise<void> {
@@ -31,6 +44,14 @@ export class Projector {
         for await (const batch of sub) {
           for (const event of batch) this.state.apply(event);
           this.offset = batch[batch.length - 1]!.offset;
+          const changes = this.state.drainChanges();
+          for (const listener of this.#listeners) {
+            try {
+              listener(this.offset, changes);
+            } catch (err) {
+              logger.error({ err }, 'live change listener failed');
+            }
+          }
           await sub.commit(this.offset);
         }
       } catch (err) {

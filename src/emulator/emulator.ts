@@ -212,19 +212,29 @@ export class Emulator {
     const address = this.app.server.address();
     const port = typeof address === 'object' && address ? address.port : this.options.port;
     this.#url = `http://${this.options.host}:${port}`;
-    if (this.options.realtime) {
-      this.#realStart = Date.now();
-      const start = this.sim.now;
-      this.#clock = setInterval(() => {
-        this.sim.advanceTo(start + (Date.now() - this.#realStart) * this.options.speed);
-        this.#flushObservations();
-      }, 100);
-    }
+    if (this.options.realtime) this.resume();
     this.#heartbeat = setInterval(() => this.#sendHeartbeats(), this.options.heartbeatSec * 1000);
     // A channel past its 24 h is gone: its socket closes and it stops receiving.
     this.#expiry = setInterval(() => this.channels.sweep(), 1000);
     this.#expiry.unref();
     return this.#url;
+  }
+
+  /** Freezes simulated time (tests compare a still floor with what was projected). */
+  pause(): void {
+    clearInterval(this.#clock);
+    this.#clock = undefined;
+  }
+
+  /** Lets simulated time run with the wall clock again, at `speed`, from where it stopped. */
+  resume(): void {
+    if (this.#clock !== undefined) return;
+    this.#realStart = Date.now();
+    const start = this.sim.now;
+    this.#clock = setInterval(() => {
+      this.sim.advanceTo(start + (Date.now() - this.#realStart) * this.options.speed);
+      this.#flushObservations();
+    }, 100);
   }
 
   /** Moves virtual time forward (tests; with realtime off this is the only clock). */

@@ -1,18 +1,55 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Projector } from '../consumers/projector.js';
+import type { AgentView, QueueView } from '../live/live-types.js';
+import type { StatsHistory } from '../ops/stats-history.js';
+import type { ApiAuth, Principal } from './api-auth.js';
 
 export interface LiveRouteDeps {
   projector: Projector;
-  authorize: (request: FastifyRequest) => void;
+  auth: ApiAuth;
+  stats: StatsHistory;
 }
 
-/** `GET /api/v1/agents`: the projected agents, stamped with the log offset they reflect. */
+const byName = (a: { name: string | undefined; id: string }, b: typeof a) =>
+  (a.name ?? a.id).localeCompare(b.name ?? b.id) || a.id.localeCompare(b.id);
+
+/** A scoped token sees agents in its queues or teams, and its queues. */
+function agentVisible(p: Principal, a: AgentView): boolean {
+  if (!p.scope) return true;
+  return (
+    (a.teamId !== undefined && p.scope.teams.includes(a.teamId)) ||
+    a.queueIds.some((q) => p.scope!.queues.includes(q))
+  );
+}
+
+const queueVisible = (p: Principal, q: QueueView) => !p.scope || p.scope.queues.includes(q.id);
+
+/**
+ * `GET /api/v1/agents` and `GET /api/v1/queues`: the projected state stamped with the log offset
+ * it reflects; `GET /api/v1/stats/history`: the health page's recent samples.
+ */
 export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
-  app.get('/api/v1/agents', { onRequest: async (request) => deps.authorize(request) }, async () => {
-    const { projector } = deps;
+  const { projector, auth } = deps;
+  app.get('/api/v1/agents', async (request) => {
+    const principal = auth.authenticate(request.raw);
     const agents = projector.state
       .agents()
-      .sort((a, b) => (a.name ?? a.id).localeCompare(b.name ?? b.id) || a.id.localeCompare(b.id));
+      .filter((a) => agentVisible(principal, a))
+      .sort(byName);
     return { offset: projector.offset, agents };
   });
+
+  app.get('/api/v1/queues', async (request) => {
+    const principal = auth.authenticate(request.raw);
+    const queues = projector.state
+      .queues()
+      .filter((q) => queueVisible(principal, q))
+      .sort(byName);
+    return { offset: projector.offset, queues };
+  });
+
+  app.get('/api/v1/stats/history', { onRequest: async (r) => auth.authorize(r) }, async () => ({
+    intervalMs: deps.stats.intervalMs,
+    samples: deps.stats.samples(),
+  }));
 }

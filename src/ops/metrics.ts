@@ -98,6 +98,39 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['consumer'] as const,
       registers,
     }),
+    liveClients: new Gauge({
+      name: 'switchboard_live_clients',
+      help: 'Live hub clients connected (WebSocket and SSE).',
+      registers,
+    }),
+    liveMessages: new Counter({
+      name: 'switchboard_live_messages_total',
+      help: 'Messages written to live clients, by type (snapshot, delta, heartbeat).',
+      labelNames: ['type'] as const,
+      registers,
+    }),
+    liveCoalesced: new Counter({
+      name: 'switchboard_live_coalesced_total',
+      help: 'Coalesced deltas sent to clients that had fallen behind.',
+      registers,
+    }),
+    liveEvicted: new Counter({
+      name: 'switchboard_live_evicted_total',
+      help: 'Live clients disconnected for not keeping up (close code 4408).',
+      registers,
+    }),
+    liveResumes: new Counter({
+      name: 'switchboard_live_resumes_total',
+      help: 'Reconnects that asked to resume, by result (resumed, snapshot).',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    reconcileRuns: new Counter({
+      name: 'switchboard_reconcile_runs_total',
+      help: 'Reconciliation runs against the REST API, by result (ok, error).',
+      labelNames: ['result'] as const,
+      registers,
+    }),
   };
 }
 

@@ -1,0 +1,160 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Config } from '../config/index.js';
+import { SwitchboardError, errorBody } from '../errors.js';
+import { parseLiveRequest } from '../live/live-filter.js';
+import { LiveClientLimitError, type LiveHub, type LiveTransport } from '../live/live-hub.js';
+import type { ApiAuth } from './api-auth.js';
+
+export interface LiveEndpointDeps {
+  hub: LiveHub;
+  auth: ApiAuth;
+  config: Pick<Config, 'live'>;
+  logger: Logger;
+}
+
+const CLOSE_CODES: Record<string, number> = {
+  SB_LIVE_BAD_FILTER: 4400,
+  SB_AUTH_REQUIRED: 4401,
+  SB_LIVE_FORBIDDEN: 4403,
+};
+const RETRY_AFTER_SEC = 5;
+
+/**
+ * `GET /api/v1/live` (WebSocket) and `GET /api/v1/live/sse`: authenticate, read the filter, and
+ * hand the connection to the hub (docs/live-protocol.md). Returns a closer for shutdown.
+ */
+export function registerLiveEndpoints(
+  app: FastifyInstance,
+  deps: LiveEndpointDeps,
+): { close(): void } {
+  const { hub, auth, config, logger } = deps;
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 4096 });
+  const alive = new WeakMap<WebSocket, boolean>();
+
+  const refuse = (socket: Duplex, status: number, code: Parameters<typeof errorBody>[0]) => {
+    const body = JSON.stringify(errorBody(code));
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 503 ? 'Service Unavailable' : 'Not Found'}\r\n` +
+        'content-type: application/json\r\n' +
+        (status === 503 ? `retry-after: ${RETRY_AFTER_SEC}\r\n` : '') +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  };
+
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://live');
+    if (url.pathname !== '/api/v1/live') return refuse(socket, 404, 'SB_NOT_FOUND');
+    // Refused before the upgrade: cheap under a reconnect storm, and Retry-After is visible.
+    if (hub.full) return refuse(socket, 503, 'SB_LIVE_TOO_MANY_CLIENTS');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const transport: LiveTransport = {
+        send: (text) => ws.send(text),
+        bufferedBytes: () => ws.bufferedAmount,
+        close: (code, errorCode, message) => {
+          if (errorCode) ws.send(JSON.stringify({ type: 'error', code: errorCode, message }));
+          ws.close(code, message.slice(0, 120));
+          // A client that does not read will never answer the close: drop it after a grace.
+          setTimeout(() => ws.terminate(), 5000).unref();
+        },
+      };
+      let client;
+      try {
+        const principal = auth.authenticate(req, url.searchParams.get('access_token') ?? undefined);
+        const { filter, since } = parseLiveRequest(url.searchParams, principal.scope, {
+          maxIds: config.live.maxFilterIds,
+        });
+        client = hub.connect(transport, filter, since);
+      } catch (err) {
+        if (err instanceof SwitchboardError) {
+          transport.close(CLOSE_CODES[err.code] ?? 4400, err.code, err.message);
+        } else if (err instanceof LiveClientLimitError) {
+          transport.close(1013, 'SB_LIVE_TOO_MANY_CLIENTS', err.message);
+        } else {
+          logger.error({ err }, 'live connection failed');
+          transport.close(1011, 'SB_INTERNAL', 'internal error');
+        }
+        return;
+      }
+      alive.set(ws, true);
+      ws.on('pong', () => alive.set(ws, true));
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) return;
+        const text = Buffer.isBuffer(data) ? data.toString('utf8') : '';
+        if (text.length < 64 && /"type"\s*:\s*"ping"/.test(text)) {
+          ws.send(JSON.stringify({ type: 'pong', now: new Date().toISOString() }));
+        }
+      });
+      ws.on('close', () => hub.disconnect(client));
+      ws.on('error', () => hub.disconnect(client));
+    });
+  });
+
+  // Browsers answer pings by themselves; a socket that missed a whole interval is dead.
+  const pinger = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) {
+        ws.close(4000, 'missed pong');
+        setTimeout(() => ws.terminate(), 2000).unref();
+        continue;
+      }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, config.live.pingIntervalMs);
+  pinger.unref();
+
+  app.get('/api/v1/live/sse', async (request, reply) => {
+    const url = new URL(request.url, 'http://live');
+    const principal = auth.authenticate(
+      request.raw,
+      url.searchParams.get('access_token') ?? undefined,
+    );
+    const lastEventId = request.headers['last-event-id'];
+    const { filter, since } = parseLiveRequest(url.searchParams, principal.scope, {
+      maxIds: config.live.maxFilterIds,
+      lastEventId: typeof lastEventId === 'string' ? lastEventId : undefined,
+    });
+    if (hub.full) {
+      reply.header('retry-after', String(RETRY_AFTER_SEC));
+      throw new SwitchboardError('SB_LIVE_TOO_MANY_CLIENTS');
+    }
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 1000\n\n');
+    const transport: LiveTransport = {
+      send: (text, type, offset) =>
+        res.write(
+          `${offset === undefined ? '' : `id: ${offset}\n`}event: ${type}\ndata: ${text}\n\n`,
+        ),
+      bufferedBytes: () => res.writableLength,
+      close: (_code, errorCode, message) => {
+        if (errorCode) {
+          const text = JSON.stringify({ type: 'error', code: errorCode, message });
+          res.write(`event: error\ndata: ${text}\n\n`);
+        }
+        res.end();
+        setTimeout(() => res.destroy(), 5000).unref();
+      },
+    };
+    const client = hub.connect(transport, filter, since);
+    request.raw.on('close', () => hub.disconnect(client));
+  });
+
+  return {
+    close() {
+      clearInterval(pinger);
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+    },
+  };
+}

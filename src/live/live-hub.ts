@@ -1,0 +1,527 @@
+import { filterKey, type LiveFilter } from './live-filter.js';
+import type { LiveChanges, LiveKind, LiveMessage } from './live-types.js';
+
+/** One connected client's socket, whatever the transport (WebSocket or SSE). */
+export interface LiveTransport {
+  /** `offset` is what SSE puts in `id:` (the offset a resume after this message starts from). */
+  send(text: string, type: LiveMessage['type'], offset: number | undefined): void;
+  /** Bytes written but not yet handed to the kernel. */
+  bufferedBytes(): number;
+  /** Ends the connection; `errorCode` is sent first as an `error` message when given. */
+  close(code: number, errorCode: string | undefined, message: string): void;
+}
+
+export interface LiveHubOptions {
+  /** Memberships of an agent (teams, queues), to route its toasts. */
+  membership: (
+    userId: string,
+  ) => { teamId: string | undefined; queueIds: ReadonlySet<string> } | undefined;
+  maxClients: number;
+  heartbeatMs: number;
+  highWaterBytes: number;
+  slowClientTimeoutMs: number;
+  maxPendingChanges: number;
+  historyChanges: number;
+  now?: () => number;
+  metrics?: LiveHubMetrics;
+}
+
+export interface LiveHubMetrics {
+  messages(type: string, n: number): void;
+  coalesced(): void;
+  evicted(): void;
+  resumed(result: 'resumed' | 'snapshot'): void;
+  clients(n: number): void;
+}
+
+/** A changed entity, serialized once, with what filters need to route it. */
+interface Item {
+  kind: LiveKind;
+  id: string;
+  /** The view as JSON, or null when the entity is gone. */
+  json: string | null;
+  userId: string | undefined;
+  teamId: string | undefined;
+  queueIds: readonly string[];
+}
+
+interface HistoryEntry {
+  offset: number;
+  items: Item[];
+}
+
+class Group {
+  readonly clients = new Set<LiveClient>();
+  /** Snapshot body (after the header) for the hub offset it was made at. */
+  cache: { offset: number; body: string } | undefined;
+  /** Agents (and toasts) match without looking at users / queues / teams. */
+  readonly allAgents: boolean;
+
+  constructor(
+    readonly key: string,
+    readonly filter: LiveFilter,
+  ) {
+    this.allAgents =
+      filter.users === undefined && filter.queues === undefined && filter.teams === undefined;
+  }
+
+  matches(it: Item): boolean {
+    const f = this.filter;
+    if (!f.kinds.has(it.kind)) return false;
+    if (it.kind === 'queues') {
+      return (!f.queues || f.queues.has(it.id)) && (!f.scope || f.scope.queues.has(it.id));
+    }
+    // A removed agent: its memberships are gone with it, and the removal is harmless to send.
+    if (it.kind === 'agents' && it.json === null) return true;
+    if (f.scope && !inAny(it, f.scope.queues, f.scope.teams, undefined)) return false;
+    return this.allAgents || inAny(it, f.queues, f.teams, f.users);
+  }
+}
+
+function inAny(
+  it: Item,
+  queues: ReadonlySet<string> | undefined,
+  teams: ReadonlySet<string> | undefined,
+  users: ReadonlySet<string> | undefined,
+): boolean {
+  if (users && it.userId !== undefined && users.has(it.userId)) return true;
+  if (teams && it.teamId !== undefined && teams.has(it.teamId)) return true;
+  if (queues) for (const q of it.queueIds) if (queues.has(q)) return true;
+  return false;
+}
+
+export class LiveClient {
+  blocked = false;
+  blockedSince = 0;
+  /** Coalesced changes while blocked: the latest item per entity. */
+  readonly pending = new Map<string, Item>();
+  pendingOffset = 0;
+  closed = false;
+
+  constructor(
+    readonly transport: LiveTransport,
+    readonly group: Group,
+  ) {}
+}
+
+export class LiveClientLimitError extends Error {}
+
+const KINDS: readonly LiveKind[] = ['agents', 'queues', 'toasts'];
+
+/**
+ * Fans projected changes out to live clients. Each distinct filter is a group; a change is
+ * serialized once, routed to the groups whose filters it matches through indexes by user, team
+ * and queue, and one message per group is written to every client in it. A client whose socket
+ * backs up gets its changes coalesced to the latest per entity, and is disconnected if it stays
+ * behind. Recent changes are kept so a reconnecting client can resume from its last offset.
+ */
+export class LiveHub {
+  readonly #o: LiveHubOptions;
+  readonly #now: () => number;
+  #offset = 0;
+  /** History holds every change with an offset above this. */
+  #base = 0;
+  readonly #history: HistoryEntry[] = [];
+  #historyHead = 0;
+  #historyItems = 0;
+  /** Latest item per entity: snapshots are cut from here. */
+  readonly #current = new Map<string, Item>();
+  readonly #groups = new Map<string, Group>();
+  readonly #allAgentGroups = new Set<Group>();
+  readonly #allQueueGroups = new Set<Group>();
+  readonly #agentKindGroups = new Set<Group>();
+  readonly #byUser = new Map<string, Set<Group>>();
+  readonly #byTeam = new Map<string, Set<Group>>();
+  readonly #byQueue = new Map<string, Set<Group>>();
+  readonly #clients = new Set<LiveClient>();
+  readonly #blocked = new Set<LiveClient>();
+  #heartbeat: NodeJS.Timeout | undefined;
+  #drainTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: LiveHubOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    this.#heartbeat = setInterval(() => this.#beat(), options.heartbeatMs);
+    this.#heartbeat.unref();
+  }
+
+  get offset(): number {
+    return this.#offset;
+  }
+
+  get clientCount(): number {
+    return this.#clients.size;
+  }
+
+  /** Clients whose deltas are being coalesced because their sockets are backed up. */
+  get blockedCount(): number {
+    return this.#blocked.size;
+  }
+
+  get full(): boolean {
+    return this.#clients.size >= this.#o.maxClients;
+  }
+
+  /** Folds a run of changes (everything up to `offset`) into the hub and sends it out. */
+  publish(offset: number, changes: LiveChanges): void {
+    const items: Item[] = [];
+    for (const a of changes.agents) {
+      items.push({
+        kind: 'agents',
+        id: a.id,
+        json: JSON.stringify(a),
+        userId: a.id,
+        teamId: a.teamId,
+        queueIds: a.queueIds,
+      });
+    }
+    for (const q of changes.queues) {
+      items.push({
+        kind: 'queues',
+        id: q.id,
+        json: JSON.stringify(q),
+        userId: undefined,
+        teamId: undefined,
+        queueIds: [q.id],
+      });
+    }
+    for (const t of changes.toasts) items.push(this.#toastItem(t.id, t.userId, JSON.stringify(t)));
+    for (const id of changes.removed.agents) {
+      items.push({ kind: 'agents', id, json: null, userId: id, teamId: undefined, queueIds: [] });
+    }
+    for (const id of changes.removed.queues) {
+      items.push({
+        kind: 'queues',
+        id,
+        json: null,
+        userId: undefined,
+        teamId: undefined,
+        queueIds: [id],
+      });
+    }
+    for (const id of changes.removed.toasts) {
+      items.push(this.#toastItem(id, id.slice(id.lastIndexOf(':') + 1), null));
+    }
+    this.#offset = Math.max(this.#offset, offset);
+    if (items.length === 0) return;
+    for (const it of items) {
+      const key = `${it.kind}:${it.id}`;
+      if (it.json === null) this.#current.delete(key);
+      else this.#current.set(key, it);
+    }
+    this.#remember(offset, items);
+    if (this.#clients.size === 0) return;
+
+    const perGroup = new Map<Group, Item[]>();
+    for (const it of items) {
+      for (const g of this.#candidates(it)) {
+        if (!g.matches(it)) continue;
+        let list = perGroup.get(g);
+        if (!list) perGroup.set(g, (list = []));
+        if (list[list.length - 1] !== it) list.push(it);
+      }
+    }
+    const now = new Date(this.#now()).toISOString();
+    let sent = 0;
+    for (const [g, list] of perGroup) {
+      if (g.clients.size === 0) continue;
+      const text = deltaText(offset, now, list, false);
+      for (const c of g.clients) {
+        if (this.#deliver(c, offset, text, list)) sent++;
+      }
+    }
+    this.#o.metrics?.messages('delta', sent);
+  }
+
+  /**
+   * Adds a client: it receives a snapshot (or, with `since` inside the history window, the
+   * missed deltas) and from then on every matching delta. Throws LiveClientLimitError when full.
+   */
+  connect(transport: LiveTransport, filter: LiveFilter, since: number | undefined): LiveClient {
+    if (this.#closed || this.full) throw new LiveClientLimitError('live client limit reached');
+    const group = this.#group(filter);
+    const client = new LiveClient(transport, group);
+    const now = new Date(this.#now()).toISOString();
+    if (since !== undefined && since >= this.#base && since <= this.#offset) {
+      transport.send(
+        JSON.stringify({ type: 'resumed', from: since, offset: this.#offset, now }),
+        'resumed',
+        since,
+      );
+      let n = 0;
+      for (let i = this.#firstAfter(since); i < this.#history.length; i++) {
+        const entry = this.#history[i]!;
+        const list = entry.items.filter((it) => group.matches(it));
+        if (list.length === 0) continue;
+        transport.send(deltaText(entry.offset, now, list, false), 'delta', entry.offset);
+        n++;
+      }
+      this.#o.metrics?.messages('delta', n);
+      this.#o.metrics?.resumed('resumed');
+    } else {
+      const reason =
+        since === undefined
+          ? undefined
+          : since > this.#offset
+            ? 'resume-ahead'
+            : 'resume-out-of-window';
+      transport.send(this.#snapshotText(group, now, reason), 'snapshot', this.#offset);
+      this.#o.metrics?.messages('snapshot', 1);
+      if (since !== undefined) this.#o.metrics?.resumed('snapshot');
+    }
+    group.clients.add(client);
+    this.#clients.add(client);
+    this.#o.metrics?.clients(this.#clients.size);
+    return client;
+  }
+
+  disconnect(client: LiveClient): void {
+    if (client.closed) return;
+    client.closed = true;
+    this.#clients.delete(client);
+    this.#o.metrics?.clients(this.#clients.size);
+    this.#blocked.delete(client);
+    const g = client.group;
+    g.clients.delete(client);
+    if (g.clients.size === 0) this.#dropGroup(g);
+  }
+
+  /** Closes every client (1001, going away) and stops the timers. */
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    clearInterval(this.#drainTimer);
+    for (const c of [...this.#clients]) {
+      this.disconnect(c);
+      c.transport.close(1001, undefined, 'gateway shutting down');
+    }
+  }
+
+  // ---- delivery -----------------------------------------------------------------------------
+
+  /** Sends now, or coalesces when the client's socket is backed up. True when written. */
+  #deliver(c: LiveClient, offset: number, text: string, items: Item[]): boolean {
+    if (!c.blocked && c.transport.bufferedBytes() <= this.#o.highWaterBytes) {
+      c.transport.send(text, 'delta', offset);
+      return true;
+    }
+    if (!c.blocked) {
+      c.blocked = true;
+      c.blockedSince = this.#now();
+      this.#blocked.add(c);
+      this.#drainTimer ??= setInterval(() => this.#drain(), 25);
+    }
+    for (const it of items) c.pending.set(`${it.kind}:${it.id}`, it);
+    c.pendingOffset = offset;
+    if (c.pending.size > this.#o.maxPendingChanges) this.#evict(c, 'too many pending changes');
+    return false;
+  }
+
+  #drain(): void {
+    const now = this.#now();
+    for (const c of this.#blocked) {
+      if (c.closed) {
+        this.#blocked.delete(c);
+        continue;
+      }
+      if (c.transport.bufferedBytes() <= this.#o.highWaterBytes / 2) {
+        const text = deltaText(
+          c.pendingOffset,
+          new Date(now).toISOString(),
+          [...c.pending.values()],
+          true,
+        );
+        c.pending.clear();
+        c.blocked = false;
+        this.#blocked.delete(c);
+        c.transport.send(text, 'delta', c.pendingOffset);
+        this.#o.metrics?.messages('delta', 1);
+        this.#o.metrics?.coalesced();
+      } else if (now - c.blockedSince > this.#o.slowClientTimeoutMs) {
+        this.#evict(c, `behind for more than ${this.#o.slowClientTimeoutMs} ms`);
+      }
+    }
+    if (this.#blocked.size === 0) {
+      clearInterval(this.#drainTimer);
+      this.#drainTimer = undefined;
+    }
+  }
+
+  #evict(c: LiveClient, why: string): void {
+    this.disconnect(c);
+    this.#o.metrics?.evicted();
+    c.transport.close(4408, 'SB_LIVE_SLOW_CONSUMER', `the client did not keep up: ${why}`);
+  }
+
+  #beat(): void {
+    if (this.#clients.size === 0) return;
+    const text = JSON.stringify({
+      type: 'heartbeat',
+      offset: this.#offset,
+      now: new Date(this.#now()).toISOString(),
+    });
+    let n = 0;
+    for (const c of this.#clients) {
+      // A blocked client's offset would claim deltas it has not been sent yet.
+      if (c.blocked || c.transport.bufferedBytes() > this.#o.highWaterBytes) continue;
+      c.transport.send(text, 'heartbeat', this.#offset);
+      n++;
+    }
+    this.#o.metrics?.messages('heartbeat', n);
+  }
+
+  // ---- routing ------------------------------------------------------------------------------
+
+  #toastItem(id: string, userId: string, json: string | null): Item {
+    const m = this.#o.membership(userId);
+    return {
+      kind: 'toasts',
+      id,
+      json,
+      userId,
+      teamId: m?.teamId,
+      queueIds: m ? [...m.queueIds] : [],
+    };
+  }
+
+  *#candidates(it: Item): Iterable<Group> {
+    if (it.kind === 'queues') {
+      yield* this.#allQueueGroups;
+      const byQueue = this.#byQueue.get(it.id);
+      if (byQueue) yield* byQueue;
+      return;
+    }
+    if (it.kind === 'agents' && it.json === null) {
+      yield* this.#agentKindGroups;
+      return;
+    }
+    yield* this.#allAgentGroups;
+    if (it.userId !== undefined) {
+      const u = this.#byUser.get(it.userId);
+      if (u) yield* u;
+    }
+    if (it.teamId !== undefined) {
+      const t = this.#byTeam.get(it.teamId);
+      if (t) yield* t;
+    }
+    for (const q of it.queueIds) {
+      const g = this.#byQueue.get(q);
+      if (g) yield* g;
+    }
+  }
+
+  #group(filter: LiveFilter): Group {
+    const key = filterKey(filter);
+    let g = this.#groups.get(key);
+    if (g) return g;
+    g = new Group(key, filter);
+    this.#groups.set(key, g);
+    const agentish = filter.kinds.has('agents') || filter.kinds.has('toasts');
+    if (filter.kinds.has('agents')) this.#agentKindGroups.add(g);
+    if (filter.kinds.has('queues') && !filter.queues) this.#allQueueGroups.add(g);
+    if (agentish && g.allAgents) this.#allAgentGroups.add(g);
+    index(this.#byUser, filter.users, g);
+    index(this.#byTeam, filter.teams, g);
+    index(this.#byQueue, filter.queues, g);
+    return g;
+  }
+
+  #dropGroup(g: Group): void {
+    this.#groups.delete(g.key);
+    this.#allAgentGroups.delete(g);
+    this.#allQueueGroups.delete(g);
+    this.#agentKindGroups.delete(g);
+    unindex(this.#byUser, g.filter.users, g);
+    unindex(this.#byTeam, g.filter.teams, g);
+    unindex(this.#byQueue, g.filter.queues, g);
+  }
+
+  #snapshotText(g: Group, now: string, reason: string | undefined): string {
+    if (g.cache?.offset !== this.#offset) {
+      const lists: Record<LiveKind, string[]> = { agents: [], queues: [], toasts: [] };
+      for (const it of this.#current.values()) {
+        if (it.json !== null && g.matches(it)) lists[it.kind].push(it.json);
+      }
+      let body = '';
+      for (const k of KINDS) if (g.filter.kinds.has(k)) body += `,"${k}":[${lists[k].join(',')}]`;
+      g.cache = { offset: this.#offset, body };
+    }
+    return (
+      `{"type":"snapshot","offset":${this.#offset},"now":"${now}"` +
+      (reason ? `,"reason":"${reason}"` : '') +
+      g.cache.body +
+      '}'
+    );
+  }
+
+  // ---- history (the resume window) ----------------------------------------------------------
+
+  #remember(offset: number, items: Item[]): void {
+    const last = this.#history[this.#history.length - 1];
+    if (last && last.offset === offset) last.items.push(...items);
+    else this.#history.push({ offset, items });
+    this.#historyItems += items.length;
+    while (
+      this.#historyItems > this.#o.historyChanges &&
+      this.#historyHead < this.#history.length - 1
+    ) {
+      const dropped = this.#history[this.#historyHead]!;
+      this.#historyItems -= dropped.items.length;
+      this.#base = dropped.offset;
+      this.#historyHead++;
+    }
+    if (this.#historyHead > 4096 && this.#historyHead * 2 > this.#history.length) {
+      this.#history.splice(0, this.#historyHead);
+      this.#historyHead = 0;
+    }
+  }
+
+  /** Index of the first retained history entry with an offset above `since`. */
+  #firstAfter(since: number): number {
+    let lo = this.#historyHead;
+    let hi = this.#history.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#history[mid]!.offset <= since) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+function index(map: Map<string, Set<Group>>, ids: ReadonlySet<string> | undefined, g: Group) {
+  if (!ids) return;
+  for (const id of ids) {
+    let set = map.get(id);
+    if (!set) map.set(id, (set = new Set()));
+    set.add(g);
+  }
+}
+
+function unindex(map: Map<string, Set<Group>>, ids: ReadonlySet<string> | undefined, g: Group) {
+  if (!ids) return;
+  for (const id of ids) {
+    const set = map.get(id);
+    set?.delete(g);
+    if (set?.size === 0) map.delete(id);
+  }
+}
+
+/** A delta message assembled from pre-serialized views (each view is stringified once). */
+function deltaText(offset: number, now: string, items: Item[], coalesced: boolean): string {
+  const lists: Record<LiveKind, string[]> = { agents: [], queues: [], toasts: [] };
+  const removed: Record<LiveKind, string[]> = { agents: [], queues: [], toasts: [] };
+  for (const it of items) {
+    if (it.json === null) removed[it.kind].push(JSON.stringify(it.id));
+    else lists[it.kind].push(it.json);
+  }
+  let s = `{"type":"delta","offset":${offset},"now":"${now}"`;
+  if (coalesced) s += ',"coalesced":true';
+  for (const k of KINDS) if (lists[k].length > 0) s += `,"${k}":[${lists[k].join(',')}]`;
+  const gone = KINDS.filter((k) => removed[k].length > 0);
+  if (gone.length > 0) {
+    s += `,"removed":{${gone.map((k) => `"${k}":[${removed[k].join(',')}]`).join(',')}}`;
+  }
+  return s + '}';
+}

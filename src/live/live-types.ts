@@ -1,0 +1,156 @@
+/**
+ * The shapes of live state as clients see them: `GET /api/v1/agents` / `queues`, and the
+ * snapshot and delta messages of the live hub (docs/live-protocol.md). The dashboard imports
+ * these types too, so a change here is a change to the protocol.
+ */
+
+/** A conversation as it touches one agent. */
+export interface AgentConversation {
+  id: string;
+  /** `voice`, `message`, `email`, `callback`, `chat`, … */
+  media: string;
+  /** The agent's leg: `alerting`, `connected`, `held`, `acw`. */
+  state: string;
+  queueId: string | undefined;
+}
+
+/** An agent as the wallboard shows it. */
+export interface AgentView {
+  id: string;
+  name: string | undefined;
+  teamId: string | undefined;
+  teamName: string | undefined;
+  /** Queues the agent is a member of (from reconciliation). */
+  queueIds: string[];
+  loggedIn: boolean;
+  /** System presence, upper case (FACTS §2.1): AVAILABLE, ON_QUEUE, BREAK, OFFLINE, … */
+  presence: string | undefined;
+  presenceDefinitionId: string | undefined;
+  /** The org's label for the presence (secondary presence such as "Lunch"), when known. */
+  presenceLabel: string | undefined;
+  /** IDLE, INTERACTING, NOT_RESPONDING, COMMUNICATING, OFF_QUEUE. */
+  routingStatus: string | undefined;
+  /** The one label a tile shows: Idle, Alerting, Interacting, Wrap-up, Break, Lunch, Offline, … */
+  label: string;
+  /** When the labelled state began (ISO 8601, from the payloads' own times). */
+  since: string | undefined;
+  presenceSince: string | undefined;
+  routingSince: string | undefined;
+  conversations: AgentConversation[];
+  /** Log offset of the last event that changed this agent. */
+  offset: number;
+}
+
+/** A queue tile. Windowed figures cover the last `windowMinutes` of event time. */
+export interface QueueView {
+  id: string;
+  name: string | undefined;
+  mediaType: string | undefined;
+  /** Conversations in queue, not yet alerting an agent. */
+  waiting: number;
+  /** When the longest-waiting conversation entered the queue (ISO), null when none waits. */
+  oldestWaitingSince: string | null;
+  /** Age of the longest wait when the view was made (REST); clients tick it from the above. */
+  longestWaitMs: number;
+  /** Conversations ringing an agent. */
+  alerting: number;
+  /** Conversations connected, held or in wrap-up. */
+  interacting: number;
+  members: number;
+  /** Members on queue (logged in, presence On Queue). */
+  onQueue: number;
+  /** On-queue members by routing status. */
+  idle: number;
+  interactingAgents: number;
+  notResponding: number;
+  /** Answered within the window, and of those within the service-level threshold. */
+  answered: number;
+  answeredWithinThreshold: number;
+  /** Customers who left while waiting or alerting, within the window. */
+  abandoned: number;
+  /** answeredWithinThreshold / (answered + abandoned); null when nothing was offered. */
+  serviceLevel: number | null;
+  serviceLevelThresholdSec: number;
+  windowMinutes: number;
+  offset: number;
+}
+
+/** A ringing interaction for one agent: the desktop toast. */
+export interface ToastView {
+  /** `<conversationId>:<userId>`. */
+  id: string;
+  conversationId: string;
+  userId: string;
+  queueId: string | undefined;
+  queueName: string | undefined;
+  media: string;
+  /** Customer name, when the payload has one. */
+  caller: string | undefined;
+  /** Customer address (ANI, e-mail address, …). */
+  address: string | undefined;
+  since: string;
+  offset: number;
+}
+
+export type LiveKind = 'agents' | 'queues' | 'toasts';
+export const LIVE_KINDS: readonly LiveKind[] = ['agents', 'queues', 'toasts'];
+
+/** Entities changed by a run of events: current views, and ids that no longer exist. */
+export interface LiveChanges {
+  agents: AgentView[];
+  queues: QueueView[];
+  toasts: ToastView[];
+  removed: { agents: string[]; queues: string[]; toasts: string[] };
+}
+
+export interface SnapshotMessage {
+  type: 'snapshot';
+  offset: number;
+  /** Server time (ISO): clients tick timers against it to cancel clock skew. */
+  now: string;
+  /** Why a snapshot came instead of a resume, when one was asked for. */
+  reason?: 'resume-out-of-window' | 'resume-ahead';
+  agents?: AgentView[];
+  queues?: QueueView[];
+  toasts?: ToastView[];
+}
+
+export interface DeltaMessage {
+  type: 'delta';
+  offset: number;
+  now: string;
+  /** True when several deltas were merged to the latest state per key (slow client). */
+  coalesced?: true;
+  agents?: AgentView[];
+  queues?: QueueView[];
+  toasts?: ToastView[];
+  removed?: { agents?: string[]; queues?: string[]; toasts?: string[] };
+}
+
+export interface ResumedMessage {
+  type: 'resumed';
+  /** The offset the client asked to resume after; missed deltas follow. */
+  from: number;
+  offset: number;
+  now: string;
+}
+
+export interface HeartbeatMessage {
+  type: 'heartbeat';
+  offset: number;
+  now: string;
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  code: string;
+  message: string;
+}
+
+export type LiveMessage =
+  | SnapshotMessage
+  | DeltaMessage
+  | ResumedMessage
+  | HeartbeatMessage
+  | ErrorMessage
+  | { type: 'pong'; now: string };
