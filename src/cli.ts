@@ -45,8 +45,8 @@ async function start(args: string[]): Promise<number> {
   const demo = probe.demo ? demoSetup(probe) : undefined;
   const config = demo ? loadConfig({ ...file, overrides: demo.overrides }) : probe;
   const secrets = demo?.secrets;
-  const gateway = await startGateway(config);
   let emulator: Emulator | undefined;
+  const gateway = await startGateway(config, { emulatorUrl: () => emulator?.url });
   if (secrets) {
     try {
       emulator = await startDemoEmulator(config, gateway.url, secrets);
@@ -59,6 +59,14 @@ async function start(args: string[]): Promise<number> {
       'demo mode: the built-in Genesys Cloud emulator feeds this gateway',
     );
   }
+  // Seed live state from the REST API so offline agents and quiet queues show at once; the
+  // gateway serves meanwhile, and a failure is logged (POST /api/v1/reconcile retries).
+  gateway.reconcile().then(
+    (result) => {
+      if (!result) gateway.logger.info('no REST source configured: live state comes from events');
+    },
+    () => undefined, // the reconciler logs its own failure
+  );
   gateway.logger.info(
     {
       url: gateway.url,

@@ -9,6 +9,10 @@ import { registerLiveRoutes } from './http/live-routes.js';
 import { registerLiveEndpoints } from './http/live-endpoints.js';
 import { LiveHub } from './live/live-hub.js';
 import { StatsHistory } from './ops/stats-history.js';
+import { registerReconcileRoute } from './http/reconcile-route.js';
+import { registerDashboard } from './http/dashboard-route.js';
+import { reconcilerFromConfig } from './sources/reconcile/from-config.js';
+import type { Reconciler, ReconcileResult } from './sources/reconcile/reconciler.js';
 import { Projector } from './consumers/projector.js';
 import { createEventLog, type LogBackend } from './log/create-event-log.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
@@ -25,6 +29,8 @@ export interface GatewayOptions {
   /** Clock for the log and ingest (tests). */
   now?: () => number;
   defaultMetrics?: boolean;
+  /** Demo mode: where the in-process emulator listens, once it does (reconcile source). */
+  emulatorUrl?: () => string | undefined;
 }
 
 export interface Gateway {
@@ -36,6 +42,11 @@ export interface Gateway {
   readonly logger: Logger;
   readonly projector: Projector;
   readonly hub: LiveHub;
+  /**
+   * Seeds live state from the REST API (users, presence definitions, queues, memberships) as
+   * `reconcile` events; undefined when no REST source is configured.
+   */
+  reconcile(): Promise<ReconcileResult | undefined>;
   /** Stops accepting, finishes in-flight requests and appends, closes the log. Idempotent. */
   close(): Promise<void>;
 }
@@ -126,6 +137,19 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   stats.start();
   registerLiveRoutes(app, { projector, auth, stats });
   const liveEndpoints = registerLiveEndpoints(app, { hub, auth, config, logger });
+  let reconciler: Reconciler | undefined;
+  const getReconciler = () =>
+    (reconciler ??= reconcilerFromConfig(config, backend.log, logger, {
+      ...(options.emulatorUrl ? { emulatorUrl: options.emulatorUrl() } : {}),
+      onRun: (outcome) =>
+        metrics.reconcileRuns.inc({ result: outcome instanceof Error ? 'error' : 'ok' }),
+    }));
+  registerReconcileRoute(app, {
+    get reconciler() {
+      return getReconciler();
+    },
+    authorize: (request) => auth.authorize(request),
+  });
   registerOpsRoutes(app, {
     log: backend.log,
     metrics,
@@ -133,6 +157,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     isShuttingDown,
     consumersRunning: () => ({ projector: projector.running }),
   });
+
+  registerDashboard(app);
 
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
@@ -158,6 +184,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     logger,
     projector,
     hub,
+    async reconcile() {
+      return getReconciler()?.run();
+    },
     close() {
       closing ??= (async () => {
         shuttingDown = true;

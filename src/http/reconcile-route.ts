@@ -1,0 +1,36 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { SwitchboardError } from '../errors.js';
+import { ReconcileError, type Reconciler } from '../sources/reconcile/reconciler.js';
+
+export interface ReconcileRouteDeps {
+  /** Read on every request, so a reconciler created after the app started can be set later. */
+  reconciler: Reconciler | undefined;
+  authorize: (request: FastifyRequest) => void;
+}
+
+/**
+ * `POST /api/v1/reconcile`: runs a reconcile (or joins the one in flight) and answers 200 with
+ * its result. 503 `SB_RECONCILE_UNAVAILABLE` without a reconciler; 502 `SB_RECONCILE_FAILED`
+ * when the run fails (the message says which request); a log that cannot take the events
+ * answers as everywhere else (503 `SB_LOG_UNAVAILABLE`).
+ */
+export function registerReconcileRoute(app: FastifyInstance, deps: ReconcileRouteDeps): void {
+  app.post(
+    '/api/v1/reconcile',
+    { onRequest: async (request) => deps.authorize(request) },
+    async () => {
+      const reconciler = deps.reconciler;
+      if (reconciler === undefined) throw new SwitchboardError('SB_RECONCILE_UNAVAILABLE');
+      try {
+        return await reconciler.run();
+      } catch (err) {
+        if (err instanceof ReconcileError && err.cause instanceof SwitchboardError) throw err.cause;
+        throw new SwitchboardError(
+          'SB_RECONCILE_FAILED',
+          err instanceof Error ? err.message : undefined,
+          { cause: err },
+        );
+      }
+    },
+  );
+}

@@ -1,0 +1,72 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../config/index.js';
+import {
+  GenesysRestClient,
+  apiBaseForRegion,
+  loginBaseForRegion,
+  type GenesysRestClientOptions,
+  type RetryInfo,
+} from '../../genesys/rest-client.js';
+import type { EventLog } from '../../log/event-log.js';
+import { Reconciler, type ReconcileError, type ReconcileResult } from './reconciler.js';
+
+/** The emulator's default OAuth client (what `startDemoEmulator` runs with). */
+export const DEMO_CLIENT = { clientId: 'demo-client', clientSecret: 'demo-secret' } as const;
+
+/** The region used when neither `genesys.region` nor `genesys.apiBase` is set (the SDK's default). */
+export const DEFAULT_REGION = 'mypurecloud.com';
+
+export interface FromConfigOptions {
+  /** Demo mode: the running emulator's URL (`emulator.url`); needed when its port is 0. */
+  emulatorUrl?: string;
+  onRetry?: (info: RetryInfo) => void;
+  onRun?: (outcome: ReconcileResult | ReconcileError) => void;
+}
+
+/**
+ * REST client options from the config: the demo emulator with its default client in demo
+ * mode; otherwise `genesys.clientId`/`clientSecret` against `genesys.apiBase`, or the region's
+ * hosts. Undefined when there is nothing to call (no credentials, or demo mode without a
+ * known emulator address).
+ */
+export function genesysClientOptions(
+  config: Pick<Config, 'demo' | 'genesys' | 'source'>,
+  options: FromConfigOptions = {},
+): GenesysRestClientOptions | undefined {
+  const hooks = options.onRetry ? { onRetry: options.onRetry } : {};
+  if (config.demo) {
+    const port = config.source.emulatorPort;
+    const apiBase = options.emulatorUrl ?? (port === 0 ? undefined : `http://127.0.0.1:${port}`);
+    return apiBase === undefined ? undefined : { apiBase, ...DEMO_CLIENT, ...hooks };
+  }
+  const { clientId, clientSecret, region, apiBase } = config.genesys;
+  if (clientId === undefined || clientSecret === undefined) return undefined;
+  return {
+    ...(apiBase !== undefined
+      ? { apiBase }
+      : {
+          apiBase: apiBaseForRegion(region ?? DEFAULT_REGION),
+          loginBase: loginBaseForRegion(region ?? DEFAULT_REGION),
+        }),
+    clientId,
+    clientSecret: clientSecret.reveal(),
+    ...hooks,
+  };
+}
+
+/** A reconciler over a client built by `genesysClientOptions`, or undefined (see there). */
+export function reconcilerFromConfig(
+  config: Pick<Config, 'demo' | 'genesys' | 'source'>,
+  log: EventLog,
+  logger: Logger,
+  options: FromConfigOptions = {},
+): Reconciler | undefined {
+  const clientOptions = genesysClientOptions(config, options);
+  if (clientOptions === undefined) return undefined;
+  return new Reconciler({
+    client: new GenesysRestClient(clientOptions),
+    log,
+    logger,
+    ...(options.onRun ? { onRun: options.onRun } : {}),
+  });
+}

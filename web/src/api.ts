@@ -1,0 +1,62 @@
+/**
+ * The browser talks only to the gateway it was served from. Off loopback the gateway wants one
+ * of its own API tokens (never a Genesys credential): open the dashboard once with
+ * `?access_token=T`; it moves to sessionStorage and out of the address bar.
+ */
+const TOKEN_KEY = 'switchboard.accessToken';
+
+function captureToken(): string | undefined {
+  const url = new URL(window.location.href);
+  const fromUrl = url.searchParams.get('access_token');
+  if (fromUrl) {
+    try {
+      sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    } catch {
+      // storage refused: keep it for this page only
+    }
+    url.searchParams.delete('access_token');
+    window.history.replaceState(null, '', url.pathname + url.search + url.hash);
+    return fromUrl;
+  }
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const accessToken: string | undefined = captureToken();
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function getJson(path: string, signal?: AbortSignal): Promise<unknown> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (accessToken) headers.authorization = `Bearer ${accessToken}`;
+  const res = await fetch(path, { headers, cache: 'no-store', ...(signal ? { signal } : {}) });
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (!res.ok) {
+    const err = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(res.status, err?.code, err?.message ?? `HTTP ${res.status} from ${path}`);
+  }
+  return body;
+}
+
+/** `ws(s)://<this host>/api/v1/live`. */
+export function liveSocketUrl(): string {
+  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${window.location.host}/api/v1/live`;
+}

@@ -1,0 +1,134 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { memo, useLayoutEffect, useRef, useState } from 'react';
+import type { AgentView } from '../../../src/live/live-types.js';
+import { stateToken } from '../lib/agents.js';
+import { elapsedSince, formatDuration } from '../lib/format.js';
+import { levelText, stateLevel, type StateThreshold } from '../lib/thresholds.js';
+import type { LiveStore } from '../live/live-store.js';
+import { useStoreVersion } from '../live/use-live.js';
+import { useTick } from '../live/use-tick.js';
+
+interface CellProps {
+  agent: AgentView;
+  serverNow: number;
+  thresholds: Map<string, StateThreshold>;
+}
+
+const AgentCell = memo(function AgentCell({ agent, serverNow, thresholds }: CellProps) {
+  const elapsed = elapsedSince(agent.since, serverNow);
+  const level = stateLevel(thresholds, agent.label, elapsed);
+  const name = agent.name ?? agent.id;
+  return (
+    <div
+      role="listitem"
+      className={`agent-cell state-${stateToken(agent.label)} level-${level}`}
+      data-testid="agent-cell"
+      data-agent-id={agent.id}
+      data-label={agent.label}
+      data-level={level}
+    >
+      <span className="agent-line">
+        <span className="agent-name" title={name}>
+          {name}
+        </span>
+        {level !== 'ok' && <span className={`badge badge-${level}`}>{levelText(level)}</span>}
+      </span>
+      <span className="agent-line">
+        <span className="agent-state">{agent.label}</span>
+        <span className="agent-timer">{elapsed === undefined ? '' : formatDuration(elapsed)}</span>
+      </span>
+    </div>
+  );
+});
+
+export interface AgentGridProps {
+  store: LiveStore;
+  /** Agent ids in display order (re-sorted now and then; cells show each agent's latest view). */
+  ids: string[];
+  thresholds: Map<string, StateThreshold>;
+  /** Narrowest cell (px); columns are as many as fit. */
+  cellWidth?: number;
+  rowHeight?: number;
+}
+
+/**
+ * The agent grid, virtualized by rows of cells: only the rows on screen (plus a few) are in the
+ * DOM, so 5,000 agents scroll like 50. Timers tick on the one shared ticker.
+ */
+export function AgentGrid({
+  store,
+  ids,
+  thresholds,
+  cellWidth = 210,
+  rowHeight = 60,
+}: AgentGridProps) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(0);
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    setWidth(el.clientWidth);
+    const observer = new ResizeObserver(() => setWidth(el.clientWidth));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  const columns = Math.max(1, Math.floor(Math.max(width, 1) / cellWidth));
+  const rows = Math.ceil(ids.length / columns);
+  const virtualizer = useVirtualizer({
+    count: rows,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => rowHeight,
+    overscan: 4,
+  });
+  // Cell contents follow every change (once per frame); the order is the caller's.
+  useStoreVersion(store, 'agents');
+  const tick = useTick();
+  const serverNow = store.serverNow(Math.max(tick, Date.now()));
+
+  return (
+    <div
+      ref={scrollRef}
+      className="agent-scroll"
+      data-testid="agent-grid"
+      data-count={ids.length}
+      tabIndex={0}
+      aria-label={`Agents, ${ids.length} shown`}
+    >
+      <div role="list" style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        {virtualizer.getVirtualItems().map((row) => {
+          const start = row.index * columns;
+          const cells = [];
+          for (let c = 0; c < columns; c++) {
+            const id = ids[start + c];
+            const agent = id === undefined ? undefined : store.agents.get(id);
+            // Keyed by slot, not by agent: a re-sort updates cells in place instead of
+            // tearing them down and building new ones.
+            if (agent) {
+              cells.push(
+                <AgentCell key={c} agent={agent} serverNow={serverNow} thresholds={thresholds} />,
+              );
+            }
+          }
+          return (
+            <div
+              key={row.key}
+              role="presentation"
+              className="agent-row"
+              style={{
+                position: 'absolute',
+                top: 0,
+                left: 0,
+                right: 0,
+                height: rowHeight,
+                transform: `translateY(${row.start}px)`,
+                gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`,
+              }}
+            >
+              {cells}
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}

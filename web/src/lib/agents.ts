@@ -1,0 +1,163 @@
+import type { AgentView } from '../../../src/live/live-types.js';
+import { labelKey } from './thresholds.js';
+
+/**
+ * States in the order a supervisor scans them: what needs attention first, the unavailable
+ * last. Labels not listed (an org's own secondary presences) sort after the listed available
+ * ones, alphabetically, and before Offline.
+ */
+export const STATE_ORDER: readonly string[] = [
+  'Not Responding',
+  'Alerting',
+  'Interacting',
+  'On Hold',
+  'Communicating',
+  'Wrap-up',
+  'Idle',
+  'On Queue',
+  'Available',
+  'Off Queue',
+  'Busy',
+  'Away',
+  'Break',
+  'Meal',
+  'Lunch',
+  'Training',
+  'Meeting',
+];
+const OFFLINE = 'offline';
+const RANKS = new Map(STATE_ORDER.map((label, i) => [labelKey(label), i]));
+const UNLISTED_RANK = STATE_ORDER.length;
+const OFFLINE_RANK = STATE_ORDER.length + 1;
+
+export function stateRank(label: string): number {
+  const key = labelKey(label);
+  if (key === OFFLINE) return OFFLINE_RANK;
+  return RANKS.get(key) ?? UNLISTED_RANK;
+}
+
+export type AgentSort = 'state' | 'time' | 'name';
+
+export const AGENT_SORTS: { value: AgentSort; label: string }[] = [
+  { value: 'state', label: 'State, then longest in state' },
+  { value: 'time', label: 'Longest in state' },
+  { value: 'name', label: 'Name' },
+];
+
+export interface AgentFilter {
+  queueId?: string | undefined;
+  teamId?: string | undefined;
+  /** A state label (compared loosely, see `labelKey`). */
+  label?: string | undefined;
+  /** Substring of the name, case-insensitive. */
+  search?: string | undefined;
+}
+
+export function matchesFilter(agent: AgentView, filter: AgentFilter): boolean {
+  if (filter.queueId && !agent.queueIds.includes(filter.queueId)) return false;
+  if (filter.teamId && agent.teamId !== filter.teamId) return false;
+  if (filter.label && labelKey(agent.label) !== labelKey(filter.label)) return false;
+  if (filter.search) {
+    const needle = filter.search.trim().toLowerCase();
+    if (needle && !(agent.name ?? agent.id).toLowerCase().includes(needle)) return false;
+  }
+  return true;
+}
+
+/** Start of the current state in ms, or +Infinity when unknown (sorts last among equals). */
+export function sinceMs(agent: AgentView): number {
+  const t = agent.since === undefined ? NaN : Date.parse(agent.since);
+  return Number.isFinite(t) ? t : Number.POSITIVE_INFINITY;
+}
+
+function displayName(agent: AgentView): string {
+  return agent.name ?? agent.id;
+}
+
+interface Keyed {
+  agent: AgentView;
+  rank: number;
+  since: number;
+  name: string;
+}
+
+const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+
+const COMPARE: Record<AgentSort, (a: Keyed, b: Keyed) => number> = {
+  state: (a, b) => a.rank - b.rank || bySince(a, b) || byName(a, b),
+  time: (a, b) => bySince(a, b) || byName(a, b),
+  name: (a, b) => byName(a, b),
+};
+
+function bySince(a: Keyed, b: Keyed): number {
+  // Longest in state first: the earliest start. Unknown starts (Infinity) go last.
+  if (a.since === b.since) return 0;
+  return a.since < b.since ? -1 : 1;
+}
+
+function byName(a: Keyed, b: Keyed): number {
+  return collator.compare(a.name, b.name) || (a.agent.id < b.agent.id ? -1 : 1);
+}
+
+/** Sort keys per agent view; views are replaced, never mutated, so identity is the cache key. */
+const keyCache = new WeakMap<AgentView, Keyed>();
+
+function keyed(agent: AgentView): Keyed {
+  let k = keyCache.get(agent);
+  if (k === undefined) {
+    k = { agent, rank: stateRank(agent.label), since: sinceMs(agent), name: displayName(agent) };
+    keyCache.set(agent, k);
+  }
+  return k;
+}
+
+/**
+ * The agents a grid shows, filtered and sorted. Keys are computed once per agent view (not per
+ * comparison, nor per sort), so 5,000 agents sort in a few milliseconds.
+ */
+export function selectAgents(
+  agents: Iterable<AgentView>,
+  filter: AgentFilter,
+  sort: AgentSort,
+): AgentView[] {
+  const list: Keyed[] = [];
+  for (const agent of agents) {
+    if (matchesFilter(agent, filter)) list.push(keyed(agent));
+  }
+  list.sort(COMPARE[sort]);
+  return list.map((k) => k.agent);
+}
+
+export interface LegendEntry {
+  label: string;
+  count: number;
+}
+
+/** Agents per state label, in state order. */
+export function legend(agents: Iterable<AgentView>, filter: AgentFilter = {}): LegendEntry[] {
+  const counts = new Map<string, number>();
+  const { label: _ignored, ...rest } = filter;
+  for (const agent of agents) {
+    if (!matchesFilter(agent, rest)) continue;
+    counts.set(agent.label, (counts.get(agent.label) ?? 0) + 1);
+  }
+  return [...counts]
+    .map(([label, count]) => ({ label, count }))
+    .sort((a, b) => stateRank(a.label) - stateRank(b.label) || collator.compare(a.label, b.label));
+}
+
+/** Teams seen on the agents, for the team filter. */
+export function teamsOf(agents: Iterable<AgentView>): { id: string; name: string }[] {
+  const teams = new Map<string, string>();
+  for (const a of agents) {
+    if (a.teamId !== undefined && !teams.has(a.teamId)) teams.set(a.teamId, a.teamName ?? a.teamId);
+  }
+  return [...teams]
+    .map(([id, name]) => ({ id, name }))
+    .sort((a, b) => collator.compare(a.name, b.name));
+}
+
+/** A CSS-safe token for a label (`data-state`, class names). */
+export function stateToken(label: string): string {
+  return labelKey(label) || 'unknown';
+}

@@ -1,0 +1,41 @@
+import { useSyncExternalStore } from 'react';
+
+/**
+ * One shared 1 s ticker for every live timer on the page (not a timer per cell). It runs only
+ * while something listens, and ticks on whole seconds of the client clock.
+ */
+const listeners = new Set<() => void>();
+let current = Math.floor(Date.now() / 1000) * 1000;
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+function schedule(): void {
+  const now = Date.now();
+  timer = setTimeout(
+    () => {
+      current = Math.floor(Date.now() / 1000) * 1000;
+      for (const listener of [...listeners]) listener();
+      schedule();
+    },
+    1000 - (now % 1000) + 5,
+  );
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  if (timer === undefined) {
+    current = Math.floor(Date.now() / 1000) * 1000;
+    schedule();
+  }
+  return () => {
+    listeners.delete(listener);
+    if (listeners.size === 0 && timer !== undefined) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+  };
+}
+
+/** The client clock (ms) at the last whole-second tick. */
+export function useTick(): number {
+  return useSyncExternalStore(subscribe, () => current);
+}
