@@ -335,4 +335,64 @@ describe('live state: queues, conversations and toasts', () => {
     assert.ok(s.agent(U1));
     assert.deepEqual(s.drainChanges().removed.agents, [U2]);
   });
+
+  test('activity, user conversations, queue users and observations fold into the same model', () => {
+    const s = new LiveState();
+    s.apply(
+      stored(
+        'user.activity',
+        { userId: U1 },
+        {
+          topicName: `v2.users.${U1}.activity`,
+          eventBody: {
+            id: U1,
+            routingStatus: { status: 'IDLE', startTime: at(3) },
+            presence: {
+              presenceDefinition: { id: 'def-oq', systemPresence: 'On Queue' },
+              modifiedDate: at(2),
+            },
+          },
+        },
+        at(3),
+      ),
+    );
+    assert.deepEqual(
+      [s.agent(U1)!.presence, s.agent(U1)!.routingStatus, s.agent(U1)!.label],
+      ['ON_QUEUE', 'IDLE', 'Idle'],
+    );
+    // The user's own conversation topic carries the same body as the queue's.
+    const userConv = conversation('c9', { queuedAt: 4, state: 'alerting', agent: U1 }, 5);
+    s.apply({ ...userConv, kind: 'user.conversation', subject: { userId: U1 } });
+    assert.deepEqual(
+      s.toasts().map((t) => t.id),
+      [`c9:${U1}`],
+    );
+    // Queue users: a member joining makes the agent a member of that queue.
+    s.apply(
+      stored(
+        'queue.member',
+        { queueId: Q2 },
+        { topicName: `v2.routing.queues.${Q2}.users`, eventBody: { id: U1, joined: true } },
+        at(6),
+      ),
+    );
+    assert.deepEqual(s.agent(U1)!.queueIds, [Q2]);
+    assert.equal(s.queue(Q2)!.onQueue, 1);
+    // Observations name the media type of a queue known only from them.
+    const Q3 = '0c0c0c0c-0000-4000-8000-000000000003';
+    s.apply(
+      stored(
+        'queue.observation',
+        { queueId: Q3 },
+        { eventBody: { group: { queueId: Q3, mediaType: 'voice' }, data: [] } },
+        at(7),
+      ),
+    );
+    assert.equal(s.queue(Q3)!.mediaType, 'voice');
+    // A conversation body without participants changes nothing.
+    s.drainChanges();
+    s.apply(stored('queue.conversation', { queueId: Q }, { eventBody: { id: 'x' } }, at(8)));
+    const none = s.drainChanges();
+    assert.equal(none.agents.length + none.queues.length + none.toasts.length, 0);
+  });
 });
