@@ -1,16 +1,7 @@
 import type { Metrics } from './metrics.js';
+import type { StatsSample } from './stats-types.js';
 
-/** One point of the health page's charts: rates over the interval that ended at `at`. */
-export interface StatsSample {
-  at: string;
-  ingestPerSec: number;
-  ackP50Ms: number | null;
-  ackP99Ms: number | null;
-  signatureFailuresPerSec: number;
-  duplicatesPerSec: number;
-  consumerLag: Record<string, number>;
-  liveClients: number;
-}
+export type { StatsSample } from './stats-types.js';
 
 export interface StatsHistoryOptions {
   metrics: Metrics;

@@ -5,26 +5,15 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { AgentTruth, QueueTruth, Truth } from '../../src/emulator/model/truth.js';
-import { agentLabel, dominantLeg } from '../../src/live/agent-label.js';
 import { SETTINGS_KEY } from '../../web/src/lib/settings.js';
 import { eventually, freePort, launchBrowser, newPage, screenshot } from '../support/browser.js';
 import { startCli, type RunningCli } from '../support/cli.js';
+import { expectedLabel } from '../support/truth.js';
 
 /**
  * The dashboard in headless Chromium against a real gateway in demo mode: the built-in emulator
  * feeds it, and its `/emulator/truth` says what a correct dashboard shows.
  */
-
-/** What a tile should say for an agent, from the emulator's ground truth. */
-function expectedLabel(a: AgentTruth): string {
-  return agentLabel({
-    loggedIn: a.loggedIn,
-    presence: a.presence,
-    presenceLabel: a.presenceLabel,
-    routingStatus: a.routingStatus,
-    conversation: dominantLeg(a.conversations.map((c) => c.state)),
-  });
-}
 
 /** "1:02:03" / "12:05" → ms. */
 function parseClock(text: string): number | undefined {

@@ -4,23 +4,12 @@ import WebSocket from 'ws';
 import { Emulator, type EmulatorOptions } from '../../src/emulator/emulator.js';
 import { ChannelManager } from '../../src/emulator/notifications/channel-manager.js';
 import { TEST_SECRET, startTestGateway, waitFor } from '../support/helpers.js';
-import { apiHeaders, postFault, requestToken } from '../support/emulator.js';
+import { apiHeaders, postFault, requestToken, startTestEmulator } from '../support/emulator.js';
 
 type Message = { topicName: string; eventBody: Record<string, unknown> & { message?: string } };
 
 async function start(t: TestContext, options: EmulatorOptions = {}) {
-  const emu = new Emulator({
-    port: 0,
-    agents: 40,
-    queues: 3,
-    seed: 21,
-    realtime: false,
-    heartbeatSec: 3600,
-    ...options,
-  });
-  await emu.start();
-  t.after(() => emu.stop());
-  return emu;
+  return startTestEmulator(t, { agents: 40, queues: 3, seed: 21, ...options });
 }
 
 async function fault(emu: Emulator, body: Record<string, unknown>) {

@@ -13,22 +13,11 @@ import {
   type GenesysRestClientOptions,
   type RetryInfo,
 } from '../../src/genesys/rest-client.js';
-import { postFault, requestToken } from '../support/emulator.js';
+import { postFault, requestToken, startTestEmulator } from '../support/emulator.js';
 import { waitFor } from '../support/helpers.js';
 
 async function startEmulator(t: TestContext, options: EmulatorOptions = {}) {
-  const emu = new Emulator({
-    port: 0,
-    agents: 40,
-    queues: 3,
-    seed: 11,
-    realtime: false,
-    heartbeatSec: 3600,
-    ...options,
-  });
-  await emu.start();
-  t.after(() => emu.stop());
-  return emu;
+  return startTestEmulator(t, { agents: 40, queues: 3, seed: 11, ...options });
 }
 
 interface Sent {

@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { Emulator } from '../../src/emulator/emulator.js';
-import { agentLabel, dominantLeg } from '../../src/live/agent-label.js';
 import type { AgentView, QueueView } from '../../src/live/live-types.js';
-import type { AgentTruth } from '../../src/emulator/model/truth.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { tempDir, testConfig, waitFor } from '../support/helpers.js';
+import { expectedLabel } from '../support/truth.js';
 
 const SIM_MINUTES = 10;
 const SPEED = 10;
@@ -23,17 +22,6 @@ async function settled(gw: Gateway) {
   await waitFor(() => gw.projector.offset >= last, {
     timeoutMs: 20_000,
     what: `the projector to fold the log up to ${last}`,
-  });
-}
-
-/** What the wallboard must say for an agent, from the emulator's ground truth. */
-function expectedLabel(a: AgentTruth): string {
-  return agentLabel({
-    loggedIn: a.loggedIn,
-    presence: a.presence,
-    presenceLabel: a.presenceLabel,
-    routingStatus: a.routingStatus,
-    conversation: dominantLeg(a.conversations.map((c) => c.state)),
   });
 }
 

@@ -20,25 +20,20 @@ import {
   type ReconcilerOptions,
 } from '../../src/sources/reconcile/reconciler.js';
 import { SwitchboardError } from '../../src/errors.js';
-import { postFault } from '../support/emulator.js';
+import { postFault, startTestEmulator } from '../support/emulator.js';
 import { tempDir, testConfig } from '../support/helpers.js';
 
 const START = Date.parse('2026-11-23T08:00:00.000Z');
 const logger = createLogger('silent');
 
 async function startEmulator(t: TestContext, options: EmulatorOptions = {}) {
-  const emu = new Emulator({
-    port: 0,
+  const emu = await startTestEmulator(t, {
     agents: 90,
     queues: 5,
     seed: 17,
     startMs: START,
-    realtime: false,
-    heartbeatSec: 3600,
     ...options,
   });
-  await emu.start();
-  t.after(() => emu.stop());
   // Let the simulated day move so agents are in mixed presences and routing states.
   emu.advance(40 * 60_000);
   return emu;

@@ -1,4 +1,19 @@
-import type { Emulator } from '../../src/emulator/emulator.js';
+import type { TestContext } from 'node:test';
+import { Emulator, type EmulatorOptions } from '../../src/emulator/emulator.js';
+
+/**
+ * An emulator on a free port, stopped when the test ends. Virtual time (it moves only by
+ * `advance()`) and no heartbeats unless the options say otherwise.
+ */
+export async function startTestEmulator(
+  t: TestContext,
+  options: EmulatorOptions = {},
+): Promise<Emulator> {
+  const emu = new Emulator({ port: 0, realtime: false, heartbeatSec: 3600, ...options });
+  await emu.start();
+  t.after(() => emu.stop());
+  return emu;
+}
 
 /** Asks the emulator for a token with the default client credentials. */
 export function requestToken(emu: Emulator, secret = 'demo-secret'): Promise<Response> {

@@ -1,20 +1,7 @@
-/** `GET /api/v1/stats/history`: the gateway's recent health, one sample per interval. */
-export interface StatsSample {
-  at: string;
-  ingestPerSec: number;
-  ackP50Ms: number | null;
-  ackP99Ms: number | null;
-  signatureFailuresPerSec: number;
-  duplicatesPerSec: number;
-  /** Events behind the log head, per consumer. */
-  consumerLag: Record<string, number>;
-  liveClients: number;
-}
+import type { StatsHistoryResponse, StatsSample } from '../../../src/ops/stats-types.js';
 
-export interface StatsHistory {
-  intervalMs: number;
-  samples: StatsSample[];
-}
+export type { StatsSample };
+export type StatsHistory = StatsHistoryResponse;
 
 /** Column-oriented series as uPlot takes them: x in Unix seconds, gaps as null. */
 export interface StatsSeries {
