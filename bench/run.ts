@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { emulatorBench } from './emulator-bench.js';
+import { liveSection } from './live-bench.js';
 
 const SECRET = 'bench-secret';
 const DURATION_SEC = Number(process.env.BENCH_DURATION_SEC ?? 10);
@@ -275,6 +276,7 @@ const want = (name: string) => only.length === 0 || only.includes(name);
 const sections: string[] = [];
 if (want('emulator')) sections.push(...(await emulatorSection()));
 if (want('ingest')) sections.push(...(await ingestSection()));
+if (want('live')) sections.push(...(await liveSection(log)));
 sections.push(
   `_${new Date().toISOString()}, node ${process.version}, ${Math.round((Date.now() - started) / 1000)} s_`,
 );
