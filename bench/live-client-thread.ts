@@ -42,9 +42,9 @@ let recSeq = new Int32Array(RECORD_CAP);
 let recAt = new Float64Array(RECORD_CAP);
 let recN = 0;
 
-function onAgent(k: number, a: Pick<AgentView, 'routingSince'>, now: number): void {
+function onAgent(k: number, a: { routingSince?: string | null }, now: number): void {
   counters[COUNTERS.agentUpdates]!++;
-  const seq = seqOfRoutingSince(a.routingSince);
+  const seq = seqOfRoutingSince(a.routingSince ?? undefined);
   if (!(seq >= 0)) return;
   if (seq > maxSeq[k]!) maxSeq[k] = seq;
   if (seq >= control[MEASURE_FROM]!) counters[COUNTERS.measured]!++;
@@ -69,7 +69,10 @@ function openSwitchboard(k: number, done: (ok: boolean) => void): void {
       counters[COUNTERS.messages]!++;
       const now = nowMs();
       if (msg.agents) for (const a of msg.agents) onAgent(k, a, now);
+      // Known agents come as patches: the changed fields, routingSince among them.
+      if (msg.patches?.agents) for (const a of msg.patches.agents) onAgent(k, a, now);
       if (msg.queues) counters[COUNTERS.queueUpdates]! += msg.queues.length;
+      if (msg.patches?.queues) counters[COUNTERS.queueUpdates]! += msg.patches.queues.length;
     } else if (msg.type === 'snapshot' && !snapshot) {
       snapshot = true;
       done(true);

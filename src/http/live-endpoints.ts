@@ -52,7 +52,7 @@ export function registerLiveEndpoints(
     if (hub.full) return refuse(socket, 503, 'SB_LIVE_TOO_MANY_CLIENTS');
     wss.handleUpgrade(req, socket, head, (ws) => {
       const transport: LiveTransport = {
-        send: (text) => ws.send(text),
+        send: (payload) => ws.send(payload.bytes, { binary: false }),
         bufferedBytes: () => ws.bufferedAmount,
         close: (code, errorCode, message) => {
           if (errorCode) ws.send(JSON.stringify({ type: 'error', code: errorCode, message }));
@@ -132,9 +132,9 @@ export function registerLiveEndpoints(
     });
     res.write('retry: 1000\n\n');
     const transport: LiveTransport = {
-      send: (text, type, offset) =>
+      send: (payload, type, offset) =>
         res.write(
-          `${offset === undefined ? '' : `id: ${offset}\n`}event: ${type}\ndata: ${text}\n\n`,
+          `${offset === undefined ? '' : `id: ${offset}\n`}event: ${type}\ndata: ${payload.text}\n\n`,
         ),
       bufferedBytes: () => res.writableLength,
       close: (_code, errorCode, message) => {

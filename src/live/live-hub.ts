@@ -1,10 +1,24 @@
 import { filterKey, type LiveFilter } from './live-filter.js';
 import type { LiveChanges, LiveKind, LiveMessage } from './live-types.js';
 
+/**
+ * One message, encoded to bytes at most once however many sockets it goes to (a wallboard
+ * group can hold hundreds of clients).
+ */
+export class Payload {
+  #bytes: Buffer | undefined;
+
+  constructor(readonly text: string) {}
+
+  get bytes(): Buffer {
+    return (this.#bytes ??= Buffer.from(this.text, 'utf8'));
+  }
+}
+
 /** One connected client's socket, whatever the transport (WebSocket or SSE). */
 export interface LiveTransport {
   /** `offset` is what SSE puts in `id:` (the offset a resume after this message starts from). */
-  send(text: string, type: LiveMessage['type'], offset: number | undefined): void;
+  send(payload: Payload, type: LiveMessage['type'], offset: number | undefined): void;
   /** Bytes written but not yet handed to the kernel. */
   bufferedBytes(): number;
   /** Ends the connection; `errorCode` is sent first as an `error` message when given. */
@@ -40,6 +54,13 @@ interface Item {
   id: string;
   /** The view as JSON, or null when the entity is gone. */
   json: string | null;
+  /**
+   * Only the fields that changed since the entity's previous view (with `id`), or null when the
+   * full view must go out: a new entity, or one whose memberships changed (a client may be
+   * seeing it for the first time).
+   */
+  patch: string | null;
+  view: object | null;
   userId: string | undefined;
   teamId: string | undefined;
   queueIds: readonly string[];
@@ -92,6 +113,8 @@ function inAny(
 
 export class LiveClient {
   blocked = false;
+  /** Last time anything was written to this client (heartbeats skip busy clients). */
+  lastSentAt = 0;
   blockedSince = 0;
   /** Coalesced changes while blocked: the latest item per entity. */
   readonly pending = new Map<string, Item>();
@@ -167,39 +190,39 @@ export class LiveHub {
   publish(offset: number, changes: LiveChanges): void {
     const items: Item[] = [];
     for (const a of changes.agents) {
+      const prev = this.#current.get(`agents:${a.id}`)?.view as typeof a | undefined;
+      const sameMembership =
+        prev !== undefined &&
+        prev.teamId === a.teamId &&
+        prev.queueIds.length === a.queueIds.length &&
+        prev.queueIds.every((q, i) => q === a.queueIds[i]);
       items.push({
         kind: 'agents',
         id: a.id,
         json: JSON.stringify(a),
+        patch: sameMembership ? patchOf(prev, a) : null,
+        view: a,
         userId: a.id,
         teamId: a.teamId,
         queueIds: a.queueIds,
       });
     }
     for (const q of changes.queues) {
+      const prev = this.#current.get(`queues:${q.id}`)?.view as typeof q | undefined;
       items.push({
         kind: 'queues',
         id: q.id,
         json: JSON.stringify(q),
+        patch: prev ? patchOf(prev, q) : null,
+        view: q,
         userId: undefined,
         teamId: undefined,
         queueIds: [q.id],
       });
     }
     for (const t of changes.toasts) items.push(this.#toastItem(t.id, t.userId, JSON.stringify(t)));
-    for (const id of changes.removed.agents) {
-      items.push({ kind: 'agents', id, json: null, userId: id, teamId: undefined, queueIds: [] });
-    }
-    for (const id of changes.removed.queues) {
-      items.push({
-        kind: 'queues',
-        id,
-        json: null,
-        userId: undefined,
-        teamId: undefined,
-        queueIds: [id],
-      });
-    }
+    for (const id of changes.removed.agents) items.push(gone('agents', id, id, []));
+    for (const id of changes.removed.queues) items.push(gone('queues', id, undefined, [id]));
     for (const id of changes.removed.toasts) {
       items.push(this.#toastItem(id, id.slice(id.lastIndexOf(':') + 1), null));
     }
@@ -222,13 +245,14 @@ export class LiveHub {
         if (list[list.length - 1] !== it) list.push(it);
       }
     }
-    const now = new Date(this.#now()).toISOString();
+    const nowMs = this.#now();
+    const now = new Date(nowMs).toISOString();
     let sent = 0;
     for (const [g, list] of perGroup) {
       if (g.clients.size === 0) continue;
-      const text = deltaText(offset, now, list, false);
+      const payload = new Payload(deltaText(offset, now, list, false));
       for (const c of g.clients) {
-        if (this.#deliver(c, offset, text, list)) sent++;
+        if (this.#deliver(c, offset, payload, list, nowMs)) sent++;
       }
     }
     this.#o.metrics?.messages('delta', sent);
@@ -242,10 +266,11 @@ export class LiveHub {
     if (this.#closed || this.full) throw new LiveClientLimitError('live client limit reached');
     const group = this.#group(filter);
     const client = new LiveClient(transport, group);
-    const now = new Date(this.#now()).toISOString();
+    client.lastSentAt = this.#now();
+    const now = new Date(client.lastSentAt).toISOString();
     if (since !== undefined && since >= this.#base && since <= this.#offset) {
       transport.send(
-        JSON.stringify({ type: 'resumed', from: since, offset: this.#offset, now }),
+        new Payload(JSON.stringify({ type: 'resumed', from: since, offset: this.#offset, now })),
         'resumed',
         since,
       );
@@ -254,7 +279,11 @@ export class LiveHub {
         const entry = this.#history[i]!;
         const list = entry.items.filter((it) => group.matches(it));
         if (list.length === 0) continue;
-        transport.send(deltaText(entry.offset, now, list, false), 'delta', entry.offset);
+        transport.send(
+          new Payload(deltaText(entry.offset, now, list, false)),
+          'delta',
+          entry.offset,
+        );
         n++;
       }
       this.#o.metrics?.messages('delta', n);
@@ -266,7 +295,7 @@ export class LiveHub {
           : since > this.#offset
             ? 'resume-ahead'
             : 'resume-out-of-window';
-      transport.send(this.#snapshotText(group, now, reason), 'snapshot', this.#offset);
+      transport.send(new Payload(this.#snapshotText(group, now, reason)), 'snapshot', this.#offset);
       this.#o.metrics?.messages('snapshot', 1);
       if (since !== undefined) this.#o.metrics?.resumed('snapshot');
     }
@@ -301,14 +330,15 @@ export class LiveHub {
   // ---- delivery -----------------------------------------------------------------------------
 
   /** Sends now, or coalesces when the client's socket is backed up. True when written. */
-  #deliver(c: LiveClient, offset: number, text: string, items: Item[]): boolean {
+  #deliver(c: LiveClient, offset: number, payload: Payload, items: Item[], now: number): boolean {
     if (!c.blocked && c.transport.bufferedBytes() <= this.#o.highWaterBytes) {
-      c.transport.send(text, 'delta', offset);
+      c.transport.send(payload, 'delta', offset);
+      c.lastSentAt = now;
       return true;
     }
     if (!c.blocked) {
       c.blocked = true;
-      c.blockedSince = this.#now();
+      c.blockedSince = now;
       this.#blocked.add(c);
       this.#drainTimer ??= setInterval(() => this.#drain(), 25);
     }
@@ -326,6 +356,7 @@ export class LiveHub {
         continue;
       }
       if (c.transport.bufferedBytes() <= this.#o.highWaterBytes / 2) {
+        // Merged changes skip states the client never saw: full views, never patches.
         const text = deltaText(
           c.pendingOffset,
           new Date(now).toISOString(),
@@ -335,7 +366,8 @@ export class LiveHub {
         c.pending.clear();
         c.blocked = false;
         this.#blocked.delete(c);
-        c.transport.send(text, 'delta', c.pendingOffset);
+        c.transport.send(new Payload(text), 'delta', c.pendingOffset);
+        c.lastSentAt = now;
         this.#o.metrics?.messages('delta', 1);
         this.#o.metrics?.coalesced();
       } else if (now - c.blockedSince > this.#o.slowClientTimeoutMs) {
@@ -354,18 +386,25 @@ export class LiveHub {
     c.transport.close(4408, 'SB_LIVE_SLOW_CONSUMER', `the client did not keep up: ${why}`);
   }
 
+  /** A heartbeat for each client that has heard nothing for a while (busy ones need none). */
   #beat(): void {
     if (this.#clients.size === 0) return;
-    const text = JSON.stringify({
-      type: 'heartbeat',
-      offset: this.#offset,
-      now: new Date(this.#now()).toISOString(),
-    });
+    const nowMs = this.#now();
+    const quietSince = nowMs - this.#o.heartbeatMs / 2;
+    const payload = new Payload(
+      JSON.stringify({
+        type: 'heartbeat',
+        offset: this.#offset,
+        now: new Date(nowMs).toISOString(),
+      }),
+    );
     let n = 0;
     for (const c of this.#clients) {
+      if (c.lastSentAt > quietSince) continue;
       // A blocked client's offset would claim deltas it has not been sent yet.
       if (c.blocked || c.transport.bufferedBytes() > this.#o.highWaterBytes) continue;
-      c.transport.send(text, 'heartbeat', this.#offset);
+      c.transport.send(payload, 'heartbeat', this.#offset);
+      c.lastSentAt = nowMs;
       n++;
     }
     this.#o.metrics?.messages('heartbeat', n);
@@ -379,6 +418,8 @@ export class LiveHub {
       kind: 'toasts',
       id,
       json,
+      patch: null,
+      view: null,
       userId,
       teamId: m?.teamId,
       queueIds: m ? [...m.queueIds] : [],
@@ -508,17 +549,58 @@ function unindex(map: Map<string, Set<Group>>, ids: ReadonlySet<string> | undefi
   }
 }
 
-/** A delta message assembled from pre-serialized views (each view is stringified once). */
-function deltaText(offset: number, now: string, items: Item[], coalesced: boolean): string {
+function gone(kind: LiveKind, id: string, userId: string | undefined, queueIds: string[]): Item {
+  return { kind, id, json: null, patch: null, view: null, userId, teamId: undefined, queueIds };
+}
+
+/**
+ * The fields of `next` that differ from `prev`, as JSON with the id (a field that became
+ * undefined is sent as null). Views are flat but for small arrays, compared as JSON.
+ */
+function patchOf(prev: object, next: object): string {
+  const a = prev as Record<string, unknown>;
+  const b = next as Record<string, unknown>;
+  let out = `{"id":${JSON.stringify(b.id)}`;
+  for (const k of Object.keys(b)) {
+    if (k === 'id') continue;
+    const x = a[k];
+    const y = b[k];
+    if (x === y) continue;
+    if (typeof y === 'object' && y !== null) {
+      const json = JSON.stringify(y);
+      if (typeof x === 'object' && x !== null && JSON.stringify(x) === json) continue;
+      out += `,"${k}":${json}`;
+    } else {
+      out += `,"${k}":${JSON.stringify(y ?? null)}`;
+    }
+  }
+  for (const k of Object.keys(a)) {
+    if (!(k in b) && a[k] !== undefined) out += `,"${k}":null`;
+  }
+  return out + '}';
+}
+
+/**
+ * A delta message assembled from pre-serialized views (each view is stringified once): full
+ * views of new entities, patches of known ones, ids of removed ones. `full` sends full views
+ * only (coalesced deltas skip states the patches would build on).
+ */
+function deltaText(offset: number, now: string, items: Item[], full: boolean): string {
   const lists: Record<LiveKind, string[]> = { agents: [], queues: [], toasts: [] };
+  const patches: Record<LiveKind, string[]> = { agents: [], queues: [], toasts: [] };
   const removed: Record<LiveKind, string[]> = { agents: [], queues: [], toasts: [] };
   for (const it of items) {
     if (it.json === null) removed[it.kind].push(JSON.stringify(it.id));
+    else if (!full && it.patch !== null) patches[it.kind].push(it.patch);
     else lists[it.kind].push(it.json);
   }
   let s = `{"type":"delta","offset":${offset},"now":"${now}"`;
-  if (coalesced) s += ',"coalesced":true';
+  if (full) s += ',"coalesced":true';
   for (const k of KINDS) if (lists[k].length > 0) s += `,"${k}":[${lists[k].join(',')}]`;
+  const patched = KINDS.filter((k) => patches[k].length > 0);
+  if (patched.length > 0) {
+    s += `,"patches":{${patched.map((k) => `"${k}":[${patches[k].join(',')}]`).join(',')}}`;
+  }
   const gone = KINDS.filter((k) => removed[k].length > 0);
   if (gone.length > 0) {
     s += `,"removed":{${gone.map((k) => `"${k}":[${removed[k].join(',')}]`).join(',')}}`;

@@ -115,15 +115,21 @@ export interface SnapshotMessage {
   toasts?: ToastView[];
 }
 
+/** The fields of an entity that changed, with its id; a field that became undefined is null. */
+export type Patch<T> = { id: string } & { [K in keyof T]?: T[K] | null };
+
 export interface DeltaMessage {
   type: 'delta';
   offset: number;
   now: string;
   /** True when several deltas were merged to the latest state per key (slow client). */
   coalesced?: true;
+  /** Full views: entities new to the client (or whose memberships changed). */
   agents?: AgentView[];
   queues?: QueueView[];
   toasts?: ToastView[];
+  /** Changed fields of entities the client already holds: merge into them. */
+  patches?: { agents?: Patch<AgentView>[]; queues?: Patch<QueueView>[] };
   removed?: { agents?: string[]; queues?: string[]; toasts?: string[] };
 }
 

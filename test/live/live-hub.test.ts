@@ -71,6 +71,22 @@ async function churn(gw: Gateway, round: number, agents = AGENTS): Promise<numbe
   return results.at(-1)!.offset;
 }
 
+/** Like `churn`, with every agent renamed to a long new name, so each patch is big. */
+async function heavyChurn(gw: Gateway, round: number): Promise<number> {
+  const status = ['INTERACTING', 'IDLE', 'NOT_RESPONDING'][round % 3]!;
+  const results = await gw.backend.log.append(
+    AGENTS.flatMap((id, i) => [
+      ev(
+        'reconcile.user',
+        { userId: id },
+        { id, name: `${id} ${String(round).repeat(20_000)}`, team: { id: teamOf(i) } },
+      ),
+      ev('user.routing', { userId: id }, { routingStatus: { status, startTime: undefined } }),
+    ]),
+  );
+  return results.at(-1)!.offset;
+}
+
 async function caughtUp(gw: Gateway, offset: number) {
   await waitFor(() => gw.hub.offset >= offset, { what: `the hub to reach offset ${offset}` });
 }
@@ -81,15 +97,26 @@ function open(t: TestContext, gw: Gateway, query = '', headers: Record<string, s
   return c;
 }
 
-/** Every (offset, kind, id, body) a client saw in deltas, in order. */
+/** Every (offset, kind, entity JSON) a client saw in deltas, full views and patches, in order. */
 function deltaLog(c: LiveTestClient, after = 0): string[] {
   return c
     .of('delta')
     .filter((d) => d.offset > after)
     .flatMap((d: DeltaMessage) => [
-      ...(d.agents ?? []).map((a) => `${d.offset} agent ${a.id} ${a.routingStatus}`),
-      ...(d.queues ?? []).map((q) => `${d.offset} queue ${q.id} ${q.idle}/${q.notResponding}`),
+      ...(d.agents ?? []).map((a) => `${d.offset} agent ${JSON.stringify(a)}`),
+      ...(d.patches?.agents ?? []).map((a) => `${d.offset} agent-patch ${JSON.stringify(a)}`),
+      ...(d.queues ?? []).map((q) => `${d.offset} queue ${JSON.stringify(q)}`),
+      ...(d.patches?.queues ?? []).map((q) => `${d.offset} queue-patch ${JSON.stringify(q)}`),
     ]);
+}
+
+/** Ids of the agents or queues a client heard about in deltas (full or patched). */
+function deltaIds(c: LiveTestClient, kind: 'agents' | 'queues'): Set<string> {
+  return new Set(
+    c
+      .of('delta')
+      .flatMap((d) => [...(d[kind] ?? []), ...(d.patches?.[kind] ?? [])].map((x) => x.id)),
+  );
 }
 
 describe('live hub', () => {
@@ -133,10 +160,8 @@ describe('live hub', () => {
 
     const end = await churn(gw, 0);
     for (const c of [all, sales, red, one, tiles]) await c.waitForOffset(end);
-    const agentIds = (c: LiveTestClient) =>
-      new Set(c.of('delta').flatMap((d) => (d.agents ?? []).map((a) => a.id)));
-    const queueIds = (c: LiveTestClient) =>
-      new Set(c.of('delta').flatMap((d) => (d.queues ?? []).map((q) => q.id)));
+    const agentIds = (c: LiveTestClient) => deltaIds(c, 'agents');
+    const queueIds = (c: LiveTestClient) => deltaIds(c, 'queues');
     assert.equal(agentIds(all).size, 30);
     assert.deepEqual([...queueIds(all)].sort(), [...QUEUES].sort());
     assert.deepEqual(
@@ -151,16 +176,30 @@ describe('live hub', () => {
     assert.deepEqual([...agentIds(one)], ['agent-04']);
     assert.equal(agentIds(tiles).size, 0);
     assert.deepEqual([...queueIds(tiles)].sort(), [...QUEUES].sort());
-    // The state a delta carries is the state after the events: everyone is interacting now.
-    const last = new Map<string, AgentView>();
-    for (const d of all.of('delta')) for (const a of d.agents ?? []) last.set(a.id, a);
-    assert.ok([...last.values()].every((a) => a.routingStatus === 'INTERACTING'));
-    const tile = all
-      .of('delta')
-      .flatMap((d) => d.queues ?? [])
-      .filter((q: QueueView) => q.id === 'q-sales')
-      .at(-1)!;
+    // Known entities come as patches; applied, they give the state after the events.
+    assert.ok(
+      all.of('delta').some((d) => (d.patches?.agents?.length ?? 0) > 0),
+      'patches sent',
+    );
+    assert.ok(
+      all.of('delta').every((d) => !d.agents?.length),
+      'no full views for known agents',
+    );
+    assert.deepEqual(
+      [...all.state.agents.values()].map((a) => `${a.routingStatus} ${a.label}`),
+      Array(30).fill('INTERACTING Interacting'),
+    );
+    const tile = all.state.queues.get('q-sales')!;
     assert.deepEqual([tile.onQueue, tile.idle, tile.interactingAgents], [10, 0, 10]);
+    // The patched state equals the state a fresh snapshot gives.
+    const fresh = open(t, gw);
+    await fresh.waitForOffset(end);
+    const byId = (m: Map<string, AgentView>) =>
+      [...m.values()].sort((a, b) => a.id.localeCompare(b.id));
+    assert.deepEqual(byId(all.state.agents), byId(fresh.state.agents));
+    const stable = (q: QueueView) => ({ ...q, longestWaitMs: 0 });
+    assert.deepEqual(stable(tile), stable(fresh.state.queues.get('q-sales')!));
+    for (const c of [all, sales, red, one, tiles]) assert.equal(c.orphanPatches, 0);
     assert.equal(all.messages.filter((m) => m.type === 'error').length + (all.closed ? 1 : 0), 0);
   });
 
@@ -183,7 +222,13 @@ describe('live hub', () => {
     for (let r = 5; r <= 9; r++) end = await churn(gw, r, AGENTS.slice(r));
     await caughtUp(gw, end);
 
-    const back = open(t, gw, `?kinds=agents,queues&since=${since}`);
+    const back = LiveTestClient.open(
+      gw.url,
+      `?kinds=agents,queues&since=${since}`,
+      {},
+      flaky.state,
+    );
+    t.after(() => back.close());
     await back.waitForOffset(end);
     for (let r = 10; r <= 11; r++) end = await churn(gw, r);
     await back.waitForOffset(end);
@@ -194,6 +239,10 @@ describe('live hub', () => {
     const seen = [...deltaLog(flaky), ...deltaLog(back)];
     assert.deepEqual(seen, deltaLog(steady, start));
     assert.equal(new Set(seen).size, seen.length, 'no delta twice');
+    assert.equal(back.orphanPatches, 0);
+    const byId = (m: Map<string, AgentView>) =>
+      [...m.values()].sort((a, b) => a.id.localeCompare(b.id));
+    assert.deepEqual(byId(back.state.agents), byId(steady.state.agents));
     assert.ok(seen.length > 100, `${seen.length} changes compared`);
   });
 
@@ -231,34 +280,32 @@ describe('live hub', () => {
     let end = 0;
     await waitFor(
       async () => {
-        end = await churn(gw, round++);
+        end = await heavyChurn(gw, round++);
         await caughtUp(gw, end);
         return gw.hub.blockedCount > 0;
       },
       { timeoutMs: 20_000, what: 'the hub to hold back deltas for the paused client' },
     );
     // More changes while blocked are merged per agent, not queued.
-    end = await churn(gw, round++);
+    end = await heavyChurn(gw, round++);
     await caughtUp(gw, end);
     slow.ws.resume();
     await slow.waitForOffset(end);
     const merged = slow.of('delta').filter((d) => d.coalesced);
     assert.ok(merged.length >= 1 && (await coalesced()) >= 1, 'a coalesced delta arrived');
     assert.ok(merged.every((d) => new Set(d.agents!.map((a) => a.id)).size === d.agents!.length));
-    const final = new Map<string, string | undefined>();
-    for (const d of slow.of('delta'))
-      for (const a of d.agents ?? []) final.set(a.id, a.routingStatus);
     const want = ['INTERACTING', 'IDLE', 'NOT_RESPONDING'][(round - 1) % 3];
     assert.ok(
-      [...final.values()].every((s) => s === want),
+      [...slow.state.agents.values()].every((a) => a.routingStatus === want),
       'latest state per agent delivered',
     );
+    assert.equal(slow.orphanPatches, 0);
 
     // Now it stays paused past the timeout.
     slow.ws.pause();
     await waitFor(
       async () => {
-        await caughtUp(gw, await churn(gw, round++));
+        await caughtUp(gw, await heavyChurn(gw, round++));
         return (await evicted()) >= 1;
       },
       { timeoutMs: 20_000, what: 'the slow client to be evicted' },

@@ -46,6 +46,45 @@ describe('LiveStore', () => {
     assert.equal(store.offset, 7);
   });
 
+  test('patches merge into held entities; null removes a field; unknown ids are skipped', () => {
+    const store = new LiveStore();
+    store.apply({
+      type: 'snapshot',
+      offset: 5,
+      now: NOW,
+      agents: [agent('a', { label: 'Idle', presenceLabel: 'On Queue' })],
+      queues: [queue('q1', { waiting: 0 })],
+    });
+    const before = store.agents.get('a');
+    store.apply({
+      type: 'delta',
+      offset: 8,
+      now: NOW,
+      patches: {
+        agents: [
+          { id: 'a', label: 'Interacting', presenceLabel: null, offset: 8 },
+          { id: 'ghost', label: 'Idle', offset: 8 },
+        ],
+        queues: [{ id: 'q1', waiting: 3, offset: 8 }],
+      },
+    });
+    const a = store.agents.get('a')!;
+    assert.notEqual(a, before, 'a new object, so React re-renders');
+    assert.equal(a.label, 'Interacting');
+    assert.equal('presenceLabel' in a, false);
+    assert.equal(a.name, before!.name, 'untouched fields kept');
+    assert.equal(store.queues.get('q1')!.waiting, 3);
+    assert.equal(store.agents.has('ghost'), false);
+    // An older patch does not undo a newer state.
+    store.apply({
+      type: 'delta',
+      offset: 9,
+      now: NOW,
+      patches: { agents: [{ id: 'a', label: 'Idle', offset: 7 }] },
+    });
+    assert.equal(store.agents.get('a')!.label, 'Interacting');
+  });
+
   test('resumed keeps the state and the offset until the missed deltas arrive', () => {
     const store = new LiveStore();
     store.apply({ type: 'snapshot', offset: 10, now: NOW, agents: [agent('a')] });

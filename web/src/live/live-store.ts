@@ -134,6 +134,11 @@ export class LiveStore {
     if (upsert(this.agents, message.agents)) this.#bump('agents');
     if (upsert(this.queues, message.queues)) this.#bump('queues');
     if (upsert(this.toasts, message.toasts)) this.#bump('toasts');
+    const patches = message.patches;
+    if (patches) {
+      if (merge(this.agents, patches.agents)) this.#bump('agents');
+      if (merge(this.queues, patches.queues)) this.#bump('queues');
+    }
     const removed = message.removed;
     if (removed) {
       if (remove(this.agents, removed.agents)) this.#bump('agents');
@@ -188,6 +193,31 @@ function upsert<T extends Versioned>(map: Map<string, T>, items: T[] | undefined
     const held = map.get(item.id);
     if (held !== undefined && held.offset > item.offset) continue;
     map.set(item.id, item);
+    changed = true;
+  }
+  return changed;
+}
+
+/**
+ * Merges changed fields into held entities (a new object, so React sees the change); null
+ * means the field is gone. A patch for an entity not held cannot be built on and is skipped
+ * (the hub sends full views for entities new to a client).
+ */
+function merge<T extends Versioned>(
+  map: Map<string, T>,
+  patches: ({ id: string } & { [K in keyof T]?: T[K] | null })[] | undefined,
+): boolean {
+  let changed = false;
+  for (const patch of patches ?? []) {
+    const held = map.get(patch.id);
+    if (held === undefined) continue;
+    if (typeof patch.offset === 'number' && held.offset > patch.offset) continue;
+    const next = { ...held } as Record<string, unknown>;
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === null) delete next[k];
+      else next[k] = v;
+    }
+    map.set(patch.id, next as unknown as T);
     changed = true;
   }
   return changed;
