@@ -22,6 +22,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { LiveClientsResult, Usage } from './live-clients.js';
 import type { Spec } from './live-threads.js';
+import { MIXES, type Mix } from './live-org.js';
 
 const CLIENTS = Number(process.env.BENCH_LIVE_CLIENTS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_LIVE_ROUNDS ?? 2);
@@ -29,6 +30,7 @@ const RATE = Number(process.env.BENCH_LIVE_RATE ?? 1000);
 const LATENCY_SEC = Number(process.env.BENCH_LIVE_LATENCY_SEC ?? 10);
 const SATURATION_SEC = Number(process.env.BENCH_LIVE_SATURATION_SEC ?? 8);
 const WARMUP_SEC = 2;
+const MIX_LIST = (process.env.BENCH_LIVE_MIX ?? 'floor,boards').split(',') as Mix[];
 const GIB = 1024 ** 3;
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -45,8 +47,8 @@ const SERVERS: Record<System, { script: string; name: string }> = {
   socketio: { script: './peers/socketio-fanout.ts', name: 'Socket.IO 4.8 rooms (no log)' },
 };
 
-async function runOnce(system: System, log: (m: string) => void): Promise<Run> {
-  log(`live: ${system}, ${CLIENTS} clients`);
+async function runOnce(system: System, mix: Mix, log: (m: string) => void): Promise<Run> {
+  log(`live: ${system}, ${CLIENTS} clients, ${mix} mix`);
   // BENCH_LIVE_PROFILE=<dir>: the servers write a CPU profile of each measured phase there
   // (bench/live-server-stats.ts), the client process one of its whole run.
   const profile = process.env.BENCH_LIVE_PROFILE;
@@ -70,6 +72,7 @@ async function runOnce(system: System, log: (m: string) => void): Promise<Run> {
     });
     const spec: Spec = {
       system,
+      mix,
       url,
       statsUrl: stats,
       serverPid: server.pid!,
@@ -123,11 +126,31 @@ const pct = (x: number) => `${Math.round(x * 100)} %`;
 const mib = (b: number) => `${n(b / 1024 ** 2)} MiB`;
 
 export async function liveSection(log: (m: string) => void): Promise<string[]> {
+  const out: string[] = [];
+  for (const mix of MIX_LIST) {
+    if (!(mix in MIXES)) throw new Error(`BENCH_LIVE_MIX: unknown mix "${mix}"`);
+    out.push(...(await mixSection(mix, log)));
+  }
+  return out;
+}
+
+function mixLabel(mix: Mix): string {
+  const m = MIXES[mix];
+  const c = (share: number) => n(CLIENTS * share);
+  const walls =
+    CLIENTS -
+    Math.round(CLIENTS * m.desktops) -
+    Math.round(CLIENTS * m.teams) -
+    Math.round(CLIENTS * m.queues);
+  return `${c(m.desktops)} agent desktops, ${c(m.teams)} team boards, ${c(m.queues)} queue boards, ${n(walls)} wallboards`;
+}
+
+async function mixSection(mix: Mix, log: (m: string) => void): Promise<string[]> {
   const runs: Record<System, Run[]> = { switchboard: [], socketio: [] };
   for (let r = 0; r < ROUNDS; r++) {
-    log(`live: round ${r + 1}/${ROUNDS}`);
+    log(`live: ${mix} mix, round ${r + 1}/${ROUNDS}`);
     const order: System[] = r % 2 === 0 ? ['switchboard', 'socketio'] : ['socketio', 'switchboard'];
-    for (const system of order) runs[system].push(await runOnce(system, log));
+    for (const system of order) runs[system].push(await runOnce(system, mix, log));
   }
   // Throughput: the median round. Latency and memory: the worst round.
   const row = (system: System) => {
@@ -180,7 +203,9 @@ export async function liveSection(log: (m: string) => void): Promise<string[]> {
     0,
   );
   return [
-    `## Live fan-out (${n(CLIENTS)} clients, ${ROUNDS} interleaved rounds)`,
+    `## Live fan-out, ${mix} mix (${n(CLIENTS)} clients, ${ROUNDS} interleaved rounds)`,
+    '',
+    `Clients: ${mixLabel(mix)}.`,
     '',
     `| server | clients | agent updates/s delivered (saturation) | WS messages/s (saturation) | ms ack→client at ${n(RATE)} events/s: p50 / p99 / max | p99 ms due→client | deliveries / expected at ${n(RATE)}/s | peak RSS |`,
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

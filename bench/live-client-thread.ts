@@ -31,7 +31,7 @@ const RECORD_CAP = 4_000_000;
 const data = workerData as ClientThreadData;
 const { spec } = data;
 const port = parentPort!;
-const filters = clientFilters(spec.clients);
+const filters = clientFilters(spec.clients, spec.mix);
 const counters = new Float64Array(data.counters).subarray(
   data.row * COUNTER_SLOTS,
   (data.row + 1) * COUNTER_SLOTS,

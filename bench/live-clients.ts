@@ -93,7 +93,7 @@ const log = (m: string) => process.stderr.write(`bench: live ${spec.system}: ${m
 checkFdLimit(spec.clients + 1000);
 
 const org = buildOrg();
-const filters = clientFilters(spec.clients);
+const filters = clientFilters(spec.clients, spec.mix);
 const interested = interestedClients(org, filters);
 const counters = new Float64Array(new SharedArrayBuffer(CLIENT_THREADS * COUNTER_SLOTS * 8));
 const control = new Int32Array(new SharedArrayBuffer(8));

@@ -128,11 +128,25 @@ export interface ClientFilter {
  * The mix: 60 % agent desktops (one agent each, every agent has at least one), 30 % team boards,
  * 9 % queue boards (agents of the queue and its tile), 1 % unfiltered wallboards.
  */
-export function clientFilters(n: number): ClientFilter[] {
+/**
+ * Who the clients are, as shares of the total (the rest are unfiltered wallboards).
+ * - `floor`: a contact center's own mix: mostly agent desktops (one or two per agent: the
+ *   desktop and a softphone or CRM widget), a board per supervisor, a few queue boards and TVs.
+ * - `boards`: supervisor-heavy, four in ten clients a team or queue board: the harder case for
+ *   fan-out (an agent change reaches 167 clients on average, against 66).
+ */
+export const MIXES = {
+  floor: { desktops: 0.9, teams: 0.08, queues: 0.015 },
+  boards: { desktops: 0.6, teams: 0.3, queues: 0.09 },
+} as const;
+export type Mix = keyof typeof MIXES;
+
+export function clientFilters(n: number, mix: Mix): ClientFilter[] {
   const out: ClientFilter[] = [];
-  const desktops = Math.round(n * 0.6);
-  const teams = Math.round(n * 0.3);
-  const queues = Math.round(n * 0.09);
+  const share = MIXES[mix];
+  const desktops = Math.round(n * share.desktops);
+  const teams = Math.round(n * share.teams);
+  const queues = Math.round(n * share.queues);
   for (let k = 0; k < n; k++) {
     if (k < desktops) {
       const a = k % AGENTS;

@@ -1,3 +1,4 @@
+import type { Mix } from './live-org.js';
 /**
  * What the threads of the live-bench client process share: the clock, the shapes of their
  * messages and shared memory, and how a TypeScript worker is started.
@@ -25,6 +26,8 @@ export function tsWorker(module: URL, workerData: unknown): Worker {
 
 export interface Spec {
   system: 'switchboard' | 'socketio';
+  /** Who the clients are (bench/live-org.ts `MIXES`). */
+  mix: Mix;
   url: string;
   /** The server process's stats port (bench/live-server-stats.ts). */
   statsUrl: string;
