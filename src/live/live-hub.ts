@@ -230,6 +230,10 @@ export class LiveHub {
     if (items.length === 0) return;
     for (const it of items) {
       const key = `${it.kind}:${it.id}`;
+      // Only the current item's view is diffed against; the replaced one lives on in the
+      // history as JSON alone.
+      const replaced = this.#current.get(key);
+      if (replaced) replaced.view = null;
       if (it.json === null) this.#current.delete(key);
       else this.#current.set(key, it);
     }
