@@ -16,6 +16,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
+import { takeResponse } from './http-wire.js';
 import { API_KEY, buildOrg, routingEnvelope } from './live-org.js';
 import {
   BATCH,
@@ -69,17 +70,9 @@ const send = (conn: Conn, due: number) => {
 };
 
 const onData = (conn: Conn, chunk: Buffer) => {
-  conn.buffer = conn.buffer.length === 0 ? chunk : Buffer.concat([conn.buffer, chunk]);
-  const headerEnd = conn.buffer.indexOf('\r\n\r\n');
-  if (headerEnd < 0) return;
-  const head = conn.buffer.subarray(0, headerEnd).toString('latin1');
-  const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-  if (!length) throw new Error(`answer without content-length: ${head.split('\r\n')[0]}`);
-  const total = headerEnd + 4 + Number(length[1]);
-  if (conn.buffer.length < total) return;
+  const status = takeResponse(conn, chunk);
+  if (status === undefined) return;
   const now = nowMs();
-  const status = Number(head.slice(9, 12));
-  conn.buffer = conn.buffer.subarray(total);
   if (status === 200) {
     for (let s = conn.from; s < conn.to; s++) ackAt[s] = now;
     acked += conn.to - conn.from;

@@ -7,6 +7,7 @@
 // Usage: paced-load.ts '{"url","connections","durationSec","rate","secret"}' → one JSON line.
 import { createHmac } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import { takeResponse } from './http-wire.js';
 import { signedEvent } from './signed-event.js';
 
 interface Spec {
@@ -58,16 +59,8 @@ function dispatch(): void {
 }
 
 function onData(conn: Conn, chunk: Buffer): void {
-  conn.buffer = conn.buffer.length === 0 ? chunk : Buffer.concat([conn.buffer, chunk]);
-  const headerEnd = conn.buffer.indexOf('\r\n\r\n');
-  if (headerEnd < 0) return;
-  const head = conn.buffer.subarray(0, headerEnd).toString('latin1');
-  const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-  if (!length) throw new Error(`answer without content-length: ${head.split('\r\n')[0]}`);
-  const total = headerEnd + 4 + Number(length[1]);
-  if (conn.buffer.length < total) return;
-  const status = Number(head.slice(9, 12));
-  conn.buffer = conn.buffer.subarray(total);
+  const status = takeResponse(conn, chunk);
+  if (status === undefined) return;
   if (status >= 200 && status < 300) ok2xx++;
   else non2xx++;
   if (conn.dueAt >= measureFrom) latencies.push(performance.now() - conn.dueAt);
