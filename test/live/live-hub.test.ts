@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test, type TestContext } from 'node:test';
 import type { Gateway } from '../../src/gateway.js';
-import type { AgentView, DeltaMessage, QueueView } from '../../src/live/live-types.js';
+import type { AgentView, DeltaMessage, LiveMessage, QueueView } from '../../src/live/live-types.js';
+
 import type { EventInput } from '../../src/log/event-log.js';
 import { startTestGateway, waitFor } from '../support/helpers.js';
 import { LiveTestClient } from '../support/live-client.js';
@@ -440,5 +441,75 @@ describe('live hub', () => {
     const overSse = await fetch(`${gw.url}/api/v1/live/sse`);
     assert.equal(overSse.status, 503);
     assert.equal(overSse.headers.get('retry-after'), '5');
+  });
+
+  test('SSE resumes from Last-Event-ID with the missed deltas; quiet clients get heartbeats', async (t) => {
+    const gw = await startTestGateway(t, { live: { heartbeatMs: 150 } });
+    await caughtUp(gw, await seed(gw));
+    const ctrl = new AbortController();
+    t.after(() => ctrl.abort());
+    /** Reads SSE frames until `done` says enough; returns them parsed. */
+    const readFrames = async (
+      res: Response,
+      done: (frames: { id?: string; event: string; data: LiveMessage }[]) => boolean,
+    ) => {
+      const reader = res.body!.getReader();
+      const frames: { id?: string; event: string; data: LiveMessage }[] = [];
+      let text = '';
+      await waitFor(
+        async () => {
+          const chunk = (await reader.read()) as { value?: Uint8Array };
+          text += Buffer.from(chunk.value ?? []).toString();
+          let end;
+          while ((end = text.indexOf('\n\n')) >= 0) {
+            const block = text.slice(0, end);
+            text = text.slice(end + 2);
+            const field = (name: string) =>
+              block
+                .split('\n')
+                .find((l) => l.startsWith(`${name}: `))
+                ?.slice(name.length + 2);
+            const data = field('data');
+            if (data === undefined) continue;
+            frames.push({
+              id: field('id'),
+              event: field('event')!,
+              data: JSON.parse(data) as LiveMessage,
+            });
+          }
+          return done(frames);
+        },
+        { what: 'SSE frames' },
+      );
+      await reader.cancel();
+      return frames;
+    };
+    const first = await fetch(`${gw.url}/api/v1/live/sse?kinds=agents`, { signal: ctrl.signal });
+    const opening = await readFrames(first, (f) => f.some((x) => x.event === 'snapshot'));
+    const lastId = opening.find((x) => x.event === 'snapshot')!.id!;
+    assert.equal(Number(lastId), gw.hub.offset);
+
+    // Changes while the stream is gone; EventSource would send the last id it saw.
+    const end = await churn(gw, 1, AGENTS.slice(0, 12));
+    await caughtUp(gw, end);
+    const again = await fetch(`${gw.url}/api/v1/live/sse?kinds=agents`, {
+      headers: { 'last-event-id': lastId },
+      signal: ctrl.signal,
+    });
+    const resumed = await readFrames(again, (f) =>
+      f.some((x) => Number(x.id) >= end && x.event === 'delta'),
+    );
+    assert.equal(resumed[0]!.event, 'resumed');
+    assert.equal(resumed[0]!.id, lastId, 'a drop during the replay resumes from the same point');
+    assert.ok(!resumed.some((x) => x.event === 'snapshot'));
+    const patched = resumed
+      .filter((x) => x.event === 'delta')
+      .flatMap((x) => (x.data as DeltaMessage).patches?.agents ?? []);
+    assert.deepEqual(patched.map((a) => a.id).sort(), AGENTS.slice(0, 12));
+
+    // A quiet WebSocket client hears heartbeats carrying the current offset.
+    const quiet = open(t, gw, '?kinds=queues');
+    await waitFor(() => quiet.of('heartbeat').length >= 2, { what: 'heartbeats' });
+    assert.equal(quiet.of('heartbeat').at(-1)!.offset, gw.hub.offset);
   });
 });
