@@ -83,9 +83,13 @@ async function runOnce(system: System, mix: Mix, log: (m: string) => void): Prom
       saturationSec: SATURATION_SEC,
       runId: randomBytes(4).toString('hex'),
     };
+    // BENCH_LIVE_CLIENT_NICE=N runs the load at a lower CPU priority: an analysis knob, to see
+    // how much of the latency is the server competing with its own load generator.
+    const nice = process.env.BENCH_LIVE_CLIENT_NICE;
     const clients = spawn(
-      process.execPath,
+      nice ? 'nice' : process.execPath,
       [
+        ...(nice ? ['-n', nice, process.execPath] : []),
         ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
         // The clients allocate a parsed object per view: a larger young generation means fewer
         // scavenges on the load side (the servers run with Node's defaults).
