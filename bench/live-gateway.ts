@@ -30,7 +30,8 @@ const gateway = await startGateway(config, { logger: createLogger('silent') });
 // Time every hub publish (the fan-out of one projector batch) for the stats port.
 const stats = await startStatsServer();
 const publish = gateway.hub.publish.bind(gateway.hub);
-gateway.hub.publish = (offset, changes) => stats.time(() => publish(offset, changes));
+gateway.hub.publish = (offset, changes, replayed) =>
+  stats.time(() => publish(offset, changes, replayed));
 const results = await gateway.backend.log.append(seedEvents(buildOrg()));
 const seeded = results.at(-1)!.offset;
 while (gateway.hub.offset < seeded) await new Promise((r) => setTimeout(r, 20));

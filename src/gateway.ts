@@ -124,7 +124,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       clients: (n) => metrics.liveClients.set(n),
     },
   });
-  projector.onChanges((offset, changes) => hub.publish(offset, changes));
+  projector.onChanges((offset, changes, replayed) => hub.publish(offset, changes, replayed));
   await projector.start(backend.log, logger);
   const stats = new StatsHistory({
     metrics,

@@ -5,13 +5,15 @@ import type { LiveChanges } from '../live/live-types.js';
 
 const CONSUMER = 'projector';
 
-export type ChangeListener = (offset: number, changes: LiveChanges) => void;
+/** `replayed`: the changes of the whole start-up replay at once (the log's end when it began). */
+export type ChangeListener = (offset: number, changes: LiveChanges, replayed: boolean) => void;
 
 /**
  * Folds the log into live state. The state lives in memory, so at start the projector replays
  * the whole retained log (it drops its registration and reads from the earliest event); as it
  * goes it commits, so it never holds back retention. After each batch the entities it changed
- * go to the listeners (the live hub), stamped with the batch's last offset.
+ * go to the listeners (the live hub), stamped with the batch's last offset; the replay's changes
+ * go as one.
  */
 export class Projector {
   readonly state: LiveState;
@@ -36,6 +38,10 @@ export class Projector {
 
   async start(log: EventLog, logger: Logger): Promise<void> {
     await log.unregister(CONSUMER);
+    // Until the replay reaches where the log ended at start, changes pile up (one entry per
+    // entity) and go out once: views are built and serialized once per entity, not per batch.
+    const replayEnd = (await log.stats()).lastOffset;
+    let replaying = replayEnd > 0;
     const sub = await log.subscribe(CONSUMER, { startAt: 'earliest', batchSize: 1000 });
     this.#subscription = sub;
     this.#running = true;
@@ -44,10 +50,16 @@ export class Projector {
         for await (const batch of sub) {
           for (const event of batch) this.state.apply(event);
           this.offset = batch[batch.length - 1]!.offset;
+          if (replaying && this.offset < replayEnd) {
+            await sub.commit(this.offset);
+            continue;
+          }
           const changes = this.state.drainChanges();
+          const replayed = replaying;
+          replaying = false;
           for (const listener of this.#listeners) {
             try {
-              listener(this.offset, changes);
+              listener(this.offset, changes, replayed);
             } catch (err) {
               logger.error({ err }, 'live change listener failed');
             }

@@ -1,9 +1,12 @@
 /**
  * A small Genesys Cloud REST client: client-credentials OAuth with a shared, refreshed token,
  * JSON requests with retries (429 `Retry-After`, 5xx and transport errors with backoff), and
- * paged listings. The Notification API stream client builds on it (`request`, `accessToken`).
+ * paged listings. The Notification API stream client (next issue) is to build on it (`request`,
+ * `accessToken`).
  * Policy in docs/reconcile.md; platform facts in FACTS §3 (paging) and §4 (auth, regions, 429).
  */
+
+import { isPlainObject } from '../util/objects.js';
 
 /** Region keys and hosts of the official SDK's `PureCloudRegionHosts` (FACTS §4.1). */
 export const GENESYS_REGIONS = {
@@ -298,7 +301,7 @@ export class GenesysRestClient {
         idempotent: true,
         bearer: true,
       });
-      const record = isRecord(page) ? page : {};
+      const record = isPlainObject(page) ? page : {};
       const entities = record.entities;
       if (!Array.isArray(entities)) {
         this.#stats.failures++;
@@ -378,7 +381,7 @@ export class GenesysRestClient {
       idempotent: true,
       bearer: false,
     });
-    const record = isRecord(answer) ? answer : {};
+    const record = isPlainObject(answer) ? answer : {};
     if (typeof record.access_token !== 'string' || record.access_token === '') {
       this.#stats.failures++;
       throw new GenesysApiError({
@@ -488,7 +491,7 @@ export class GenesysRestClient {
     let body: Record<string, unknown> = {};
     try {
       const parsed: unknown = JSON.parse(text);
-      if (isRecord(parsed)) body = parsed;
+      if (isPlainObject(parsed)) body = parsed;
     } catch {
       // Not JSON: the status says enough.
     }
@@ -572,10 +575,6 @@ function parseJson(
 function causeMessage(err: Error): string {
   const cause = err.cause;
   return cause instanceof Error ? `${err.message} (${cause.message})` : err.message;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function stripSlash(s: string): string {

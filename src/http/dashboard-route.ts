@@ -45,8 +45,10 @@ export function registerDashboard(app: FastifyInstance, opts: DashboardOptions =
       dotfiles: 'ignore',
     });
 
+    // Once the dashboard is built it stays built: stop asking the disk.
+    let built = false;
     const sendIndex = (reply: FastifyReply) => {
-      if (!existsSync(indexFile)) {
+      if (!(built ||= existsSync(indexFile))) {
         return reply
           .code(503)
           .header('cache-control', 'no-store')

@@ -1,4 +1,5 @@
 import { isPlainObject } from '../util/objects.js';
+import { timeOf } from '../util/time.js';
 
 /**
  * What the live state needs from a conversation topic body (FACTS §2.4): participants carry
@@ -64,12 +65,6 @@ function legOf(p: Record<string, unknown>): Leg | undefined {
 
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
-function time(v: unknown): number | undefined {
-  if (typeof v !== 'string') return undefined;
-  const ms = Date.parse(v);
-  return Number.isFinite(ms) ? ms : undefined;
-}
-
 export function parseConversation(body: Record<string, unknown>): ParsedConversation | undefined {
   const id = str(body.id);
   if (id === undefined || !Array.isArray(body.participants)) return undefined;
@@ -95,7 +90,7 @@ export function parseConversation(body: Record<string, unknown>): ParsedConversa
         userId: p.userId as string,
         state: agentLegState(p, leg),
         queueId: str(p.queueId),
-        connectedAt: time(p.connectedTime),
+        connectedAt: timeOf(p.connectedTime),
       });
     }
   }
@@ -107,7 +102,7 @@ export function parseConversation(body: Record<string, unknown>): ParsedConversa
     acd !== undefined &&
     !participantEnded(acd) &&
     (acdLeg === undefined || !ENDED_STATES.has(acdLeg.state));
-  const queuedAt = acd ? time(acd.connectedTime) : undefined;
+  const queuedAt = acd ? timeOf(acd.connectedTime) : undefined;
   return {
     id,
     media: media ?? 'unknown',

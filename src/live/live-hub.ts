@@ -186,8 +186,12 @@ export class LiveHub {
     return this.#clients.size >= this.#o.maxClients;
   }
 
-  /** Folds a run of changes (everything up to `offset`) into the hub and sends it out. */
-  publish(offset: number, changes: LiveChanges): void {
+  /**
+   * Folds a run of changes (everything up to `offset`) into the hub and sends it out.
+   * `replayed`: the start-up replay folded into one run; it is not a delta any client missed, so
+   * the resume window starts after it.
+   */
+  publish(offset: number, changes: LiveChanges, replayed = false): void {
     const items: Item[] = [];
     for (const a of changes.agents) {
       const prev = this.#current.get(`agents:${a.id}`)?.view as typeof a | undefined;
@@ -237,7 +241,8 @@ export class LiveHub {
       if (it.json === null) this.#current.delete(key);
       else this.#current.set(key, it);
     }
-    this.#remember(offset, items);
+    if (replayed) this.#base = offset;
+    else this.#remember(offset, items);
     if (this.#clients.size === 0) return;
 
     const perGroup = new Map<Group, Item[]>();
@@ -605,9 +610,9 @@ function deltaText(offset: number, now: string, items: Item[], full: boolean): s
   if (patched.length > 0) {
     s += `,"patches":{${patched.map((k) => `"${k}":[${patches[k].join(',')}]`).join(',')}}`;
   }
-  const gone = KINDS.filter((k) => removed[k].length > 0);
-  if (gone.length > 0) {
-    s += `,"removed":{${gone.map((k) => `"${k}":[${removed[k].join(',')}]`).join(',')}}`;
+  const removedKinds = KINDS.filter((k) => removed[k].length > 0);
+  if (removedKinds.length > 0) {
+    s += `,"removed":{${removedKinds.map((k) => `"${k}":[${removed[k].join(',')}]`).join(',')}}`;
   }
   return s + '}';
 }

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../log/event-log.js';
 import { getPath, isPlainObject } from '../util/objects.js';
+import { timeOf } from '../util/time.js';
 import { agentLabel, dominantLeg, normalizePresence } from './agent-label.js';
 import { parseConversation, type LegState, type ParsedConversation } from './conversation-parse.js';
 import type { AgentView, LiveChanges, QueueView, ToastView } from './live-types.js';
@@ -600,8 +601,10 @@ export class LiveState {
         if (users.has(a.id) || Math.max(a.presenceAt, a.routingAt) >= startedAt) continue;
         this.#agents.delete(a.id);
         this.#dirty.agents.add(a.id);
-        for (const qid of a.queueIds) this.#queues.get(qid)?.members.delete(a.id);
-        for (const qid of a.queueIds) this.#markQueue(qid, offset);
+        for (const qid of a.queueIds) {
+          this.#queues.get(qid)?.members.delete(a.id);
+          this.#markQueue(qid, offset);
+        }
       }
     }
     if (Array.isArray(body.queueIds)) {
@@ -701,12 +704,6 @@ export class LiveState {
 function envelopeBody(parsed: Record<string, unknown>): Record<string, unknown> {
   const inner = isPlainObject(parsed.detail) ? parsed.detail : parsed;
   return isPlainObject(inner.eventBody) ? inner.eventBody : inner;
-}
-
-function timeOf(v: unknown): number | undefined {
-  if (typeof v !== 'string') return undefined;
-  const ms = Date.parse(v);
-  return Number.isFinite(ms) ? ms : undefined;
 }
 
 function stringList(v: unknown): string[] {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isPlainObject } from '../../util/objects.js';
 import type { Logger } from 'pino';
 import type { GenesysRestClient } from '../../genesys/rest-client.js';
 import type { AppendResult, EventInput, EventLog } from '../../log/event-log.js';
@@ -327,7 +328,7 @@ function withIds(
   const seen = new Set<string>();
   const out: { id: string; entity: Record<string, unknown> }[] = [];
   for (const entity of entities) {
-    const id = typeof entity === 'object' && entity !== null ? entity.id : undefined;
+    const id = isPlainObject(entity) ? entity.id : undefined;
     if (typeof id !== 'string' || id === '') {
       logger.warn({ what }, `reconcile: skipped a ${what} without an id`);
       continue;

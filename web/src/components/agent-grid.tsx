@@ -6,7 +6,7 @@ import { elapsedSince, formatDuration } from '../lib/format.js';
 import { levelText, stateLevel, type StateThreshold } from '../lib/thresholds.js';
 import type { LiveStore } from '../live/live-store.js';
 import { useStoreVersion } from '../live/use-live.js';
-import { useTick } from '../live/use-tick.js';
+import { useServerNow } from '../live/use-tick.js';
 
 interface CellProps {
   agent: AgentView;
@@ -82,8 +82,7 @@ export function AgentGrid({
   });
   // Cell contents follow every change (once per frame); the order is the caller's.
   useStoreVersion(store, 'agents');
-  const tick = useTick();
-  const serverNow = store.serverNow(Math.max(tick, Date.now()));
+  const serverNow = useServerNow(store);
 
   return (
     <div

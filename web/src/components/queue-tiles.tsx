@@ -11,7 +11,7 @@ import {
 } from '../lib/thresholds.js';
 import type { LiveStore } from '../live/live-store.js';
 import { useStoreVersion } from '../live/use-live.js';
-import { useTick } from '../live/use-tick.js';
+import { useServerNow } from '../live/use-tick.js';
 
 const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
 
@@ -159,14 +159,13 @@ export interface QueueTilesProps {
 /** One tile per queue, longest wait ticking from `oldestWaitingSince` on the shared ticker. */
 export function QueueTiles({ store, thresholds, selectedQueueId, onSelect }: QueueTilesProps) {
   const version = useStoreVersion(store, 'queues');
-  const tick = useTick();
   const queues = useMemo(
     () =>
       [...store.queues.values()].sort((a, b) => collator.compare(a.name ?? a.id, b.name ?? b.id)),
     // The store's maps are mutable: the version is what changes.
     [store, version],
   );
-  const serverNow = store.serverNow(Math.max(tick, Date.now()));
+  const serverNow = useServerNow(store);
   const totalWaiting = queues.reduce((n, q) => n + q.waiting, 0);
   return (
     <section className="queues" aria-labelledby="queues-heading">

@@ -1,4 +1,5 @@
 import { useSyncExternalStore } from 'react';
+import type { LiveStore } from './live-store.js';
 
 /**
  * One shared 1 s ticker for every live timer on the page (not a timer per cell). It runs only
@@ -12,7 +13,7 @@ function schedule(): void {
   const now = Date.now();
   timer = setTimeout(
     () => {
-      current = Math.floor(Date.now() / 1000) * 1000;
+      current = Date.now();
       for (const listener of [...listeners]) listener();
       schedule();
     },
@@ -35,7 +36,15 @@ function subscribe(listener: () => void): () => void {
   };
 }
 
-/** The client clock (ms) at the last whole-second tick. */
+/** The client clock (ms) at the last tick (just after each whole second). */
 export function useTick(): number {
   return useSyncExternalStore(subscribe, () => current);
+}
+
+/**
+ * The server's clock at the last tick: steady between ticks, so memoized cells whose entity did
+ * not change skip re-rendering when other entities do.
+ */
+export function useServerNow(store: LiveStore): number {
+  return store.serverNow(useTick());
 }

@@ -9,7 +9,7 @@ import { levelText, stateLevel, stateThresholdIndex } from '../lib/thresholds.js
 import type { LiveFilter } from '../live/live-connection.js';
 import type { LiveStore } from '../live/live-store.js';
 import { useLive, useStoreSelector, useStoreVersion, type Live } from '../live/use-live.js';
-import { useTick } from '../live/use-tick.js';
+import { useServerNow } from '../live/use-tick.js';
 import { updateQuery } from '../router.js';
 import { useSettings } from '../settings-store.js';
 
@@ -17,7 +17,7 @@ function AgentStatus({ live, userId }: { live: Live; userId: string }) {
   const { store } = live;
   useStoreVersion(store, 'agents');
   const loaded = useStoreSelector(store, () => store.snapshots > 0);
-  const tick = useTick();
+  const serverNow = useServerNow(store);
   const settings = useSettings();
   const index = useMemo(
     () => stateThresholdIndex(settings.thresholds.states),
@@ -32,7 +32,7 @@ function AgentStatus({ live, userId }: { live: Live; userId: string }) {
       </p>
     );
   }
-  const elapsed = elapsedSince(agent.since, store.serverNow(Math.max(tick, Date.now())));
+  const elapsed = elapsedSince(agent.since, serverNow);
   const level = stateLevel(index, agent.label, elapsed);
   return (
     <section
