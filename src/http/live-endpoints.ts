@@ -2,12 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../config/index.js';
 import { SwitchboardError, errorBody } from '../errors.js';
 import { parseLiveRequest } from '../live/live-filter.js';
 import { LiveClientLimitError, type LiveHub, type LiveTransport } from '../live/live-hub.js';
 import type { ApiAuth } from './api-auth.js';
+import { sseEvent, wsTextFrame } from './live-frames.js';
 
 export interface LiveEndpointDeps {
   hub: LiveHub;
@@ -52,8 +53,15 @@ export function registerLiveEndpoints(
     if (hub.full) return refuse(socket, 503, 'SB_LIVE_TOO_MANY_CLIENTS');
     wss.handleUpgrade(req, socket, head, (ws) => {
       const transport: LiveTransport = {
-        send: (payload) => ws.send(payload.bytes, { binary: false }),
-        bufferedBytes: () => ws.bufferedAmount,
+        // Written to the socket `ws` owns, framed once per group: `ws` would frame the same
+        // bytes per socket. Nothing may follow a close frame, so only while the socket is open.
+        // (`ws` queues nothing of its own here: no compression, no Blobs.)
+        send: (payload) => {
+          if (ws.readyState === WebSocket.OPEN) {
+            socket.write(payload.framed('ws', (p) => wsTextFrame(p.bytes)));
+          }
+        },
+        bufferedBytes: () => socket.writableLength,
         close: (code, errorCode, message) => {
           if (errorCode) ws.send(JSON.stringify({ type: 'error', code: errorCode, message }));
           ws.close(code, message.slice(0, 120));
@@ -133,14 +141,17 @@ export function registerLiveEndpoints(
     res.write('retry: 1000\n\n');
     const transport: LiveTransport = {
       send: (payload, type, offset) =>
-        res.write(
-          `${offset === undefined ? '' : `id: ${offset}\n`}event: ${type}\ndata: ${payload.text}\n\n`,
-        ),
+        res.write(payload.framed('sse', (p) => Buffer.from(sseEvent(type, offset, p.text)))),
       bufferedBytes: () => res.writableLength,
       close: (_code, errorCode, message) => {
         if (errorCode) {
-          const text = JSON.stringify({ type: 'error', code: errorCode, message });
-          res.write(`event: error\ndata: ${text}\n\n`);
+          res.write(
+            sseEvent(
+              'error',
+              undefined,
+              JSON.stringify({ type: 'error', code: errorCode, message }),
+            ),
+          );
         }
         res.end();
         setTimeout(() => res.destroy(), 5000).unref();

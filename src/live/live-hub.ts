@@ -2,16 +2,23 @@ import { filterKey, type LiveFilter } from './live-filter.js';
 import type { LiveChanges, LiveKind, LiveMessage } from './live-types.js';
 
 /**
- * One message, encoded to bytes at most once however many sockets it goes to (a wallboard
- * group can hold hundreds of clients).
+ * One message, encoded and framed at most once however many sockets it goes to (a wallboard
+ * group can hold hundreds of clients): with thousands of sockets per second, per-socket work
+ * beyond the write itself shows up directly in fan-out latency.
  */
 export class Payload {
   #bytes: Buffer | undefined;
+  #frames: Partial<Record<'ws' | 'sse', Buffer>> = {};
 
   constructor(readonly text: string) {}
 
   get bytes(): Buffer {
     return (this.#bytes ??= Buffer.from(this.text, 'utf8'));
+  }
+
+  /** The message as one transport frames it, made by its first send and reused by the rest. */
+  framed(transport: 'ws' | 'sse', make: (payload: Payload) => Buffer): Buffer {
+    return (this.#frames[transport] ??= make(this));
   }
 }
 
