@@ -71,6 +71,14 @@ interface Item {
   userId: string | undefined;
   teamId: string | undefined;
   queueIds: readonly string[];
+  /**
+   * An agent whose memberships changed: the same agent as it was routed before, so a client
+   * that matched it then and no longer does is told it is gone (a queue board must drop an
+   * agent who left the queue, not keep a frozen copy).
+   */
+  former?: Item;
+  /** The removal such a client gets, made once. */
+  departure?: Item;
 }
 
 interface HistoryEntry {
@@ -103,6 +111,15 @@ class Group {
     if (it.kind === 'agents' && it.json === null) return true;
     if (f.scope && !inAny(it, f.scope.queues, f.scope.teams, undefined)) return false;
     return this.allAgents || inAny(it, f.queues, f.teams, f.users);
+  }
+
+  /** What this group is sent for a change: the change, the agent's departure, or nothing. */
+  route(it: Item): Item | undefined {
+    if (this.matches(it)) return it;
+    if (it.former && this.matches(it.former)) {
+      return (it.departure ??= gone('agents', it.id, it.userId, []));
+    }
+    return undefined;
   }
 }
 
@@ -207,7 +224,7 @@ export class LiveHub {
         prev.teamId === a.teamId &&
         prev.queueIds.length === a.queueIds.length &&
         prev.queueIds.every((q, i) => q === a.queueIds[i]);
-      items.push({
+      const it: Item = {
         kind: 'agents',
         id: a.id,
         json: JSON.stringify(a),
@@ -216,7 +233,11 @@ export class LiveHub {
         userId: a.id,
         teamId: a.teamId,
         queueIds: a.queueIds,
-      });
+      };
+      if (prev !== undefined && !sameMembership) {
+        it.former = { ...it, view: null, teamId: prev.teamId, queueIds: prev.queueIds };
+      }
+      items.push(it);
     }
     for (const q of changes.queues) {
       const prev = this.#current.get(`queues:${q.id}`)?.view as typeof q | undefined;
@@ -253,13 +274,17 @@ export class LiveHub {
     if (this.#clients.size === 0) return;
 
     const perGroup = new Map<Group, Item[]>();
+    const add = (g: Group, it: Item) => {
+      const routed = g.route(it);
+      if (!routed) return;
+      let list = perGroup.get(g);
+      if (!list) perGroup.set(g, (list = []));
+      // A group reached through several indexes (user, team, queues) gets the change once.
+      if (list[list.length - 1] !== routed) list.push(routed);
+    };
     for (const it of items) {
-      for (const g of this.#candidates(it)) {
-        if (!g.matches(it)) continue;
-        let list = perGroup.get(g);
-        if (!list) perGroup.set(g, (list = []));
-        if (list[list.length - 1] !== it) list.push(it);
-      }
+      for (const g of this.#candidates(it)) add(g, it);
+      if (it.former) for (const g of this.#candidates(it.former)) add(g, it);
     }
     const nowMs = this.#now();
     const now = new Date(nowMs).toISOString();
@@ -293,7 +318,7 @@ export class LiveHub {
       let n = 0;
       for (let i = this.#firstAfter(since); i < this.#history.length; i++) {
         const entry = this.#history[i]!;
-        const list = entry.items.filter((it) => group.matches(it));
+        const list = entry.items.flatMap((it) => group.route(it) ?? []);
         if (list.length === 0) continue;
         transport.send(
           new Payload(deltaText(entry.offset, now, list, false)),

@@ -247,6 +247,56 @@ describe('live hub', () => {
     assert.ok(seen.length > 100, `${seen.length} changes compared`);
   });
 
+  test('an agent who leaves a filtered queue or team is removed from those clients, live and on resume', async (t) => {
+    const gw = await startTestGateway(t);
+    await caughtUp(gw, await seed(gw));
+    const queries = ['?kinds=agents&queues=q-sales', '?kinds=agents&teams=team-red', ''];
+    const live = queries.map((q) => open(t, gw, q));
+    const away = open(t, gw, queries[0]);
+    for (const c of [...live, away]) await c.waitForOffset(gw.hub.offset);
+    const since = away.lastOffset();
+    away.close();
+    await away.waitForClose();
+
+    // agent-00 (q-sales, team-red) leaves q-sales and moves to team-blue; agent-01 (q-support,
+    // team-blue) joins q-sales.
+    const sales = AGENTS.filter((_, i) => queueOf(i) === 'q-sales');
+    const moved = [...sales.filter((id) => id !== 'agent-00'), 'agent-01'];
+    const results = await gw.backend.log.append([
+      ev(
+        'reconcile.queue',
+        { queueId: 'q-sales' },
+        { queue: { id: 'q-sales', name: 'q-sales' }, members: moved.map((id) => ({ id })) },
+      ),
+      ev('reconcile.user', { userId: 'agent-00' }, { id: 'agent-00', team: { id: 'team-blue' } }),
+    ]);
+    let end = results.at(-1)!.offset;
+    end = Math.max(end, await churn(gw, 1));
+    const back = LiveTestClient.open(gw.url, `${queries[0]}&since=${since}`, {}, away.state);
+    t.after(() => back.close());
+    for (const c of [...live, back]) await c.waitForOffset(end);
+    assert.equal(back.messages[0]!.type, 'resumed');
+
+    const ids = (c: LiveTestClient) => [...c.state.agents.keys()].sort();
+    assert.deepEqual(ids(live[0]!), [...moved].sort());
+    assert.deepEqual(ids(back), [...moved].sort());
+    assert.ok(!ids(live[1]!).includes('agent-00'), 'agent-00 left team-red');
+    assert.equal(ids(live[2]!).length, 30, 'an unfiltered client keeps everyone');
+    assert.ok(
+      live[0]!.of('delta').some((d) => d.removed?.agents?.includes('agent-00')),
+      'the queue board was told agent-00 is gone',
+    );
+    // Each client's state equals what a fresh snapshot with its filter gives.
+    const byId = (m: Map<string, AgentView>) =>
+      [...m.values()].sort((a, b) => a.id.localeCompare(b.id));
+    for (const [i, c] of [...live, back].entries()) {
+      const fresh = open(t, gw, queries[i % 3]);
+      await fresh.waitForOffset(end);
+      assert.deepEqual(byId(c.state.agents), byId(fresh.state.agents), `client ${i}`);
+      assert.equal(c.orphanPatches, 0);
+    }
+  });
+
   test('a resume older than the window gets a fresh snapshot saying why', async (t) => {
     const gw = await startTestGateway(t, { live: { historyChanges: 50 } });
     const first = await seed(gw);
