@@ -22,6 +22,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { LiveClientsResult, Usage } from './live-clients.js';
 import type { Spec } from './live-threads.js';
+import { liveFloor } from './live-floor.js';
 import { MIXES, type Mix } from './live-org.js';
 
 const CLIENTS = Number(process.env.BENCH_LIVE_CLIENTS ?? 10_000);
@@ -32,6 +33,15 @@ const SATURATION_SEC = Number(process.env.BENCH_LIVE_SATURATION_SEC ?? 8);
 const WARMUP_SEC = 2;
 const MIX_LIST = (process.env.BENCH_LIVE_MIX ?? 'floor,boards').split(',') as Mix[];
 const GIB = 1024 ** 3;
+/** `BENCH_LIVE_CAPACITY=boards:250,500,750;floor:1500`: extra latency-only runs (or `none`). */
+const CAPACITY: [Mix, number[]][] = (process.env.BENCH_LIVE_CAPACITY ?? 'boards:250,500,750')
+  .split(';')
+  .filter((part) => part !== '' && part !== 'none')
+  .map((part) => {
+    const [mix, rates] = part.split(':') as [Mix, string | undefined];
+    if (!(mix in MIXES) || !rates) throw new Error(`BENCH_LIVE_CAPACITY: bad part "${part}"`);
+    return [mix, rates.split(',').map(Number)];
+  });
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -47,8 +57,13 @@ const SERVERS: Record<System, { script: string; name: string }> = {
   socketio: { script: './peers/socketio-fanout.ts', name: 'Socket.IO 4.8 rooms (no log)' },
 };
 
-async function runOnce(system: System, mix: Mix, log: (m: string) => void): Promise<Run> {
-  log(`live: ${system}, ${CLIENTS} clients, ${mix} mix`);
+async function runOnce(
+  system: System,
+  mix: Mix,
+  log: (m: string) => void,
+  phases: { rate: number; saturationSec: number } = { rate: RATE, saturationSec: SATURATION_SEC },
+): Promise<Run> {
+  log(`live: ${system}, ${CLIENTS} clients, ${mix} mix, ${phases.rate} events/s`);
   // BENCH_LIVE_PROFILE=<dir>: the servers write a CPU profile of each measured phase there
   // (bench/live-server-stats.ts), the client process one of its whole run.
   const profile = process.env.BENCH_LIVE_PROFILE;
@@ -77,10 +92,10 @@ async function runOnce(system: System, mix: Mix, log: (m: string) => void): Prom
       statsUrl: stats,
       serverPid: server.pid!,
       clients: CLIENTS,
-      rate: RATE,
+      rate: phases.rate,
       warmupSec: WARMUP_SEC,
       latencySec: LATENCY_SEC,
-      saturationSec: SATURATION_SEC,
+      saturationSec: phases.saturationSec,
       runId: randomBytes(4).toString('hex'),
     };
     // BENCH_LIVE_CLIENT_NICE=N runs the load at a lower CPU priority: an analysis knob, to see
@@ -135,7 +150,41 @@ export async function liveSection(log: (m: string) => void): Promise<string[]> {
     if (!(mix in MIXES)) throw new Error(`BENCH_LIVE_MIX: unknown mix "${mix}"`);
     out.push(...(await mixSection(mix, log)));
   }
+  for (const [mix, rates] of CAPACITY) out.push(...(await capacitySection(mix, rates, log)));
   return out;
+}
+
+/**
+ * Where the target holds: the gateway alone at lower event rates for a mix (the latency phase
+ * only; a 2 s saturation phase is run and ignored).
+ */
+async function capacitySection(
+  mix: Mix,
+  rates: number[],
+  log: (m: string) => void,
+): Promise<string[]> {
+  const rows: string[] = [];
+  for (const rate of rates) {
+    const r = await runOnce('switchboard', mix, log, { rate, saturationSec: 2 });
+    const st = r.latency.server;
+    rows.push(
+      `| ${n(rate)} | ${ms(r.latency.p50)} / ${ms(r.latency.p99)} / ${ms(r.latency.max)} ` +
+        `| ${r.latency.p99 <= 50 ? 'yes' : 'no'} | ${n(r.latency.deliveries)} / ${n(r.latency.expected)} ` +
+        `| ${n(r.latency.agentUpdatesPerSec)} | ${n(r.latency.messagesPerSec)} ` +
+        `| ${(st.fanouts / st.sec).toFixed(1)} | ${ms(st.fanoutP50)} | ${pct(st.loopBusy)} ` +
+        `| ${r.latency.serverCpu.toFixed(2)} / ${r.latency.clientCpu.toFixed(2)} |`,
+    );
+  }
+  return [
+    `## Live fan-out capacity, ${mix} mix (Switchboard alone, one run per rate)`,
+    '',
+    `Clients: ${mixLabel(mix)}.`,
+    '',
+    '| events/s | ms ack→client: p50 / p99 / max | p99 ≤ 50 ms | deliveries / expected | agent updates/s | WS messages/s | fan-outs/s | ms per fan-out p50 | loop busy | CPU server / clients |',
+    '| ---: | ---: | :---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+  ];
 }
 
 function mixLabel(mix: Mix): string {
@@ -200,6 +249,11 @@ async function mixSection(mix: Mix, log: (m: string) => void): Promise<string[]>
     const best = Math.max(sio.saturation.agentUpdatesPerSec, sio.latency.agentUpdatesPerSec);
     return r.saturation.agentUpdatesPerSec / best;
   });
+  // The same message rate written by a server that does nothing else (bench/live-floor.ts).
+  const rate = median(sb.map((r) => r.latency.messagesPerSec));
+  log(`live: raw write floor at ${n(rate)} messages/s`);
+  const floor = await liveFloor(CLIENTS, rate);
+  const allIn = median(sb.map((r) => (r.latency.serverCpu * 1e6) / r.latency.messagesPerSec));
   const p99 = Math.max(...sb.map((r) => r.latency.p99));
   const rss = Math.max(...sb.map((r) => r.peakRss));
   const non2xx = [...sb, ...runs.socketio].reduce(
@@ -220,6 +274,7 @@ async function mixSection(mix: Mix, log: (m: string) => void): Promise<string[]>
     `- Against Socket.IO's best agent-update rate in either phase, per round: ${conservative.map((x) => `${x.toFixed(2)}×`).join(', ')}`,
     `- Switchboard p99 ack→client at ${n(RATE)} events/s, worst round: **${ms(p99)} ms** (target ≤ 50 ms): ${p99 <= 50 ? 'met' : 'NOT met'}`,
     `- Switchboard peak RSS with ${n(CLIENTS)} clients: **${mib(rss)}** (target ≤ 1 GiB): ${rss <= GIB ? 'met' : 'NOT met'}`,
+    `- Server CPU per WebSocket message at ${n(RATE)} events/s: Switchboard all-in (ingest, fsync'd log, projection, fan-out) **${allIn.toFixed(1)} µs**; a bare \`ws\` server only writing pre-framed messages to the same ${n(CLIENTS)} parsing clients at ${n(floor.writesPerSec)}/s: **${floor.cpuUsPerWrite.toFixed(1)} µs** (${pct(floor.systemShare)} in the kernel, ${floor.serverCores.toFixed(2)} cores) → ${(allIn / floor.cpuUsPerWrite).toFixed(2)}× the floor`,
     `- Non-2xx ingest answers, all runs: ${non2xx}`,
     '',
     'Per round (CPU in cores: server / client process / other processes on the machine):',
