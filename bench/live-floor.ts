@@ -12,6 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
+import { createInterface } from 'node:readline';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -77,26 +78,15 @@ export async function liveFloor(clients: number, rate: number): Promise<FloorRes
   }
 }
 
+/** The next lines of a child's stdout, one at a time. */
 function lineReader(stream: NodeJS.ReadableStream): { next(): Promise<string> } {
-  let buffered = '';
-  const waiting: ((line: string) => void)[] = [];
-  const ready: string[] = [];
-  stream.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    let i;
-    while ((i = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, i);
-      buffered = buffered.slice(i + 1);
-      const w = waiting.shift();
-      if (w) w(line);
-      else ready.push(line);
-    }
-  });
+  const lines = createInterface({ input: stream })[Symbol.asyncIterator]();
   return {
-    next: () =>
-      ready.length > 0
-        ? Promise.resolve(ready.shift()!)
-        : new Promise((resolve) => waiting.push(resolve)),
+    next: async () => {
+      const line: IteratorResult<string> = await lines.next();
+      if (line.done) throw new Error('floor: a child process ended early');
+      return line.value;
+    },
   };
 }
 

@@ -32,6 +32,37 @@ interface AgentRecord {
   /** Conversation legs by conversation id, with when the leg reached its state. */
   legs: Map<string, { media: string; state: LegState; queueId: string | undefined; at: number }>;
   offset: number;
+  /** What this agent counts as in the tallies of its queues. */
+  standing: Standing;
+}
+
+/** An agent as its queues count it: off queue, or on queue and idle / interacting / … */
+type Standing = 'off' | 'idle' | 'interacting' | 'notResponding' | 'onQueue';
+
+/**
+ * Members of a queue by standing, kept as agents change and join or leave, so a queue's view
+ * costs the same with 20 members or 2,000 (queue views are rebuilt for every batch that
+ * touches one of their members).
+ */
+interface Tally {
+  onQueue: number;
+  idle: number;
+  interacting: number;
+  notResponding: number;
+}
+
+function standingOf(a: AgentRecord): Standing {
+  if (!a.loggedIn || a.presence !== 'ON_QUEUE') return 'off';
+  if (a.routingStatus === 'IDLE') return 'idle';
+  if (a.routingStatus === 'INTERACTING') return 'interacting';
+  if (a.routingStatus === 'NOT_RESPONDING') return 'notResponding';
+  return 'onQueue';
+}
+
+function count(t: Tally, standing: Standing, by: 1 | -1): void {
+  if (standing === 'off') return;
+  t.onQueue += by;
+  if (standing !== 'onQueue') t[standing] += by;
 }
 
 type Bucket = 'waiting' | 'alerting' | 'interacting' | 'ended';
@@ -63,6 +94,7 @@ interface QueueRecord {
   interacting: Set<string>;
   window: QueueWindow;
   offset: number;
+  tally: Tally;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -270,6 +302,7 @@ export class LiveState {
         routingAt: -Infinity,
         legs: new Map(),
         offset: 0,
+        standing: 'off',
       };
       this.#agents.set(id, a);
     }
@@ -340,7 +373,16 @@ export class LiveState {
     });
     a.offset = offset;
     this.#dirty.agents.add(a.id);
-    for (const q of a.queueIds) this.#markQueue(q, offset);
+    const standing = standingOf(a);
+    for (const id of a.queueIds) {
+      const q = this.#queues.get(id);
+      if (q && standing !== a.standing) {
+        count(q.tally, a.standing, -1);
+        count(q.tally, standing, 1);
+      }
+      this.#markQueue(id, offset);
+    }
+    a.standing = standing;
     if (label === a.label && a.since !== undefined) return;
     a.label = label;
     // The state began when the last of the things that make it up did.
@@ -499,6 +541,7 @@ export class LiveState {
         interacting: new Set(),
         window: new QueueWindow(this.#windowMs),
         offset,
+        tally: { onQueue: 0, idle: 0, interacting: 0, notResponding: 0 },
       };
       this.#queues.set(id, q);
       this.#dirty.queues.add(id);
@@ -518,6 +561,7 @@ export class LiveState {
     for (const id of q.members) {
       if (next.has(id)) continue;
       const a = this.#agents.get(id);
+      if (a) count(q.tally, a.standing, -1);
       if (a?.queueIds.delete(q.id)) {
         a.offset = offset;
         this.#dirty.agents.add(id);
@@ -525,6 +569,7 @@ export class LiveState {
     }
     for (const id of next) {
       const a = this.#record(id);
+      if (!q.members.has(id)) count(q.tally, a.standing, 1);
       if (!a.queueIds.has(q.id)) {
         a.queueIds.add(q.id);
         a.offset = offset;
@@ -602,7 +647,8 @@ export class LiveState {
         this.#agents.delete(a.id);
         this.#dirty.agents.add(a.id);
         for (const qid of a.queueIds) {
-          this.#queues.get(qid)?.members.delete(a.id);
+          const q = this.#queues.get(qid);
+          if (q?.members.delete(a.id)) count(q.tally, a.standing, -1);
           this.#markQueue(qid, offset);
         }
       }
@@ -651,18 +697,6 @@ export class LiveState {
   }
 
   #queueView(q: QueueRecord, now: number): QueueView {
-    let onQueue = 0;
-    let idle = 0;
-    let interactingAgents = 0;
-    let notResponding = 0;
-    for (const id of q.members) {
-      const a = this.#agents.get(id);
-      if (!a || !a.loggedIn || a.presence !== 'ON_QUEUE') continue;
-      onQueue++;
-      if (a.routingStatus === 'IDLE') idle++;
-      else if (a.routingStatus === 'INTERACTING') interactingAgents++;
-      else if (a.routingStatus === 'NOT_RESPONDING') notResponding++;
-    }
     let oldest = Infinity;
     for (const since of q.waiting.values()) if (since < oldest) oldest = since;
     const w = q.window.figures(this.#clock);
@@ -677,10 +711,10 @@ export class LiveState {
       alerting: q.alerting.size,
       interacting: q.interacting.size,
       members: q.members.size,
-      onQueue,
-      idle,
-      interactingAgents,
-      notResponding,
+      onQueue: q.tally.onQueue,
+      idle: q.tally.idle,
+      interactingAgents: q.tally.interacting,
+      notResponding: q.tally.notResponding,
       answered: w.answered,
       answeredWithinThreshold: w.within,
       abandoned: w.abandoned,

@@ -274,6 +274,79 @@ describe('live state: queues, conversations and toasts', () => {
     assert.deepEqual(s.agent(U2)!.queueIds.sort(), [Q, Q2].sort());
   });
 
+  test('queue agent counts stay equal to a recount through 3,000 random changes', () => {
+    // Counts are kept as agents change and join or leave queues; check them against counting
+    // the members' views after every step: presence, routing, membership, agents dropped by
+    // reconciliation, the guides' agent-state events.
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const users = Array.from({ length: 12 }, (_, i) => `user-${i}`);
+    const queues = [Q, Q2, 'queue-3'];
+    const s = new LiveState();
+    let t = 0;
+    for (let step = 0; step < 3000; step++) {
+      const u = users[rnd(users.length)]!;
+      const op = rnd(6);
+      t++;
+      if (op === 0) s.apply(presence(u, ['ON_QUEUE', 'AVAILABLE', 'BREAK', 'OFFLINE'][rnd(4)]!, t));
+      else if (op === 1) {
+        s.apply(routing(u, ['IDLE', 'INTERACTING', 'NOT_RESPONDING', 'OFF_QUEUE'][rnd(4)]!, t));
+      } else if (op === 2) {
+        const q = queues[rnd(queues.length)]!;
+        s.apply(
+          reconcileQueue(
+            q,
+            q,
+            users.filter(() => rnd(3) === 0),
+          ),
+        );
+      } else if (op === 3 && rnd(10) === 0) {
+        const kept = users.filter(() => rnd(4) !== 0);
+        s.apply(
+          stored(
+            'reconcile.complete',
+            {},
+            { runId: `r${step}`, startedAt: at(t + 1), userIds: kept, queueIds: queues },
+            at(t + 1),
+          ),
+        );
+        t++;
+      } else if (op === 4) {
+        const state = ['AVAIL', 'BREAK', 'BUSY'][rnd(3)]!;
+        const login = rnd(5) === 0 ? 'LOGGED_OUT' : 'LOGGED_IN';
+        s.apply(
+          stored(
+            'agent.state',
+            { userId: u },
+            { user: { id: u, login: { status: login }, state, onQueue: rnd(2) === 0 } },
+            at(t),
+          ),
+        );
+      }
+      if (step % 7 === 0) s.drainChanges();
+      const agents = new Map(s.agents().map((a) => [a.id, a]));
+      for (const q of s.queues()) {
+        const members = [...agents.values()].filter((a) => a.queueIds.includes(q.id));
+        const on = members.filter((a) => a.loggedIn && a.presence === 'ON_QUEUE');
+        const status = (st: string) => on.filter((a) => a.routingStatus === st).length;
+        assert.deepEqual(
+          [q.members, q.onQueue, q.idle, q.interactingAgents, q.notResponding],
+          [
+            members.length,
+            on.length,
+            status('IDLE'),
+            status('INTERACTING'),
+            status('NOT_RESPONDING'),
+          ],
+          `step ${step}, queue ${q.id}`,
+        );
+      }
+    }
+  });
+
   test('reconcile: definitions give secondary labels, users seed offline agents, complete drops the departed', () => {
     const s = new LiveState();
     s.apply(
