@@ -6,7 +6,12 @@ import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../config/index.js';
 import { SwitchboardError, errorBody } from '../errors.js';
 import { parseLiveRequest } from '../live/live-filter.js';
-import { LiveClientLimitError, type LiveHub, type LiveTransport } from '../live/live-hub.js';
+import {
+  LiveClientLimitError,
+  type LiveHub,
+  type LiveTransport,
+  type Payload,
+} from '../live/live-hub.js';
 import type { ApiAuth } from './api-auth.js';
 import { sseEvent, wsTextFrame } from './live-frames.js';
 
@@ -23,6 +28,7 @@ const CLOSE_CODES: Record<string, number> = {
   SB_LIVE_FORBIDDEN: 4403,
 };
 const RETRY_AFTER_SEC = 5;
+const frameWs = (p: Payload) => wsTextFrame(p.bytes);
 
 /**
  * `GET /api/v1/live` (WebSocket) and `GET /api/v1/live/sse`: authenticate, read the filter, and
@@ -58,7 +64,7 @@ export function registerLiveEndpoints(
         // (`ws` queues nothing of its own here: no compression, no Blobs.)
         send: (payload) => {
           if (ws.readyState === WebSocket.OPEN) {
-            socket.write(payload.framed('ws', (p) => wsTextFrame(p.bytes)));
+            socket.write(payload.framed('ws', frameWs));
           }
         },
         bufferedBytes: () => socket.writableLength,

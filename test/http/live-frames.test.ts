@@ -28,9 +28,9 @@ test('wsTextFrame: a ws client reads every length class back byte for byte', asy
   });
   const got = await new Promise<string[]>((resolve, reject) => {
     const out: string[] = [];
-    client.on('message', (data, isBinary) => {
+    client.on('message', (data: Buffer, isBinary) => {
       assert.equal(isBinary, false);
-      out.push(String(data));
+      out.push(data.toString('utf8'));
       if (out.length === SIZES.length) resolve(out);
     });
     client.on('error', reject);
