@@ -9,7 +9,7 @@ const USAGE = `usage: switchboard <command> [options]
 commands:
   start [--config FILE]   run the gateway (embedded mode by default)
   emulator [--port 9400] [--agents 500] [--queues 12] [--seed 1] [--speed 1]
-           [--client-id ID] [--client-secret S] [--webhook URL] [--webhook-secret S]
+           [--warmup-minutes 0] [--client-id ID] [--client-secret S] [--webhook URL] [--webhook-secret S]
            [--fault NAME[:key=value,…]]…
                           run the Genesys Cloud emulator alone (faults: docs/emulator.md)
 
@@ -114,6 +114,7 @@ async function emulator(args: string[]): Promise<number> {
     queues: { type: 'string' },
     seed: { type: 'string' },
     speed: { type: 'string' },
+    'warmup-minutes': { type: 'string' },
     'client-id': { type: 'string' },
     'client-secret': { type: 'string' },
     webhook: { type: 'string' },
@@ -146,6 +147,7 @@ async function emulator(args: string[]): Promise<number> {
     queues: int('queues', values.queues, 12, 1, 200),
     seed: int('seed', values.seed, 1, 0, 2 ** 31),
     speed: int('speed', values.speed, 1, 1, 100),
+    warmupMs: int('warmup-minutes', values['warmup-minutes'], 0, 0, 24 * 60) * 60_000,
     clientId: values['client-id'] ?? 'demo-client',
     clientSecret: values['client-secret'] ?? 'demo-secret',
     ...(values.webhook !== undefined

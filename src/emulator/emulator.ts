@@ -25,8 +25,16 @@ export interface EmulatorOptions {
   speed?: number;
   clientId?: string;
   clientSecret?: string;
-  /** Start of virtual time (epoch ms); default now. Tests fix it for determinism. */
+  /** Start of virtual time (epoch ms); default now (minus `warmupMs`). Tests fix it for determinism. */
   startMs?: number;
+  /**
+   * Begin this far in the past and play it back at `warmupSpeed` until virtual time reaches the
+   * wall clock, delivering everything, then run at `speed`: a floor already in its stride a few
+   * seconds after start, instead of every agent idle and no caller yet (default 0).
+   */
+  warmupMs?: number;
+  /** Virtual seconds per real second while warming up (default 30). */
+  warmupSpeed?: number;
   /** false: virtual time moves only through `advance()` (tests). Default true. */
   realtime?: boolean;
   tokenTtlSec?: number;
@@ -107,7 +115,8 @@ export class Emulator {
   #expiry: NodeJS.Timeout | undefined;
   readonly #sink: ((text: string) => void) | undefined;
   readonly #bodyText = new WeakMap<object, string>();
-  #realStart = 0;
+  /** Playing back the warm-up: virtual time is behind the wall clock and catching up. */
+  #warming = false;
   #dirtyQueues = new Set<string>();
   #url = '';
   #channelSeq = 0;
@@ -120,6 +129,8 @@ export class Emulator {
       queues: options.queues ?? 12,
       seed: options.seed ?? 1,
       speed: options.speed ?? 1,
+      warmupMs: options.warmupMs ?? 0,
+      warmupSpeed: options.warmupSpeed ?? 30,
       clientId: options.clientId ?? 'demo-client',
       clientSecret: options.clientSecret ?? 'demo-secret',
       realtime: options.realtime ?? true,
@@ -133,7 +144,9 @@ export class Emulator {
     };
     const o = this.options;
     const org = buildOrg({ agents: o.agents, queues: o.queues, seed: o.seed });
-    this.sim = new Simulation({ org, seed: o.seed, startMs: options.startMs ?? Date.now() });
+    const startMs = options.startMs ?? Date.now() - o.warmupMs;
+    this.#warming = o.warmupMs > 0;
+    this.sim = new Simulation({ org, seed: o.seed, startMs });
     this.#ids = new Rng(o.seed ^ 0x1d5);
     this.faults = new Faults(this);
     this.channels = new ChannelManager({
@@ -229,12 +242,32 @@ export class Emulator {
   /** Lets simulated time run with the wall clock again, at `speed`, from where it stopped. */
   resume(): void {
     if (this.#clock !== undefined) return;
-    this.#realStart = Date.now();
-    const start = this.sim.now;
+    // Virtual time is anchored to the wall clock (start + elapsed × speed), so ticks that run
+    // late do not make it drift.
+    let realStart = Date.now();
+    let start = this.sim.now;
     this.#clock = setInterval(() => {
-      this.sim.advanceTo(start + (Date.now() - this.#realStart) * this.options.speed);
+      const real = Date.now();
+      if (this.#warming) {
+        const target = start + (real - realStart) * this.options.warmupSpeed;
+        if (target < real) {
+          this.sim.advanceTo(target);
+        } else {
+          this.#warming = false;
+          this.sim.advanceTo(real);
+          realStart = real;
+          start = this.sim.now;
+        }
+      } else {
+        this.sim.advanceTo(start + (real - realStart) * this.options.speed);
+      }
       this.#flushObservations();
     }, 100);
+  }
+
+  /** True while the warm-up is still being played back. */
+  get warming(): boolean {
+    return this.#warming;
   }
 
   /** Moves virtual time forward (tests; with realtime off this is the only clock). */
