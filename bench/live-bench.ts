@@ -67,9 +67,19 @@ async function runOnce(
   // BENCH_LIVE_PROFILE=<dir>: the servers write a CPU profile of each measured phase there
   // (bench/live-server-stats.ts), the client process one of its whole run.
   const profile = process.env.BENCH_LIVE_PROFILE;
-  const server = spawn(process.execPath, ['--import', 'tsx', here(SERVERS[system].script)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  // BENCH_LIVE_PIN=1 (analysis only): the server on CPU 0, the clients on CPU 1 (taskset), to
+  // tell the server's own latency from the two sides competing for the same cores.
+  const pin = process.env.BENCH_LIVE_PIN === '1';
+  const server = spawn(
+    pin ? 'taskset' : process.execPath,
+    [
+      ...(pin ? ['-c', '0', process.execPath] : []),
+      '--import',
+      'tsx',
+      here(SERVERS[system].script),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const exited = new Promise<void>((r) => server.on('exit', () => r()));
   try {
     const { url, stats } = await new Promise<{ url: string; stats: string }>((resolve, reject) => {
@@ -102,9 +112,9 @@ async function runOnce(
     // how much of the latency is the server competing with its own load generator.
     const nice = process.env.BENCH_LIVE_CLIENT_NICE;
     const clients = spawn(
-      nice ? 'nice' : process.execPath,
+      pin ? 'taskset' : nice ? 'nice' : process.execPath,
       [
-        ...(nice ? ['-n', nice, process.execPath] : []),
+        ...(pin ? ['-c', '1', process.execPath] : nice ? ['-n', nice, process.execPath] : []),
         ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
         // The clients allocate a parsed object per view: a larger young generation means fewer
         // scavenges on the load side (the servers run with Node's defaults).
