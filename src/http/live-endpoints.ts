@@ -29,6 +29,7 @@ const CLOSE_CODES: Record<string, number> = {
 };
 const RETRY_AFTER_SEC = 5;
 const frameWs = (p: Payload) => wsTextFrame(p.bytes);
+const frameSse = (p: Payload) => Buffer.from(sseEvent(p.type, p.offset, p.text));
 
 /**
  * `GET /api/v1/live` (WebSocket) and `GET /api/v1/live/sse`: authenticate, read the filter, and
@@ -146,8 +147,7 @@ export function registerLiveEndpoints(
     });
     res.write('retry: 1000\n\n');
     const transport: LiveTransport = {
-      send: (payload, type, offset) =>
-        res.write(payload.framed('sse', (p) => Buffer.from(sseEvent(type, offset, p.text)))),
+      send: (payload) => void res.write(payload.framed('sse', frameSse)),
       bufferedBytes: () => res.writableLength,
       close: (_code, errorCode, message) => {
         if (errorCode) {

@@ -10,7 +10,15 @@ export class Payload {
   #bytes: Buffer | undefined;
   #frames: Partial<Record<'ws' | 'sse', Buffer>> = {};
 
-  constructor(readonly text: string) {}
+  /**
+   * `offset`: where a resume after this message starts from (what SSE puts in `id:`); the
+   * type and offset are part of the message, so a transport's cached framing always has them.
+   */
+  constructor(
+    readonly text: string,
+    readonly type: LiveMessage['type'],
+    readonly offset: number | undefined,
+  ) {}
 
   get bytes(): Buffer {
     return (this.#bytes ??= Buffer.from(this.text, 'utf8'));
@@ -24,8 +32,7 @@ export class Payload {
 
 /** One connected client's socket, whatever the transport (WebSocket or SSE). */
 export interface LiveTransport {
-  /** `offset` is what SSE puts in `id:` (the offset a resume after this message starts from). */
-  send(payload: Payload, type: LiveMessage['type'], offset: number | undefined): void;
+  send(payload: Payload): void;
   /** Bytes written but not yet handed to the kernel. */
   bufferedBytes(): number;
   /** Ends the connection; `errorCode` is sent first as an `error` message when given. */
@@ -293,9 +300,9 @@ export class LiveHub {
     let sent = 0;
     for (const [g, list] of perGroup) {
       if (g.clients.size === 0) continue;
-      const payload = new Payload(deltaText(offset, now, list, false));
+      const payload = new Payload(deltaText(offset, now, list, false), 'delta', offset);
       for (const c of g.clients) {
-        if (this.#deliver(c, offset, payload, list, nowMs)) sent++;
+        if (this.#deliver(c, payload, list, nowMs)) sent++;
       }
     }
     this.#o.metrics?.messages('delta', sent);
@@ -313,9 +320,11 @@ export class LiveHub {
     const now = new Date(client.lastSentAt).toISOString();
     if (since !== undefined && since >= this.#base && since <= this.#offset) {
       transport.send(
-        new Payload(JSON.stringify({ type: 'resumed', from: since, offset: this.#offset, now })),
-        'resumed',
-        since,
+        new Payload(
+          JSON.stringify({ type: 'resumed', from: since, offset: this.#offset, now }),
+          'resumed',
+          since,
+        ),
       );
       let n = 0;
       for (let i = this.#firstAfter(since); i < this.#history.length; i++) {
@@ -323,9 +332,7 @@ export class LiveHub {
         const list = entry.items.flatMap((it) => group.route(it) ?? []);
         if (list.length === 0) continue;
         transport.send(
-          new Payload(deltaText(entry.offset, now, list, false)),
-          'delta',
-          entry.offset,
+          new Payload(deltaText(entry.offset, now, list, false), 'delta', entry.offset),
         );
         n++;
       }
@@ -338,7 +345,7 @@ export class LiveHub {
           : since > this.#offset
             ? 'resume-ahead'
             : 'resume-out-of-window';
-      transport.send(new Payload(this.#snapshotText(group, now, reason)), 'snapshot', this.#offset);
+      transport.send(new Payload(this.#snapshotText(group, now, reason), 'snapshot', this.#offset));
       this.#o.metrics?.messages('snapshot', 1);
       if (since !== undefined) this.#o.metrics?.resumed('snapshot');
     }
@@ -373,9 +380,9 @@ export class LiveHub {
   // ---- delivery -----------------------------------------------------------------------------
 
   /** Sends now, or coalesces when the client's socket is backed up. True when written. */
-  #deliver(c: LiveClient, offset: number, payload: Payload, items: Item[], now: number): boolean {
+  #deliver(c: LiveClient, payload: Payload, items: Item[], now: number): boolean {
     if (!c.blocked && c.transport.bufferedBytes() <= this.#o.highWaterBytes) {
-      c.transport.send(payload, 'delta', offset);
+      c.transport.send(payload);
       c.lastSentAt = now;
       return true;
     }
@@ -386,7 +393,7 @@ export class LiveHub {
       this.#drainTimer ??= setInterval(() => this.#drain(), 25);
     }
     for (const it of items) c.pending.set(`${it.kind}:${it.id}`, it);
-    c.pendingOffset = offset;
+    c.pendingOffset = payload.offset ?? c.pendingOffset;
     if (c.pending.size > this.#o.maxPendingChanges) this.#evict(c, 'too many pending changes');
     return false;
   }
@@ -409,7 +416,7 @@ export class LiveHub {
         c.pending.clear();
         c.blocked = false;
         this.#blocked.delete(c);
-        c.transport.send(new Payload(text), 'delta', c.pendingOffset);
+        c.transport.send(new Payload(text, 'delta', c.pendingOffset));
         c.lastSentAt = now;
         this.#o.metrics?.messages('delta', 1);
         this.#o.metrics?.coalesced();
@@ -451,8 +458,10 @@ export class LiveHub {
           offset: this.#offset,
           now: new Date(nowMs).toISOString(),
         }),
+        'heartbeat',
+        this.#offset,
       );
-      c.transport.send(payload, 'heartbeat', this.#offset);
+      c.transport.send(payload);
       c.lastSentAt = nowMs;
       n++;
     }

@@ -9,7 +9,7 @@ function recorder(): LiveTransport & { types: string[] } {
   const types: string[] = [];
   return {
     types,
-    send: (_payload, type) => void types.push(type),
+    send: (payload) => void types.push(payload.type),
     bufferedBytes: () => 0,
     close: () => {},
   };
