@@ -251,7 +251,7 @@ describe('dashboard in Chromium against the demo emulator', () => {
     });
 
     const tried = new Set<string>();
-    let found: { userId: string; conversationId: string } | undefined;
+    let found: { userId: string; conversationId: string; text: string } | undefined;
     const deadline = Date.now() + 120_000;
     while (!found && Date.now() < deadline) {
       const truth = await getTruth(emulatorUrl);
@@ -263,15 +263,22 @@ describe('dashboard in Chromium against the demo emulator', () => {
       try {
         const toast = page.getByTestId('toast').first();
         await toast.waitFor({ timeout: 25_000 });
-        const conversationId = await toast.getAttribute('data-conversation-id');
-        assert.ok(conversationId);
-        found = { userId: candidate.id, conversationId };
+        // Id and text in one read: the call may be answered a moment later (the warmed-up floor
+        // often offers an agent already ringing), and the toast is then rightly gone.
+        // (No DOM types in the test build: the element's shape is spelled out.)
+        type El = { getAttribute(name: string): string | null; textContent: string | null };
+        const seen = await toast.evaluate((el: El) => ({
+          id: el.getAttribute('data-conversation-id'),
+          text: el.textContent ?? '',
+        }));
+        assert.ok(seen.id);
+        found = { userId: candidate.id, conversationId: seen.id, text: seen.text };
       } catch {
         t.diagnostic(`no ring for ${candidate.id} within 25 s; trying another agent`);
       }
     }
     assert.ok(found, 'some agent rang within 2 minutes');
-    const { userId, conversationId } = found;
+    const { userId, conversationId, text } = found;
 
     const region = page.getByRole('status');
     assert.equal(await region.getAttribute('aria-live'), 'polite');
@@ -280,7 +287,6 @@ describe('dashboard in Chromium against the demo emulator', () => {
     const conv = truth.agents
       .find((a) => a.id === userId)
       ?.conversations.find((c) => c.id === conversationId);
-    const text = (await toast.textContent()) ?? '';
     if (conv) {
       const queue = truth.queues.find((q) => q.id === conv.queueId);
       assert.match(text, new RegExp(conv.media === 'voice' ? 'Voice call' : conv.media, 'i'));
