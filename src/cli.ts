@@ -46,7 +46,10 @@ async function start(args: string[]): Promise<number> {
   const config = demo ? loadConfig({ ...file, overrides: demo.overrides }) : probe;
   const secrets = demo?.secrets;
   let emulator: Emulator | undefined;
-  const gateway = await startGateway(config, { emulatorUrl: () => emulator?.url });
+  const gateway = await startGateway(config, {
+    emulatorUrl: () => emulator?.url,
+    processGuard: true,
+  });
   if (secrets) {
     try {
       emulator = await startDemoEmulator(config, gateway.url, secrets);

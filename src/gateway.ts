@@ -18,6 +18,7 @@ import { createEventLog, type LogBackend } from './log/create-event-log.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createIngestMetrics } from './ops/ingest-metrics.js';
 import { createLogger } from './ops/logger.js';
+import { installProcessGuard } from './ops/handler-guard.js';
 import { IngestPipeline } from './sources/ingest-pipeline.js';
 import { createIngestGuard } from './sources/ingest-guard.js';
 import { registerEventBridgeRoute } from './sources/eventbridge/eventbridge-route.js';
@@ -31,6 +32,11 @@ export interface GatewayOptions {
   defaultMetrics?: boolean;
   /** Demo mode: where the in-process emulator listens, once it does (reconcile source). */
   emulatorUrl?: () => string | undefined;
+  /**
+   * Installs the process-level guard (the `start` command does): errors escaping a request or
+   * socket handler are logged and counted; any other uncaught error logs and exits 1.
+   */
+  processGuard?: boolean;
 }
 
 export interface Gateway {
@@ -65,8 +71,20 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   let shuttingDown = false;
   const isShuttingDown = () => shuttingDown;
 
+  const reportHandlerError = (handler: string, err: unknown) => {
+    metrics.handlerErrors.inc({ handler });
+    logger.error({ err, handler }, 'a handler failed; the gateway goes on');
+  };
+  const removeGuard = options.processGuard
+    ? installProcessGuard((err, origin) => {
+        logger.fatal({ err, origin }, 'uncaught error outside any handler; stopping');
+        logger.flush?.();
+        process.exit(1);
+      })
+    : () => {};
+
   const ingestMetrics = createIngestMetrics(metrics);
-  const app = buildHttpApp({ config, logger, ingestMetrics });
+  const app = buildHttpApp({ config, logger, ingestMetrics, reportHandlerError });
   const pipeline = new IngestPipeline({
     log: backend.log,
     quarantine: backend.quarantine,
@@ -136,7 +154,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   });
   stats.start();
   registerLiveRoutes(app, { projector, auth, stats });
-  const liveEndpoints = registerLiveEndpoints(app, { hub, auth, config, logger });
+  const liveEndpoints = registerLiveEndpoints(app, {
+    hub,
+    auth,
+    config,
+    logger,
+    reportHandlerError,
+  });
   let reconciler: Reconciler | undefined;
   const getReconciler = () =>
     (reconciler ??= reconcilerFromConfig(config, backend.log, logger, {
@@ -168,6 +192,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     stats.stop();
     await projector.stop();
     await backend.log.close();
+    removeGuard();
     throw err;
   }
   const address = app.server.address();
@@ -206,6 +231,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
           clearTimeout(timer);
           await projector.stop();
           await backend.log.close();
+          removeGuard();
         }
       })();
       return closing;

@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../config/index.js';
 import { SwitchboardError, errorBody } from '../errors.js';
+import { guarded, runHandler } from '../ops/handler-guard.js';
+import { CLOSE, closeReason } from '../protocol/close-codes.js';
 import { parseLiveRequest } from '../live/live-filter.js';
 import {
   LiveClientLimitError,
@@ -20,12 +22,14 @@ export interface LiveEndpointDeps {
   auth: ApiAuth;
   config: Pick<Config, 'live'>;
   logger: Logger;
+  /** Told about any error that escapes a socket or request handler (the gateway goes on). */
+  reportHandlerError: (handler: string, err: unknown) => void;
 }
 
 const CLOSE_CODES: Record<string, number> = {
-  SB_LIVE_BAD_FILTER: 4400,
-  SB_AUTH_REQUIRED: 4401,
-  SB_LIVE_FORBIDDEN: 4403,
+  SB_LIVE_BAD_FILTER: CLOSE.BAD_FILTER,
+  SB_AUTH_REQUIRED: CLOSE.AUTH_REQUIRED,
+  SB_LIVE_FORBIDDEN: CLOSE.FORBIDDEN,
 };
 const RETRY_AFTER_SEC = 5;
 const frameWs = (p: Payload) => wsTextFrame(p.bytes);
@@ -39,7 +43,7 @@ export function registerLiveEndpoints(
   app: FastifyInstance,
   deps: LiveEndpointDeps,
 ): { close(): void } {
-  const { hub, auth, config, logger } = deps;
+  const { hub, auth, config, logger, reportHandlerError: report } = deps;
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 4096 });
   const alive = new WeakMap<WebSocket, boolean>();
 
@@ -53,66 +57,85 @@ export function registerLiveEndpoints(
     );
   };
 
-  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A socket error before `ws` owns the socket would otherwise be an uncaught 'error' event.
+    socket.on(
+      'error',
+      guarded('live.socket', report, () => socket.destroy()),
+    );
     const url = new URL(req.url ?? '/', 'http://live');
     if (url.pathname !== '/api/v1/live') return refuse(socket, 404, 'SB_NOT_FOUND');
     // Refused before the upgrade: cheap under a reconnect storm, and Retry-After is visible.
     if (hub.full) return refuse(socket, 503, 'SB_LIVE_TOO_MANY_CLIENTS');
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const transport: LiveTransport = {
-        // Written to the socket `ws` owns, framed once per group: `ws` would frame the same
-        // bytes per socket. Nothing may follow a close frame, so only while the socket is open.
-        // (`ws` queues nothing of its own here: no compression, no Blobs.)
-        send: (payload) => {
-          if (ws.readyState === WebSocket.OPEN) {
-            socket.write(payload.framed('ws', frameWs));
+    wss.handleUpgrade(
+      req,
+      socket,
+      head,
+      (ws) =>
+        void runHandler('live.upgrade', report, () => {
+          const transport: LiveTransport = {
+            // Written to the socket `ws` owns, framed once per group: `ws` would frame the same
+            // bytes per socket. Nothing may follow a close frame, so only while the socket is open.
+            // (`ws` queues nothing of its own here: no compression, no Blobs.)
+            send: (payload) => {
+              if (ws.readyState === WebSocket.OPEN) {
+                socket.write(payload.framed('ws', frameWs));
+              }
+            },
+            bufferedBytes: () => socket.writableLength,
+            close: (code, errorCode, message) => {
+              if (errorCode) ws.send(JSON.stringify({ type: 'error', code: errorCode, message }));
+              ws.close(code, closeReason(message));
+              // A client that does not read will never answer the close: drop it after a grace.
+              setTimeout(() => ws.terminate(), 5000).unref();
+            },
+          };
+          let client;
+          try {
+            const principal = auth.authenticate(
+              req,
+              url.searchParams.get('access_token') ?? undefined,
+            );
+            const { filter, since } = parseLiveRequest(url.searchParams, principal.scope, {
+              maxIds: config.live.maxFilterIds,
+            });
+            client = hub.connect(transport, filter, since);
+          } catch (err) {
+            if (err instanceof SwitchboardError) {
+              transport.close(CLOSE_CODES[err.code] ?? 4400, err.code, err.message);
+            } else if (err instanceof LiveClientLimitError) {
+              transport.close(CLOSE.TRY_AGAIN_LATER, 'SB_LIVE_TOO_MANY_CLIENTS', err.message);
+            } else {
+              logger.error({ err }, 'live connection failed');
+              transport.close(CLOSE.INTERNAL, 'SB_INTERNAL', 'internal error');
+            }
+            return;
           }
-        },
-        bufferedBytes: () => socket.writableLength,
-        close: (code, errorCode, message) => {
-          if (errorCode) ws.send(JSON.stringify({ type: 'error', code: errorCode, message }));
-          ws.close(code, message.slice(0, 120));
-          // A client that does not read will never answer the close: drop it after a grace.
-          setTimeout(() => ws.terminate(), 5000).unref();
-        },
-      };
-      let client;
-      try {
-        const principal = auth.authenticate(req, url.searchParams.get('access_token') ?? undefined);
-        const { filter, since } = parseLiveRequest(url.searchParams, principal.scope, {
-          maxIds: config.live.maxFilterIds,
-        });
-        client = hub.connect(transport, filter, since);
-      } catch (err) {
-        if (err instanceof SwitchboardError) {
-          transport.close(CLOSE_CODES[err.code] ?? 4400, err.code, err.message);
-        } else if (err instanceof LiveClientLimitError) {
-          transport.close(1013, 'SB_LIVE_TOO_MANY_CLIENTS', err.message);
-        } else {
-          logger.error({ err }, 'live connection failed');
-          transport.close(1011, 'SB_INTERNAL', 'internal error');
-        }
-        return;
-      }
-      alive.set(ws, true);
-      ws.on('pong', () => alive.set(ws, true));
-      ws.on('message', (data, isBinary) => {
-        if (isBinary) return;
-        const text = Buffer.isBuffer(data) ? data.toString('utf8') : '';
-        if (text.length < 64 && /"type"\s*:\s*"ping"/.test(text)) {
-          ws.send(JSON.stringify({ type: 'pong', now: new Date().toISOString() }));
-        }
-      });
-      ws.on('close', () => hub.disconnect(client));
-      ws.on('error', () => hub.disconnect(client));
-    });
-  });
+          alive.set(ws, true);
+          ws.on('pong', () => alive.set(ws, true));
+          ws.on(
+            'message',
+            guarded('live.message', report, (data: unknown, isBinary: boolean) => {
+              if (isBinary) return;
+              const text = Buffer.isBuffer(data) ? data.toString('utf8') : '';
+              if (text.length < 64 && /"type"\s*:\s*"ping"/.test(text)) {
+                ws.send(JSON.stringify({ type: 'pong', now: new Date().toISOString() }));
+              }
+            }),
+          );
+          const disconnect = guarded('live.close', report, () => hub.disconnect(client));
+          ws.on('close', disconnect);
+          ws.on('error', disconnect);
+        }),
+    );
+  };
+  app.server.on('upgrade', guarded('live.upgrade', report, onUpgrade));
 
   // Browsers answer pings by themselves; a socket that missed a whole interval is dead.
   const pinger = setInterval(() => {
     for (const ws of wss.clients) {
       if (alive.get(ws) === false) {
-        ws.close(4000, 'missed pong');
+        ws.close(CLOSE.MISSED_PONG, 'missed pong');
         setTimeout(() => ws.terminate(), 2000).unref();
         continue;
       }
@@ -164,7 +187,10 @@ export function registerLiveEndpoints(
       },
     };
     const client = hub.connect(transport, filter, since);
-    request.raw.on('close', () => hub.disconnect(client));
+    request.raw.on(
+      'close',
+      guarded('live.sse.close', report, () => hub.disconnect(client)),
+    );
   });
 
   return {

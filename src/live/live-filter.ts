@@ -1,6 +1,10 @@
 import type { TokenScope } from '../config/index.js';
 import { SwitchboardError } from '../errors.js';
+import { truncateUtf8 } from '../protocol/close-codes.js';
 import { LIVE_KINDS, type LiveKind } from './live-types.js';
+
+/** Echoes a client's value in an error message, bounded: the message may become a close reason. */
+const echo = (value: string) => JSON.stringify(truncateUtf8(value, 40));
 
 /** What a live client asked for, narrowed to what its token may see. */
 export interface LiveFilter {
@@ -50,7 +54,7 @@ export function parseLiveRequest(
     if (!(LIVE_KINDS as readonly string[]).includes(k)) {
       throw new SwitchboardError(
         'SB_LIVE_BAD_FILTER',
-        `kinds: unknown kind "${k}" (expected ${LIVE_KINDS.join(', ')})`,
+        `kinds: unknown kind ${echo(k)} (expected ${LIVE_KINDS.join(', ')})`,
       );
     }
     kinds.add(k as LiveKind);
@@ -65,7 +69,7 @@ export function parseLiveRequest(
     if (!/^\d{1,15}$/.test(rawSince)) {
       throw new SwitchboardError(
         'SB_LIVE_BAD_FILTER',
-        `since: "${rawSince.slice(0, 40)}" is not a log offset (a non-negative integer)`,
+        `since: ${echo(rawSince)} is not a log offset (a non-negative integer)`,
       );
     }
     since = Number(rawSince);
@@ -82,8 +86,8 @@ export function parseLiveRequest(
       throw new SwitchboardError(
         'SB_LIVE_FORBIDDEN',
         `outside the token scope: ${[
-          ...badQueues.map((q) => `queue ${q}`),
-          ...badTeams.map((t) => `team ${t}`),
+          ...badQueues.map((q) => `queue ${echo(q)}`),
+          ...badTeams.map((t) => `team ${echo(t)}`),
         ]
           .slice(0, 5)
           .join(', ')}`,

@@ -125,6 +125,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['result'] as const,
       registers,
     }),
+    handlerErrors: new Counter({
+      name: 'switchboard_handler_errors_total',
+      help: 'Errors that escaped a request or socket handler and were contained (the gateway went on).',
+      labelNames: ['handler'] as const,
+      registers,
+    }),
     reconcileRuns: new Counter({
       name: 'switchboard_reconcile_runs_total',
       help: 'Reconciliation runs against the REST API, by result (ok, error).',

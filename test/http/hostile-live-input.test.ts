@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import {
+  CLOSE,
+  closeReason,
+  shouldReconnect,
+  truncateUtf8,
+} from '../../src/protocol/close-codes.js';
+import { startTestGateway, tempDir, waitFor } from '../support/helpers.js';
+import { LiveTestClient } from '../support/live-client.js';
+
+const liveUrl = (base: string, query: string) =>
+  `${base.replace(/^http/, 'ws')}/api/v1/live?${query}`;
+
+describe('hostile live input never stops the gateway', () => {
+  test('truncateUtf8 keeps the longest whole-character prefix within the byte limit', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), fc.nat(130), (text, max) => {
+        const cut = truncateUtf8(text, max);
+        assert.ok(text.startsWith(cut));
+        assert.ok(Buffer.byteLength(cut) <= max, `${Buffer.byteLength(cut)} > ${max}`);
+        if (cut.length < text.length) {
+          // One more character (a whole surrogate pair, if it is one) would not fit.
+          const next = String.fromCodePoint(text.codePointAt(cut.length)!);
+          assert.ok(Buffer.byteLength(cut + next) > max);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    assert.equal(Buffer.byteLength(closeReason('é'.repeat(200))), 122);
+    assert.equal(closeReason('😀'.repeat(40)).length, 60, '30 emoji of 4 bytes, never half of one');
+  });
+
+  test('close codes decide reconnection by range alone', () => {
+    for (const code of [1001, 1006, 1011, 1013, CLOSE.MISSED_PONG, 4408, 4429, 4500, 4999]) {
+      assert.equal(shouldReconnect(code), true, String(code));
+    }
+    for (const code of [CLOSE.BAD_FILTER, CLOSE.AUTH_REQUIRED, CLOSE.FORBIDDEN, 4404, 4499]) {
+      assert.equal(shouldReconnect(code), false, String(code));
+    }
+  });
+
+  test('a multi-byte kind filter (80 × "é") is refused with 4400, and the gateway stays up', async (t) => {
+    const gw = await startTestGateway(t);
+    const client = new LiveTestClient(
+      liveUrl(gw.url, `kinds=${encodeURIComponent('é'.repeat(80))}`),
+    );
+    t.after(() => client.ws.terminate());
+    await waitFor(() => client.closed, { what: 'close' });
+    assert.equal(client.closed!.code, CLOSE.BAD_FILTER);
+    assert.ok(Buffer.byteLength(client.closed!.reason) <= 123);
+    assert.match(client.closed!.reason, /unknown kind/);
+    const error = client.messages.find((m) => m.type === 'error') as { code?: string } | undefined;
+    assert.equal(error?.code, 'SB_LIVE_BAD_FILTER');
+    assert.equal((await fetch(`${gw.url}/healthz`)).status, 200);
+  });
+
+  test('random hostile filters on WebSocket and SSE get 4xx answers, never a crash or a 5xx', async (t) => {
+    const gw = await startTestGateway(t, {
+      api: { tokens: [{ name: 'team', secret: 'tok-team', scope: { teams: ['t1'] } }] },
+    });
+    const hostile = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 120 }),
+      fc.string({
+        unit: fc.constantFrom('é', '😀', '\ud800', '\udfff', ',', '%', '\u0000'),
+        maxLength: 300,
+      }),
+    );
+    const param = fc.constantFrom('kinds', 'users', 'queues', 'teams', 'since');
+    await fc.assert(
+      fc.asyncProperty(param, hostile, fc.boolean(), async (name, value, scoped) => {
+        const query = new URLSearchParams({ [name]: value });
+        if (scoped) query.set('access_token', 'tok-team');
+        const ws = new LiveTestClient(liveUrl(gw.url, query.toString()));
+        const sse = await fetch(`${gw.url}/api/v1/live/sse?${query.toString()}`, {
+          signal: AbortSignal.timeout(5000),
+        });
+        await sse.body?.cancel();
+        assert.ok(sse.status < 500, `SSE ${name}=${JSON.stringify(value)} → ${sse.status}`);
+        if (sse.status !== 200) {
+          await waitFor(() => ws.closed, { what: 'close' });
+          assert.ok([4400, 4401, 4403].includes(ws.closed!.code), `WS closed ${ws.closed!.code}`);
+          assert.ok(Buffer.byteLength(ws.closed!.reason) <= 123);
+        }
+        ws.ws.terminate();
+      }),
+      { numRuns: 60 },
+    );
+    assert.equal((await fetch(`${gw.url}/healthz`)).status, 200);
+  });
+});
+
+describe('process guard', () => {
+  const child = (mode: string, dir: string) =>
+    spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/support/guarded-gateway-child.ts', mode, dir],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+  /** All the child's stdout so far, and its URL once it prints one. */
+  const output = (proc: ReturnType<typeof child>) => {
+    const seen = { text: '' };
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (chunk: string) => (seen.text += chunk));
+    return seen;
+  };
+
+  test('an error escaping a socket handler is logged and counted; the gateway goes on', async (t) => {
+    const proc = child('handler', tempDir(t));
+    t.after(() => proc.kill('SIGKILL'));
+    const out = output(proc);
+    const url = await waitFor(() => /^url (\S+)$/m.exec(out.text)?.[1], {
+      what: 'the child',
+      timeoutMs: 30_000,
+    });
+    // The child's hub throws on connect (synchronously and from a timer it started).
+    const client = new LiveTestClient(liveUrl(url, ''));
+    await waitFor(() => client.closed, { what: 'close' });
+    assert.equal(client.closed!.code, CLOSE.INTERNAL);
+    const metrics = await waitFor(
+      async () => {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        return /switchboard_handler_errors_total\{handler="live.upgrade"\} 1/.test(text) && text;
+      },
+      { what: 'the escaped error to be counted' },
+    );
+    assert.ok(metrics);
+    assert.equal((await fetch(`${url}/healthz`)).status, 200);
+    assert.equal(proc.exitCode, null, 'still running');
+    await waitFor(() => /a handler failed; the gateway goes on/.test(out.text), {
+      what: 'the log line',
+    });
+  });
+
+  test('an invariant failure outside any handler still stops the process, loudly', async (t) => {
+    const proc = child('invariant', tempDir(t));
+    t.after(() => proc.kill('SIGKILL'));
+    const out = output(proc);
+    const [code] = (await once(proc, 'exit')) as [number];
+    assert.equal(code, 1);
+    assert.match(out.text, /"level":60.*uncaught error outside any handler; stopping/);
+    assert.match(out.text, /broken on purpose/);
+  });
+});

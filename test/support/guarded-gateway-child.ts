@@ -1,0 +1,29 @@
+// Child process for the process-guard tests: a gateway started as `switchboard start` starts it
+// (process guard on), with its live hub made to fail on purpose. Prints `url <url>` once serving.
+//   handler:   every live connect throws synchronously and from a timer it started
+//   invariant: an InvariantError is thrown from a timer outside any handler
+import { startGateway } from '../../src/gateway.js';
+import { InvariantError } from '../../src/ops/handler-guard.js';
+import { createLogger } from '../../src/ops/logger.js';
+import { testConfig } from './helpers.js';
+
+const [mode, dir] = process.argv.slice(2);
+if (!dir) throw new Error('usage: guarded-gateway-child <handler|invariant> <dataDir>');
+const gateway = await startGateway(testConfig(dir), {
+  logger: createLogger('info'),
+  defaultMetrics: false,
+  processGuard: true,
+});
+if (mode === 'handler') {
+  gateway.hub.connect = () => {
+    setTimeout(() => {
+      throw new TypeError('escaped from a timer the handler started');
+    }, 1);
+    throw new TypeError('thrown by the handler itself');
+  };
+} else {
+  setTimeout(() => {
+    throw new InvariantError('broken on purpose');
+  }, 50);
+}
+process.stdout.write(`url ${gateway.url}\n`);
