@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { io, type Socket as IoSocket } from 'socket.io-client';
 import WebSocket from 'ws';
-import type { AgentView, LiveMessage } from '../src/live/live-types.js';
+import type { AgentView, LiveMessage } from '../src/protocol/live-messages.js';
 import { clientFilters, seqOfRoutingSince } from './live-org.js';
 import {
   COUNTERS,

@@ -18,7 +18,7 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { WebSocket, WebSocketServer } from 'ws';
-import { wsTextFrame } from '../src/http/live-frames.js';
+import { wsTextFrame } from '../src/hub/live-frames.js';
 import { tsWorker } from './live-threads.js';
 
 export interface FloorResult {

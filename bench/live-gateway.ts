@@ -32,7 +32,7 @@ const stats = await startStatsServer();
 const publish = gateway.hub.publish.bind(gateway.hub);
 gateway.hub.publish = (offset, changes, replayed) =>
   stats.time(() => publish(offset, changes, replayed));
-const results = await gateway.backend.log.append(seedEvents(buildOrg()));
+const results = await gateway.log.append(seedEvents(buildOrg()));
 const seeded = results.at(-1)!.offset;
 while (gateway.hub.offset < seeded) await new Promise((r) => setTimeout(r, 20));
 

@@ -4,7 +4,7 @@
  * talking to each other: 5,000 agents in 100 teams (50 each), each a member of 1–3 of 50 queues,
  * and 10,000 clients with a fixed mix of filters.
  */
-import type { EventInput } from '../src/log/event-log.js';
+import type { EventInput, EventKind } from '../src/log/event-log.js';
 
 export const AGENTS = 5000;
 export const QUEUES = 50;
@@ -67,7 +67,7 @@ export function buildOrg(): Org {
 /** Queue memberships and users with teams, as a reconciliation appends them. */
 export function seedEvents(org: Org): EventInput[] {
   const at = new Date(SEED_T).toISOString();
-  const ev = (kind: string, subject: EventInput['subject'], body: unknown, n: number) => ({
+  const ev = (kind: EventKind, subject: EventInput['subject'], body: unknown, n: number) => ({
     id: `bench-seed-${kind}-${n}`,
     source: 'reconcile' as const,
     topic: kind,

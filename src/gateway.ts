@@ -6,15 +6,16 @@ import { createApiAuth } from './http/api-auth.js';
 import { registerEventsRoute } from './http/events-route.js';
 import { registerOpsRoutes } from './http/ops-routes.js';
 import { registerLiveRoutes } from './http/live-routes.js';
-import { registerLiveEndpoints } from './http/live-endpoints.js';
-import { LiveHub } from './live/live-hub.js';
+import { registerLiveEndpoints } from './hub/live-endpoints.js';
+import { LiveHub } from './hub/live-hub.js';
 import { StatsHistory } from './ops/stats-history.js';
 import { registerReconcileRoute } from './http/reconcile-route.js';
 import { registerDashboard } from './http/dashboard-route.js';
 import { reconcilerFromConfig } from './sources/reconcile/from-config.js';
 import type { Reconciler, ReconcileResult } from './sources/reconcile/reconciler.js';
-import { Projector } from './consumers/projector.js';
-import { createEventLog, type LogBackend } from './log/create-event-log.js';
+import { Projector } from './projection/projector.js';
+import { createEventLog } from './log/create-event-log.js';
+import type { EventLog } from './log/event-log.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createIngestMetrics } from './ops/ingest-metrics.js';
 import { createLogger } from './ops/logger.js';
@@ -43,7 +44,7 @@ export interface Gateway {
   /** `http(s)://host:port` once listening. */
   readonly url: string;
   readonly app: FastifyInstance;
-  readonly backend: LogBackend;
+  readonly log: EventLog;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly projector: Projector;
@@ -61,11 +62,15 @@ export interface Gateway {
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logging.level);
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
-  const backend = await createEventLog(config, {
+  const log = await createEventLog(config, {
     ...(options.now ? { now: options.now } : {}),
     onBatch: (events, ms) => {
       metrics.appendBatchSize.observe(events);
       metrics.appendCommitSeconds.observe(ms / 1000);
+    },
+    onRetentionError: (err) => {
+      metrics.retentionFailures.inc();
+      logger.error({ err }, 'log retention failed; retried on the next pass');
     },
   });
   let shuttingDown = false;
@@ -86,9 +91,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const ingestMetrics = createIngestMetrics(metrics);
   const app = buildHttpApp({ config, logger, ingestMetrics, reportHandlerError });
   const pipeline = new IngestPipeline({
-    log: backend.log,
-    quarantine: backend.quarantine,
-    pendingEvents: () => backend.pendingEvents(),
+    log,
     metrics,
     logger,
     config,
@@ -118,7 +121,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     apiKeys: config.ingest.eventbridge.apiKeys,
   });
   registerEventsRoute(app, {
-    log: backend.log,
+    log: log,
     authorize: (request) => auth.authorize(request),
     maxPageSize: config.api.maxPageSize,
   });
@@ -143,12 +146,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     },
   });
   projector.onChanges((offset, changes, replayed) => hub.publish(offset, changes, replayed));
-  await projector.start(backend.log, logger);
+  await projector.start(log, logger);
   const stats = new StatsHistory({
     metrics,
     liveClients: () => hub.clientCount,
     consumerLag: async () => {
-      const last = (await backend.log.stats()).lastOffset;
+      const last = (await log.stats()).lastOffset;
       return { projector: Math.max(0, last - projector.offset) };
     },
   });
@@ -163,7 +166,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   });
   let reconciler: Reconciler | undefined;
   const getReconciler = () =>
-    (reconciler ??= reconcilerFromConfig(config, backend.log, logger, {
+    (reconciler ??= reconcilerFromConfig(config, log, logger, {
       ...(options.emulatorUrl ? { emulatorUrl: options.emulatorUrl() } : {}),
       onRun: (outcome) =>
         metrics.reconcileRuns.inc({ result: outcome instanceof Error ? 'error' : 'ok' }),
@@ -175,9 +178,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     authorize: (request) => auth.authorize(request),
   });
   registerOpsRoutes(app, {
-    log: backend.log,
+    log: log,
     metrics,
-    pendingEvents: backend.pendingEvents,
     isShuttingDown,
     consumersRunning: () => ({ projector: projector.running }),
   });
@@ -191,7 +193,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     liveEndpoints.close();
     stats.stop();
     await projector.stop();
-    await backend.log.close();
+    await log.close();
     removeGuard();
     throw err;
   }
@@ -204,7 +206,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   return {
     url,
     app,
-    backend,
+    log,
     metrics,
     logger,
     projector,
@@ -230,7 +232,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         } finally {
           clearTimeout(timer);
           await projector.stop();
-          await backend.log.close();
+          await log.close();
           removeGuard();
         }
       })();

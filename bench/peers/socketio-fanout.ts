@@ -11,10 +11,10 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import { scanJson } from '../../src/events/json-scan.js';
-import { normalizeEvent } from '../../src/events/normalize.js';
-import { LiveState } from '../../src/live/live-state.js';
-import type { AgentView, QueueView } from '../../src/live/live-types.js';
+import { scanJson } from '../../src/sources/normalize/json-scan.js';
+import { normalizeEvent } from '../../src/sources/normalize/normalize.js';
+import { LiveState } from '../../src/projection/live-state.js';
+import type { AgentView, QueueView } from '../../src/protocol/live-messages.js';
 import { API_KEY, buildOrg, seedEvents } from '../live-org.js';
 import { startStatsServer } from '../live-server-stats.js';
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENT_KIND_NAMES } from '../log/event-kinds.js';
 
 /**
  * The one configuration schema: defaults live here, env overrides are mapped in
@@ -146,7 +147,7 @@ export const configSchema = z
             /** Above this, requests made only of low-priority kinds get 429 first. */
             shedLowPriorityAt: z.number().int().positive().default(20_000),
             lowPriorityKinds: z
-              .array(z.string().min(1))
+              .array(z.enum(EVENT_KIND_NAMES))
               .default(['queue.observation', 'system', 'unknown']),
             retryAfterSec: z.number().int().positive().default(1),
           })

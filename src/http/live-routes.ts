@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { Projector } from '../consumers/projector.js';
-import type { AgentView, QueueView } from '../live/live-types.js';
+import type { Projector } from '../projection/projector.js';
+import type { AgentView, QueueView } from '../protocol/live-messages.js';
 import type { StatsHistory } from '../ops/stats-history.js';
 import type { ApiAuth, Principal } from './api-auth.js';
 

@@ -6,7 +6,6 @@ import type { Metrics } from '../ops/metrics.js';
 export interface OpsRouteDeps {
   log: EventLog;
   metrics: Metrics;
-  pendingEvents: () => number;
   isShuttingDown: () => boolean;
   /** Names of consumers that should be running, and whether each is. */
   consumersRunning: () => Record<string, boolean>;
@@ -34,7 +33,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
     const stats = await deps.log.stats();
     deps.metrics.logSizeBytes.set(stats.sizeBytes);
     deps.metrics.logLastOffset.set(stats.lastOffset);
-    deps.metrics.logPendingEvents.set(deps.pendingEvents());
+    deps.metrics.logPendingEvents.set(deps.log.pendingEvents());
     deps.metrics.dedupeEntries.set(stats.dedupeEntries);
     for (const c of await deps.log.consumers()) {
       deps.metrics.consumerLag.set(

@@ -1,28 +1,21 @@
 import { join } from 'node:path';
 import { ConfigError, type Config } from '../config/index.js';
-import type { EventLog, Quarantine } from './event-log.js';
-import { SqliteEventLog } from './sqlite-event-log.js';
+import type { EventLog } from './event-log.js';
+import { SqliteEventLog, type SqliteEventLogOptions } from './sqlite-event-log.js';
 
-export interface LogBackend {
-  log: EventLog;
-  quarantine: Quarantine;
-  /** Events handed to append and not yet durable; admission control reads it per request. */
-  pendingEvents: () => number;
-}
-
-export interface CreateEventLogOptions {
-  now?: () => number;
-  onBatch?: (events: number, durationMs: number) => void;
-}
+export type CreateEventLogOptions = Pick<
+  SqliteEventLogOptions,
+  'now' | 'onBatch' | 'onRetentionError'
+>;
 
 /** Picks the backend named by `log.backend`; the core sees only the `EventLog` port. */
 export async function createEventLog(
   config: Pick<Config, 'dataDir' | 'log'>,
   options: CreateEventLogOptions = {},
-): Promise<LogBackend> {
+): Promise<EventLog> {
   switch (config.log.backend) {
     case 'sqlite': {
-      const log = await SqliteEventLog.open({
+      return SqliteEventLog.open({
         path: join(config.dataDir, 'switchboard.db'),
         fsync: config.log.fsync,
         dedupeHorizonMs: config.log.dedupeHorizonMs,
@@ -30,7 +23,6 @@ export async function createEventLog(
         retention: config.log.retention,
         ...options,
       });
-      return { log, quarantine: log.quarantine, pendingEvents: () => log.pendingEvents };
     }
     case 'jetstream':
       throw new ConfigError(

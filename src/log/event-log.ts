@@ -19,13 +19,21 @@
  * - Consumers: a named consumer's committed offset survives restarts; `subscribe` resumes after
  *   it. Delivery is at-least-once: after a crash, events after the last commit come again.
  * - Retention: events older than `maxAge`, or beyond `maxBytes`, are deleted, except events
- *   that some registered consumer has not yet committed.
+ *   that some registered consumer has not yet committed. A retention pass that fails is
+ *   reported to the owner (`onRetentionError`), never swallowed, and retried on the next pass.
+ * - Quarantine: `quarantine.put` is as durable on resolve as `append`; quarantined items never
+ *   enter the log's offsets and are never deleted by retention.
+ * - Back-pressure: `pendingEvents()` answers synchronously (admission control reads it on every
+ *   request) with the events handed to `append` and not yet durable.
  *
  * Out of scope: ordering across different logs, exactly-once side effects in consumers (they
  * make their own writes idempotent with the event id), and payload validation (the log stores
  * bytes).
  */
 
+import type { EventKind } from './event-kinds.js';
+
+export type { EventKind } from './event-kinds.js';
 export type EventSource = 'webhook' | 'stream' | 'eventbridge' | 'reconcile';
 
 /** Ids pulled out of the payload for routing and filtering. */
@@ -42,8 +50,8 @@ export interface EventInput {
   source: EventSource;
   /** Concrete Genesys topic (`v2.users.<id>.presence`) or the pushed event type. */
   topic: string;
-  /** Normalized family: `user.presence`, `queue.conversation`, `interaction`, `unknown`, … */
-  kind: string;
+  /** Normalized family, from the one registry (`event-kinds.ts`). */
+  kind: EventKind;
   subject: EventSubject;
   /** When it happened, from the payload (ISO 8601); null when the payload has no time. */
   occurredAt: string | null;
@@ -113,6 +121,10 @@ export interface EventLog {
   runRetention(): Promise<number>;
   /** True while appends can be made durable (for /readyz). */
   isWritable(): boolean;
+  /** Events handed to `append` and not yet durable; cheap and synchronous. */
+  pendingEvents(): number;
+  /** Bodies kept aside because they could not be parsed into events (same durability). */
+  readonly quarantine: Quarantine;
   /** Stops accepting appends, waits for in-flight ones, then releases resources. Idempotent. */
   close(): Promise<void>;
 }

@@ -1,3 +1,3 @@
 export type * from './event-log.js';
-export { createEventLog, type LogBackend } from './create-event-log.js';
+export { createEventLog, type CreateEventLogOptions } from './create-event-log.js';
 export { SqliteEventLog, type SqliteEventLogOptions } from './sqlite-event-log.js';

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { toEventKind } from './event-kinds.js';
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { LogUnavailableError } from '../errors.js';
@@ -39,6 +40,8 @@ export interface SqliteEventLogOptions {
   now?: () => number;
   /** Called with the size of each committed batch (metrics). */
   onBatch?: (events: number, durationMs: number) => void;
+  /** Told when a timed retention pass fails (it is retried on the next pass). */
+  onRetentionError?: (err: unknown) => void;
 }
 
 interface PendingAppend {
@@ -105,7 +108,7 @@ export class SqliteEventLog implements EventLog {
     });
     const intervalMs = options.retention?.intervalMs ?? 60_000;
     this.#retentionTimer = setInterval(() => {
-      this.runRetention().catch(() => undefined);
+      this.runRetention().catch((err: unknown) => this.#options.onRetentionError?.(err));
     }, intervalMs);
     this.#retentionTimer.unref();
     this.quarantine = {
@@ -282,7 +285,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   /** Events waiting for or inside the current commit (admission control reads this per request). */
-  get pendingEvents(): number {
+  pendingEvents(): number {
     return this.#pendingEvents + this.#inflightEvents;
   }
 
@@ -452,7 +455,7 @@ function fromRow(r: RawRow): StoredEvent {
     id: r.id,
     source: r.source as StoredEvent['source'],
     topic: r.topic,
-    kind: r.kind,
+    kind: toEventKind(r.kind),
     subject,
     occurredAt: r.occurred_at,
     receivedAt: r.received_at,

@@ -125,6 +125,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['result'] as const,
       registers,
     }),
+    retentionFailures: new Counter({
+      name: 'switchboard_log_retention_failures_total',
+      help: 'Timed log retention passes that failed (each is retried on the next pass).',
+      registers,
+    }),
     handlerErrors: new Counter({
       name: 'switchboard_handler_errors_total',
       help: 'Errors that escaped a request or socket handler and were contained (the gateway went on).',

@@ -1,7 +1,7 @@
 import type { Metrics } from './metrics.js';
-import type { StatsSample } from './stats-types.js';
+import type { StatsSample } from '../protocol/stats.js';
 
-export type { StatsSample } from './stats-types.js';
+export type { StatsSample } from '../protocol/stats.js';
 
 export interface StatsHistoryOptions {
   metrics: Metrics;

@@ -2,16 +2,14 @@ import { isUtf8 } from 'node:buffer';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { SwitchboardError } from '../errors.js';
-import { normalizeEvent } from '../events/normalize.js';
-import { scanJson } from '../events/json-scan.js';
-import type { EventInput, EventLog, EventSource, Quarantine } from '../log/event-log.js';
+import { normalizeEvent } from './normalize/normalize.js';
+import { scanJson } from './normalize/json-scan.js';
+import type { EventInput, EventLog, EventSource } from '../log/event-log.js';
 import { labelled, type Metrics } from '../ops/metrics.js';
 import { isPlainObject } from '../util/objects.js';
 
 export interface IngestDeps {
   log: EventLog;
-  quarantine: Quarantine;
-  pendingEvents: () => number;
   metrics: Metrics;
   logger: Logger;
   config: Pick<Config, 'ingest'>;
@@ -122,7 +120,7 @@ export class IngestPipeline {
   /** Sheds low-priority requests first, then everything, while the log is behind. */
   #admit(source: EventSource, events: EventInput[]): void {
     const { overload } = this.#deps.config.ingest;
-    const pending = this.#deps.pendingEvents();
+    const pending = this.#deps.log.pendingEvents();
     if (
       pending + events.length > overload.maxPendingEvents ||
       (pending > overload.shedLowPriorityAt && events.every((e) => this.#lowPriority.has(e.kind)))
@@ -141,7 +139,7 @@ export class IngestPipeline {
     contentType: string | undefined,
     reason: QuarantineReason,
   ): Promise<IngestReply> {
-    const id = await this.#deps.quarantine.put({
+    const id = await this.#deps.log.quarantine.put({
       source,
       reason,
       contentType,

@@ -201,7 +201,7 @@ describe('switchboard CLI', () => {
       queues: unknown[];
     };
     assert.equal(truth.agents.length, 100);
-    await waitFor(async () => (await gw.backend.log.stats()).eventCount > 20, {
+    await waitFor(async () => (await gw.log.stats()).eventCount > 20, {
       timeoutMs: 20_000,
       what: 'signed pushes stored',
     });

@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DEFAULT_DASHBOARD_ROOT, registerDashboard } from '../../src/http/dashboard-route.js';
-import type { AgentView, LiveMessage, QueueView } from '../../src/live/live-types.js';
+import type { AgentView, LiveMessage, QueueView } from '../../src/protocol/live-messages.js';
 import { eventually, launchBrowser, newPage, screenshot } from '../support/browser.js';
 
 /**

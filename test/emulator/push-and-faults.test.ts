@@ -28,7 +28,7 @@ describe('emulator pushes and faults', () => {
     assert.ok(hook.delivered > 50, `webhooks delivered: ${JSON.stringify(hook)}`);
     assert.equal(hook.failedPermanently, 0, 'every signature verified');
     assert.ok(eb.delivered > 50 && eb.failedPermanently === 0, JSON.stringify(eb));
-    const stats = await gw.backend.log.stats();
+    const stats = await gw.log.stats();
     assert.equal(stats.eventCount, hook.delivered + eb.delivered, 'each delivery stored once');
     const page = (await (await fetch(`${gw.url}/api/v1/events?limit=1000`)).json()) as {
       events: { kind: string; source: string }[];

@@ -17,7 +17,7 @@ describe('operations surface', () => {
     const after = await (await fetch(`${gw.url}/metrics`)).text();
     assert.match(after, /switchboard_log_last_offset 1/);
     assert.match(after, /switchboard_dedupe_entries 1/);
-    await gw.backend.log.close();
+    await gw.log.close();
     const notReady = await fetch(`${gw.url}/readyz`);
     assert.equal(notReady.status, 503);
     assert.equal(

@@ -15,6 +15,7 @@ export interface OpenOptions {
   now?: () => number;
   dedupeHorizonMs?: number;
   retention?: { maxAgeMs?: number; maxBytes?: number; intervalMs?: number };
+  onRetentionError?: (err: unknown) => void;
 }
 
 export interface EventLogFactory {
@@ -323,6 +324,75 @@ export function runEventLogSuite(name: string, factory: EventLogFactory): void {
       );
       const [next] = await log.append([makeEvent()]);
       assert.ok(next!.offset > first[199]!.offset);
+    });
+
+    test('a timed retention pass that fails is reported, and the next pass runs again', async (t) => {
+      let broken = false;
+      const errors: unknown[] = [];
+      const { log } = await openFresh(t, {
+        now: () => {
+          if (broken) throw new Error('clock failed on purpose');
+          return Date.now();
+        },
+        retention: { intervalMs: 20 },
+        onRetentionError: (err) => errors.push(err),
+      });
+      await log.append([makeEvent()]);
+      broken = true;
+      await waitFor(() => errors.length >= 2, { what: 'two failed passes reported' });
+      assert.match(String(errors[0]), /clock failed on purpose/);
+      broken = false;
+    });
+
+    test('quarantine is durable across a restart, listed in order, and takes no offset', async (t) => {
+      const location = await factory.location(t);
+      const log = await factory.open(location);
+      const before = (await log.append([makeEvent()]))[0]!.offset;
+      const body = Buffer.from([0xff, 0xfe, 0x00, 0x7b]);
+      const ids = [
+        await log.quarantine.put({
+          source: 'webhook',
+          reason: 'invalid-utf8',
+          receivedAt: '2026-11-23T10:00:00.000Z',
+          contentType: 'application/json',
+          body,
+        }),
+        await log.quarantine.put({
+          source: 'eventbridge',
+          reason: 'not-json',
+          receivedAt: '2026-11-23T10:00:01.000Z',
+          contentType: undefined,
+          body: Buffer.from('{'),
+        }),
+      ];
+      assert.ok(ids[1]! > ids[0]!);
+      await log.close();
+      const reopened = await factory.open(location);
+      t.after(() => reopened.close());
+      assert.equal(await reopened.quarantine.count(), 2);
+      const items = await reopened.quarantine.list(0, 10);
+      assert.deepEqual(
+        items.map((i) => [i.id, i.source, i.reason, i.contentType]),
+        [
+          [ids[0], 'webhook', 'invalid-utf8', 'application/json'],
+          [ids[1], 'eventbridge', 'not-json', undefined],
+        ],
+      );
+      assert.deepEqual(Buffer.from(items[0]!.body), body, 'byte-exact');
+      assert.deepEqual(await reopened.quarantine.list(ids[0]!, 10).then((l) => l.length), 1);
+      const [next] = await reopened.append([makeEvent()]);
+      assert.equal(next!.offset, before + 1, 'quarantine used no offset');
+    });
+
+    test('pendingEvents counts appends not yet durable, synchronously, and returns to 0', async (t) => {
+      const { log } = await openFresh(t);
+      assert.equal(log.pendingEvents(), 0);
+      const appends = Array.from({ length: 50 }, () => log.append([makeEvent(), makeEvent()]));
+      const seen = log.pendingEvents();
+      assert.ok(seen > 0 && seen <= 100, `pending right after append: ${seen}`);
+      await Promise.all(appends);
+      assert.equal(log.pendingEvents(), 0);
+      assert.equal((await log.stats()).pendingEvents, 0);
     });
 
     test('close waits for appends already accepted, then refuses new ones', async (t) => {

@@ -71,7 +71,7 @@ describe('POST /ingest/eventbridge', () => {
       assert.equal(res.status, 401);
       assert.equal((res.body.error as { code: string }).code, 'SB_API_KEY_INVALID');
     }
-    assert.equal((await gw.backend.log.stats()).eventCount, 0);
+    assert.equal((await gw.log.stats()).eventCount, 0);
   });
 
   test('authentic but unparseable → quarantined, 202', async (t) => {
@@ -79,7 +79,7 @@ describe('POST /ingest/eventbridge', () => {
     const res = await post(gw.url, '{"version":"0",', 'eb-key-123');
     assert.equal(res.status, 202);
     assert.equal(res.body.code, 'SB_QUARANTINED');
-    const [item] = await gw.backend.quarantine.list(0, 1);
+    const [item] = await gw.log.quarantine.list(0, 1);
     assert.equal(item?.source, 'eventbridge');
   });
 });

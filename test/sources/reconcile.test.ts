@@ -76,6 +76,8 @@ function interceptAppend(log: EventLog, append: EventLog['append']): EventLog {
     stats: () => log.stats(),
     runRetention: () => log.runRetention(),
     isWritable: () => log.isWritable(),
+    pendingEvents: () => log.pendingEvents(),
+    quarantine: log.quarantine,
     close: () => log.close(),
   };
 }

@@ -309,7 +309,7 @@ describe('POST /ingest/webhook', () => {
       assert.equal(res.status, 202);
       assert.equal(res.body.code, 'SB_QUARANTINED');
       assert.equal(res.body.reason, 'invalid-utf8');
-      const items = await gw.backend.quarantine.list(0, 10);
+      const items = await gw.log.quarantine.list(0, 10);
       assert.equal(items.length, 1);
       assert.deepEqual(Buffer.from(items[0]!.body), body);
       assert.equal((await readEvents(gw)).events.length, 0);
@@ -322,9 +322,9 @@ describe('POST /ingest/webhook', () => {
       const res = await postSigned(gw.url, body);
       assert.equal(res.status, 202);
       assert.equal(res.body.reason, 'not-json');
-      assert.equal(await gw.backend.quarantine.count(), 1);
+      assert.equal(await gw.log.quarantine.count(), 1);
       assertError(await postWebhook(gw.url, body), 401, 'SB_SIGNATURE_MISSING');
-      assert.equal(await gw.backend.quarantine.count(), 1);
+      assert.equal(await gw.log.quarantine.count(), 1);
     });
 
     for (const [name, body] of [
@@ -362,11 +362,11 @@ describe('POST /ingest/webhook', () => {
       }));
       const res = await postSigned(gw.url, JSON.stringify(events));
       assert.deepEqual(res.body, { accepted: 10_000, duplicates: 0 });
-      const stats = await gw.backend.log.stats();
+      const stats = await gw.log.stats();
       assert.equal(stats.eventCount, 10_000);
       const tooMany = [...events, { notificationId: 'n-extra' }];
       assertError(await postSigned(gw.url, JSON.stringify(tooMany)), 413, 'SB_TOO_MANY_EVENTS');
-      assert.equal((await gw.backend.log.stats()).eventCount, 10_000);
+      assert.equal((await gw.log.stats()).eventCount, 10_000);
     });
 
     test('the same event sent 1,000 times concurrently is stored once, 999 reported duplicate', async (t) => {
@@ -380,7 +380,7 @@ describe('POST /ingest/webhook', () => {
       const duplicates = results.reduce((n, r) => n + (r.body.duplicates as number), 0);
       assert.equal(accepted, 1);
       assert.equal(duplicates, 999);
-      assert.equal((await gw.backend.log.stats()).eventCount, 1);
+      assert.equal((await gw.log.stats()).eventCount, 1);
       const metrics = await (await fetch(`${gw.url}/metrics`)).text();
       assert.match(metrics, /switchboard_duplicates_total\{source="webhook"\} 999/);
     });
@@ -407,7 +407,7 @@ describe('POST /ingest/webhook', () => {
       clearInterval(drip);
       assert.match(response, /^HTTP\/1\.1 408/);
       assert.match(response, /SB_BODY_TIMEOUT/);
-      assert.equal((await gw.backend.log.stats()).eventCount, 0);
+      assert.equal((await gw.log.stats()).eventCount, 0);
       await assertStillServes(gw);
     });
 
@@ -463,7 +463,7 @@ describe('POST /ingest/webhook', () => {
         ingest: { overload: { maxPendingEvents: 100, shedLowPriorityAt: 10, retryAfterSec: 2 } },
       });
       // Hold the log's pending count where the test wants it.
-      (gw.backend as { pendingEvents: () => number }).pendingEvents = () => pending;
+      gw.log.pendingEvents = () => pending;
       const low = JSON.stringify(seedEvent({ eventType: 'something.new' })); // kind unknown: low priority
       const high = () => JSON.stringify(seedEvent());
       pending = 50;

@@ -1,5 +1,10 @@
 import WebSocket from 'ws';
-import type { AgentView, LiveMessage, QueueView, ToastView } from '../../src/live/live-types.js';
+import type {
+  AgentView,
+  LiveMessage,
+  QueueView,
+  ToastView,
+} from '../../src/protocol/live-messages.js';
 import { waitFor } from './helpers.js';
 
 /** A WebSocket live client that records every message and how the connection ended. */

@@ -1,5 +1,5 @@
 import type { AgentTruth } from '../../src/emulator/model/truth.js';
-import { agentLabel, dominantLeg } from '../../src/live/agent-label.js';
+import { agentLabel, dominantLeg } from '../../src/projection/agent-label.js';
 
 /** What a wallboard tile must say for an agent, from the emulator's ground truth. */
 export function expectedLabel(a: AgentTruth): string {

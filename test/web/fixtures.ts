@@ -1,4 +1,4 @@
-import type { AgentView, QueueView, ToastView } from '../../src/live/live-types.js';
+import type { AgentView, QueueView, ToastView } from '../../src/protocol/live-messages.js';
 
 export function agent(id: string, overrides: Partial<AgentView> = {}): AgentView {
   return {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { LiveMessage } from '../../src/live/live-types.js';
-import { Backoff } from '../../web/src/live/backoff.js';
+import type { LiveMessage } from '../../src/protocol/live-messages.js';
+import { Backoff } from '../../src/protocol/backoff.js';
 import {
   LiveConnection,
   liveUrl,

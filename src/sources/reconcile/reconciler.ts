@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isPlainObject } from '../../util/objects.js';
 import type { Logger } from 'pino';
 import type { GenesysRestClient } from '../../genesys/rest-client.js';
-import type { AppendResult, EventInput, EventLog } from '../../log/event-log.js';
+import type { AppendResult, EventInput, EventKind, EventLog } from '../../log/event-log.js';
 
 /**
  * Seeds live state from REST: one run reads presence definitions, queues with their members
@@ -257,7 +257,7 @@ export function buildEvents(
   const receivedAt = finishedAt;
   const event = (
     key: string,
-    kind: string,
+    kind: EventKind,
     topic: string,
     subject: EventInput['subject'],
     body: unknown,

@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useLayoutEffect, useRef, useState } from 'react';
-import type { AgentView } from '../../../src/live/live-types.js';
+import type { AgentView } from '@protocol/live-messages.js';
 import { stateToken } from '../lib/agents.js';
 import { elapsedSince, formatDuration } from '../lib/format.js';
 import { levelText, stateLevel, type StateThreshold } from '../lib/thresholds.js';

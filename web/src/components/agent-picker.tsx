@@ -1,5 +1,5 @@
 import { useEffect, useId, useMemo, useState } from 'react';
-import type { AgentView } from '../../../src/live/live-types.js';
+import type { AgentView } from '@protocol/live-messages.js';
 import { getJson } from '../api.js';
 
 const MAX_OPTIONS = 200;

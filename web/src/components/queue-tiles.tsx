@@ -1,5 +1,5 @@
 import { memo, useMemo } from 'react';
-import type { QueueView } from '../../../src/live/live-types.js';
+import type { QueueView } from '@protocol/live-messages.js';
 import { elapsedSince, formatDuration, formatPercent } from '../lib/format.js';
 import {
   levelText,

@@ -1,4 +1,4 @@
-import type { AgentView } from '../../../src/live/live-types.js';
+import type { AgentView } from '@protocol/live-messages.js';
 import { labelKey } from './thresholds.js';
 
 /**

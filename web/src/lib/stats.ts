@@ -1,4 +1,4 @@
-import type { StatsHistoryResponse, StatsSample } from '../../../src/ops/stats-types.js';
+import type { StatsHistoryResponse, StatsSample } from '@protocol/stats.js';
 
 export type { StatsSample };
 export type StatsHistory = StatsHistoryResponse;

@@ -1,5 +1,6 @@
-import type { LiveKind, LiveMessage } from '../../../src/live/live-types.js';
-import { Backoff } from './backoff.js';
+import type { LiveKind, LiveMessage } from '@protocol/live-messages.js';
+import { Backoff } from '@protocol/backoff.js';
+import { CLOSE, shouldReconnect } from '@protocol/close-codes.js';
 import type { LiveStore } from './live-store.js';
 
 /** What a client subscribes to (docs/live-protocol.md, "Connecting"). */
@@ -44,8 +45,6 @@ export type ConnectionState =
   | { status: 'failed'; code: number; errorCode: string | undefined; message: string }
   | { status: 'stopped' };
 
-/** Close codes after which retrying the same request is pointless (fix the request first). */
-export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([4400, 4401, 4403]);
 /** Error codes the hub sends before those closes, for proxies that rewrite close codes. */
 export const FATAL_ERROR_CODES: ReadonlySet<string> = new Set([
   'SB_LIVE_BAD_FILTER',
@@ -218,7 +217,7 @@ export class LiveConnection {
     this.#timers.clearTimeout(this.#watchdog);
     if (this.#state.status === 'stopped') return;
     const fatal = this.#fatalError;
-    if (FATAL_CLOSE_CODES.has(code) || fatal !== undefined) {
+    if (!shouldReconnect(code) || fatal !== undefined) {
       this.#setState({
         status: 'failed',
         code,
@@ -245,8 +244,8 @@ export class LiveConnection {
       const socket = this.#socket;
       if (!socket) return;
       this.#socket = undefined;
-      socket.close(4000, 'no message from the hub');
-      this.#onClose(4000, 'no message from the hub');
+      socket.close(CLOSE.MISSED_PONG, 'no message from the hub');
+      this.#onClose(CLOSE.MISSED_PONG, 'no message from the hub');
     }, this.#deadAfterMs);
   }
 

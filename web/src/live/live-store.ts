@@ -6,7 +6,7 @@ import type {
   QueueView,
   SnapshotMessage,
   ToastView,
-} from '../../../src/live/live-types.js';
+} from '@protocol/live-messages.js';
 
 /** Schedules one flush of change notifications (the browser: the next animation frame). */
 export type FlushScheduler = (flush: () => void) => void;

@@ -1,5 +1,5 @@
 import { memo, useEffect, useMemo, useState } from 'react';
-import type { ToastView } from '../../../src/live/live-types.js';
+import type { ToastView } from '@protocol/live-messages.js';
 import { AgentPicker } from '../components/agent-picker.js';
 import { ConnectionIndicator } from '../components/connection-indicator.js';
 import { NavBar } from '../components/nav-bar.js';

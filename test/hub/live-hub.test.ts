@@ -2,9 +2,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test, type TestContext } from 'node:test';
 import type { Gateway } from '../../src/gateway.js';
-import type { AgentView, DeltaMessage, LiveMessage, QueueView } from '../../src/live/live-types.js';
+import type {
+  AgentView,
+  DeltaMessage,
+  LiveMessage,
+  QueueView,
+} from '../../src/protocol/live-messages.js';
 
-import type { EventInput } from '../../src/log/event-log.js';
+import type { EventInput, EventKind } from '../../src/log/event-log.js';
 import { startTestGateway, waitFor } from '../support/helpers.js';
 import { LiveTestClient } from '../support/live-client.js';
 
@@ -16,7 +21,7 @@ const teamOf = (i: number) => TEAMS[i % 2]!;
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 let clock = 0;
 
-function ev(kind: string, subject: EventInput['subject'], body: unknown): EventInput {
+function ev(kind: EventKind, subject: EventInput['subject'], body: unknown): EventInput {
   const when = new Date(T0 + ++clock * 1000).toISOString();
   return {
     id: randomUUID(),
@@ -57,14 +62,14 @@ async function seed(gw: Gateway, pad = ''): Promise<number> {
       ),
     ),
   );
-  const results = await gw.backend.log.append(events);
+  const results = await gw.log.append(events);
   return results.at(-1)!.offset;
 }
 
 /** A routing-status change for each agent (status cycles so every event changes a label). */
 async function churn(gw: Gateway, round: number, agents = AGENTS): Promise<number> {
   const status = ['INTERACTING', 'IDLE', 'NOT_RESPONDING'][round % 3]!;
-  const results = await gw.backend.log.append(
+  const results = await gw.log.append(
     agents.map((id) =>
       ev('user.routing', { userId: id }, { routingStatus: { status, startTime: undefined } }),
     ),
@@ -75,7 +80,7 @@ async function churn(gw: Gateway, round: number, agents = AGENTS): Promise<numbe
 /** Like `churn`, with every agent renamed to a long new name, so each patch is big. */
 async function heavyChurn(gw: Gateway, round: number): Promise<number> {
   const status = ['INTERACTING', 'IDLE', 'NOT_RESPONDING'][round % 3]!;
-  const results = await gw.backend.log.append(
+  const results = await gw.log.append(
     AGENTS.flatMap((id, i) => [
       ev(
         'reconcile.user',
@@ -262,7 +267,7 @@ describe('live hub', () => {
     // team-blue) joins q-sales.
     const sales = AGENTS.filter((_, i) => queueOf(i) === 'q-sales');
     const moved = [...sales.filter((id) => id !== 'agent-00'), 'agent-01'];
-    const results = await gw.backend.log.append([
+    const results = await gw.log.append([
       ev(
         'reconcile.queue',
         { queueId: 'q-sales' },

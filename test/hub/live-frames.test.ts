@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
-import { sseEvent, wsTextFrame } from '../../src/http/live-frames.js';
+import { sseEvent, wsTextFrame } from '../../src/hub/live-frames.js';
 
 // Every length class of RFC 6455 §5.2 (7-bit, 16-bit, 64-bit), at and around the boundaries,
 // written raw to an upgraded socket and read back by a real `ws` client.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseLiveRequest } from '../../src/live/live-filter.js';
-import { LiveHub, type LiveTransport } from '../../src/live/live-hub.js';
+import { parseLiveRequest } from '../../src/hub/live-filter.js';
+import { LiveHub, type LiveTransport } from '../../src/hub/live-hub.js';
 import { waitFor } from '../support/helpers.js';
 
 /** A transport that records what the hub sent it. */

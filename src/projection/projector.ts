@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { EventLog, Subscription } from '../log/event-log.js';
-import { LiveState, type LiveStateOptions } from '../live/live-state.js';
-import type { LiveChanges } from '../live/live-types.js';
+import { LiveState, type LiveStateOptions } from './live-state.js';
+import type { LiveChanges } from '../protocol/live-messages.js';
 
 const CONSUMER = 'projector';
 

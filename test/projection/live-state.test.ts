@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LiveState } from '../../src/live/live-state.js';
-import { agentLabel } from '../../src/live/agent-label.js';
-import type { StoredEvent } from '../../src/log/event-log.js';
+import { LiveState } from '../../src/projection/live-state.js';
+import { agentLabel } from '../../src/projection/agent-label.js';
+import type { EventKind, StoredEvent } from '../../src/log/event-log.js';
 
 const U = 'e40f28ea-2d4c-4a7e-9a52-0b6a0b3f2f11';
 let offset = 0;
 
 function event(
-  kind: string,
+  kind: EventKind,
   body: unknown,
   occurredAt: string,
   wrap: 'notification' | 'eventbridge' | 'none' = 'notification',

@@ -3,10 +3,10 @@ import { getPath, isPlainObject } from '../util/objects.js';
 import { timeOf } from '../util/time.js';
 import { agentLabel, dominantLeg, normalizePresence } from './agent-label.js';
 import { parseConversation, type LegState, type ParsedConversation } from './conversation-parse.js';
-import type { AgentView, LiveChanges, QueueView, ToastView } from './live-types.js';
+import type { AgentView, LiveChanges, QueueView, ToastView } from '../protocol/live-messages.js';
 import { QueueWindow } from './queue-window.js';
 
-export type { AgentView, QueueView, ToastView } from './live-types.js';
+export type { AgentView, QueueView, ToastView } from '../protocol/live-messages.js';
 
 export interface LiveStateOptions {
   /** Default service-level threshold when a queue's own is not known (seconds). */

@@ -1,5 +1,5 @@
 import { filterKey, type LiveFilter } from './live-filter.js';
-import type { LiveChanges, LiveKind, LiveMessage } from './live-types.js';
+import type { LiveChanges, LiveKind, LiveMessage } from '../protocol/live-messages.js';
 
 /**
  * One message, encoded and framed at most once however many sockets it goes to (a wallboard

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { Emulator } from '../../src/emulator/emulator.js';
-import type { AgentView, QueueView } from '../../src/live/live-types.js';
+import type { AgentView, QueueView } from '../../src/protocol/live-messages.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { tempDir, testConfig, waitFor } from '../support/helpers.js';
 import { expectedLabel } from '../support/truth.js';
@@ -18,7 +18,7 @@ async function projected(gw: Gateway) {
 }
 
 async function settled(gw: Gateway) {
-  const last = (await gw.backend.log.stats()).lastOffset;
+  const last = (await gw.log.stats()).lastOffset;
   await waitFor(() => gw.projector.offset >= last, {
     timeoutMs: 20_000,
     what: `the projector to fold the log up to ${last}`,

@@ -1,7 +1,7 @@
 import type { TokenScope } from '../config/index.js';
 import { SwitchboardError } from '../errors.js';
 import { truncateUtf8 } from '../protocol/close-codes.js';
-import { LIVE_KINDS, type LiveKind } from './live-types.js';
+import { LIVE_KINDS, type LiveKind } from '../protocol/live-messages.js';
 
 /** Echoes a client's value in an error message, bounded: the message may become a close reason. */
 const echo = (value: string) => JSON.stringify(truncateUtf8(value, 40));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { scanJson } from '../../src/events/json-scan.js';
+import { scanJson } from '../../src/sources/normalize/json-scan.js';
 
 const scan = (s: string, depth = 64) => scanJson(Buffer.from(s), depth);
 const slices = (s: string) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LiveState } from '../../src/live/live-state.js';
-import type { StoredEvent } from '../../src/log/event-log.js';
+import { LiveState } from '../../src/projection/live-state.js';
+import type { EventKind, StoredEvent } from '../../src/log/event-log.js';
 
 const Q = 'a4c69f2d-e286-4458-9c03-d0098f510013';
 const Q2 = 'cc6b64be-9ff3-4e15-acfe-d1a3f7e7c243';
@@ -11,7 +11,7 @@ const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
 
 let offset = 0;
-function stored(kind: string, subject: StoredEvent['subject'], body: unknown, when: string) {
+function stored(kind: EventKind, subject: StoredEvent['subject'], body: unknown, when: string) {
   return {
     offset: ++offset,
     id: `e-${offset}`,

@@ -18,7 +18,7 @@ describe('projector', () => {
     t.after(() => emu.stop());
     emu.advance(40 * 60_000);
     await emu.eventbridge!.idle();
-    const last = (await gw.backend.log.stats()).lastOffset;
+    const last = (await gw.log.stats()).lastOffset;
     const page = await waitFor(
       async () => {
         const body = (await (await fetch(`${gw.url}/api/v1/agents`)).json()) as {

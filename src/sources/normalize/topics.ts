@@ -1,9 +1,9 @@
-import type { EventSubject } from '../log/event-log.js';
+import type { EventKind, EventSubject } from '../../log/event-log.js';
 
 /** A Genesys topic family: its normalized kind and which ids its name carries. */
 interface TopicRule {
   pattern: RegExp;
-  kind: string;
+  kind: EventKind;
   /** Which capture group holds which subject id. */
   ids: (keyof EventSubject)[];
 }
@@ -44,7 +44,9 @@ const TOPIC_RULES: TopicRule[] = [
   { pattern: /^channel\.metadata$/i, kind: 'system', ids: [] },
 ];
 
-export function classifyTopic(topic: string): { kind: string; subject: EventSubject } | undefined {
+export function classifyTopic(
+  topic: string,
+): { kind: EventKind; subject: EventSubject } | undefined {
   for (const rule of TOPIC_RULES) {
     const m = rule.pattern.exec(topic);
     if (!m) continue;

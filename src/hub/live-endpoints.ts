@@ -7,14 +7,14 @@ import type { Config } from '../config/index.js';
 import { SwitchboardError, errorBody } from '../errors.js';
 import { guarded, runHandler } from '../ops/handler-guard.js';
 import { CLOSE, closeReason } from '../protocol/close-codes.js';
-import { parseLiveRequest } from '../live/live-filter.js';
+import { parseLiveRequest } from './live-filter.js';
 import {
   LiveClientLimitError,
   type LiveHub,
   type LiveTransport,
   type Payload,
-} from '../live/live-hub.js';
-import type { ApiAuth } from './api-auth.js';
+} from './live-hub.js';
+import type { ApiAuth } from '../http/api-auth.js';
 import { sseEvent, wsTextFrame } from './live-frames.js';
 
 export interface LiveEndpointDeps {

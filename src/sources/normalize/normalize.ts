@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { EventInput, EventSource, EventSubject } from '../log/event-log.js';
-import { getPath, isPlainObject } from '../util/objects.js';
+import type { EventInput, EventKind, EventSource, EventSubject } from '../../log/event-log.js';
+import { getPath, isPlainObject } from '../../util/objects.js';
 import { classifyTopic } from './topics.js';
 
 export interface NormalizeContext {
@@ -61,7 +61,11 @@ function fromEnvelope(
   };
 }
 
-function enrichSubject(kind: string, body: Record<string, unknown>, subject: EventSubject): void {
+function enrichSubject(
+  kind: EventKind,
+  body: Record<string, unknown>,
+  subject: EventSubject,
+): void {
   const set = (key: keyof EventSubject, value: unknown) => {
     const v = text(value);
     if (v !== undefined && subject[key] === undefined) subject[key] = v;
@@ -85,7 +89,7 @@ function enrichSubject(kind: string, body: Record<string, unknown>, subject: Eve
 }
 
 /** When the change happened, from the topic body (FACTS §2); the envelope time is a fallback. */
-function bodyTime(kind: string, body: Record<string, unknown>): string | undefined {
+function bodyTime(kind: EventKind, body: Record<string, unknown>): string | undefined {
   switch (kind) {
     case 'conversation.detail':
       return toIso(body.eventTime);
@@ -150,7 +154,7 @@ function fromWebhook(
   };
 }
 
-function webhookKind(topic: string | undefined, parsed: Record<string, unknown>): string {
+function webhookKind(topic: string | undefined, parsed: Record<string, unknown>): EventKind {
   const t = topic?.toLowerCase() ?? '';
   if (
     getPath(parsed, 'user.login.status') !== undefined ||

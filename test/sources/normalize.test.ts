@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { normalizeEvent, toIso, type NormalizeContext } from '../../src/events/normalize.js';
+import {
+  normalizeEvent,
+  toIso,
+  type NormalizeContext,
+} from '../../src/sources/normalize/normalize.js';
 
 const ctx: NormalizeContext = {
   source: 'stream',
