@@ -1,7 +1,9 @@
 /**
- * Exponential backoff with full jitter (docs/live-protocol.md, "Reconnect policy"): the ceiling
- * starts at `initialMs` and doubles per failed attempt up to `maxMs`; each delay is uniformly
- * random between 0 and the ceiling, so a gateway restart does not meet every wallboard at once.
+ * The one backoff: exponential with full jitter (docs/live-protocol.md, "Reconnect policy"). The
+ * ceiling starts at `initialMs` and doubles per failed attempt up to `maxMs`; each delay is
+ * uniformly random between 0 and the ceiling, so clients that failed together (a gateway
+ * restart, a Genesys outage) do not come back together. Used by the dashboard's reconnects,
+ * the Genesys REST client's retries and the emulator's push retries.
  */
 export interface BackoffOptions {
   initialMs?: number;
@@ -10,6 +12,23 @@ export interface BackoffOptions {
   random?: () => number;
 }
 
+/** The ceiling for a 0-based attempt number: `initialMs · 2^attempt`, capped at `maxMs`. */
+export function backoffCeiling(attempt: number, initialMs: number, maxMs: number): number {
+  // 2 ** 40 is already far past any sane cap; keeps the arithmetic finite.
+  return Math.min(maxMs, initialMs * 2 ** Math.min(Math.max(attempt, 0), 40));
+}
+
+/** One full-jitter delay for a 0-based attempt number, uniform in [0, ceiling). */
+export function fullJitterDelay(
+  attempt: number,
+  options: BackoffOptions & { initialMs: number; maxMs: number },
+): number {
+  return Math.floor(
+    (options.random ?? Math.random)() * backoffCeiling(attempt, options.initialMs, options.maxMs),
+  );
+}
+
+/** A backoff with its attempt count, for a connection that retries until a success resets it. */
 export class Backoff {
   readonly initialMs: number;
   readonly maxMs: number;
@@ -29,15 +48,17 @@ export class Backoff {
 
   /** The ceiling for a given attempt number (0-based). */
   ceiling(attempt: number): number {
-    // 2 ** 40 is already far past any sane cap; keeps the arithmetic finite.
-    return Math.min(this.maxMs, this.initialMs * 2 ** Math.min(attempt, 40));
+    return backoffCeiling(attempt, this.initialMs, this.maxMs);
   }
 
   /** The delay before the next reconnect; counts one more failed attempt. */
   next(): number {
-    const ceiling = this.ceiling(this.#attempt);
-    this.#attempt++;
-    return Math.floor(this.#random() * ceiling);
+    const attempt = this.#attempt++;
+    return fullJitterDelay(attempt, {
+      initialMs: this.initialMs,
+      maxMs: this.maxMs,
+      random: this.#random,
+    });
   }
 
   /** After a message arrives: the next failure starts from `initialMs` again. */
