@@ -36,6 +36,51 @@ export default tseslint.config(
       ],
     },
   },
+  // Boundaries the folders promise (docs/ARCHITECTURE.md): the gateway never imports the
+  // emulator (only the composition in cli.ts / demo.ts does); the emulator imitates Genesys and
+  // knows nothing of the gateway; the dashboard reaches server code only through @protocol.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/emulator/**', 'src/cli.ts', 'src/demo.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/emulator/**'], message: 'the gateway never imports the emulator' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/emulator/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/{sources,log,projection,hub,router,sinks,http,config}/**',
+                '**/gateway.js',
+              ],
+              message: 'the emulator imitates Genesys and imports nothing of the gateway',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['web/src/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/src/**'], message: 'import shared code through @protocol' }] },
+      ],
+    },
+  },
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,

@@ -7,9 +7,9 @@
  *   with no signing or retry bookkeeping.
  */
 import { Pool } from 'undici';
-import { Emulator } from '../src/emulator/emulator.js';
 import { buildOrg } from '../src/emulator/model/org.js';
 import { Simulation } from '../src/emulator/model/simulation.js';
+import { startEmulator } from '../test/support/emulator.js';
 
 const START = Date.parse('2026-11-23T08:00:00Z');
 const VIRTUAL_MS = 2 * 3600_000;
@@ -43,20 +43,17 @@ export async function emulatorBench(
   log('emulator: rendered generation, 5,000 agents, every message serialized to JSON');
   let rendered = 0;
   let bytes = 0;
-  const emu = new Emulator({
-    port: 0,
+  const emu = await startEmulator({
     agents: 5000,
     queues: 12,
     seed: 1,
     startMs: START,
-    realtime: false,
     // An in-process consumer: every topic envelope and guide payload, as JSON text.
     sink: (text) => {
       rendered++;
       bytes += text.length;
     },
   });
-  await emu.start();
   // Guide payloads are rendered only while some webhook subscription exists.
   emu.addWebhook({
     name: 'render-only',
@@ -109,8 +106,7 @@ export async function emulatorBench(
   await pool.close();
 
   log('emulator: signed webhook pushes');
-  const pusher = new Emulator({ port: 0, agents: 10, queues: 1, realtime: false });
-  await pusher.start();
+  const pusher = await startEmulator({ agents: 10, queues: 1 });
   const sub = pusher.addWebhook({
     name: 'bench',
     url: receiverUrl,

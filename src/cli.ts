@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config/index.js';
+import { loadConfig } from './config/index.js';
+import { SwitchboardError, UsageError, exitCodeOf } from './errors.js';
 import { startGateway } from './gateway.js';
 import { Emulator } from './emulator/emulator.js';
+import { FaultError, parseFault, type ParsedFault } from './emulator/fault-registry.js';
 import { demoSetup, startDemoEmulator } from './demo.js';
 
 const USAGE = `usage: switchboard <command> [options]
@@ -14,9 +16,6 @@ commands:
                           run the Genesys Cloud emulator alone (faults: docs/emulator.md)
 
 Exit codes: 0 ok, 1 runtime failure, 2 bad arguments or invalid configuration.`;
-
-/** A bad argument or config: one line on stderr, exit code 2 (CONTRACT.md). */
-class UsageError extends Error {}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -143,6 +142,8 @@ async function emulator(args: string[]): Promise<number> {
     if (values['webhook-secret'] === undefined)
       throw new UsageError('--webhook needs --webhook-secret');
   }
+  // Through the same registry entries as POST /emulator/faults: refused before anything starts.
+  const faults = ([] as string[]).concat(values.fault ?? []).map(faultFromSpec);
   const emu = new Emulator({
     host: values.host ?? '127.0.0.1',
     port: int('port', values.port ?? process.env.EMULATOR_PORT, 9400, 0, 65535),
@@ -157,10 +158,10 @@ async function emulator(args: string[]): Promise<number> {
       ? { webhook: { url: values.webhook, secret: values['webhook-secret'] as string } }
       : {}),
   });
-  const faults = ([] as string[]).concat(values.fault ?? []).map(parseFault);
   const url = await emu.start();
   try {
-    for (const f of faults) emu.faults.apply(f.fault, f);
+    // What depends on the org (a user id to delete) can only be refused now.
+    for (const f of faults) emu.faults.run(f);
   } catch (err) {
     await emu.stop();
     throw new UsageError(`--fault: ${(err as Error).message}`);
@@ -178,17 +179,25 @@ async function emulator(args: string[]): Promise<number> {
   });
 }
 
-/** `--fault NAME[:key=value,…]`, e.g. `--fault duplicates:ratio=0.1,seconds=3600`. */
-function parseFault(spec: string): { fault: string } & Record<string, unknown> {
-  const [name, params = ''] = spec.split(/:(.*)/s);
-  const out: { fault: string } & Record<string, unknown> = { fault: name ?? '' };
+/**
+ * `--fault NAME[:key=value,…]`, e.g. `--fault duplicates:ratio=0.1,seconds=3600`: numbers as
+ * numbers, the rest as strings, as the same fields would arrive in JSON, then the fault's schema.
+ */
+function faultFromSpec(spec: string): ParsedFault {
+  const [name = '', params = ''] = spec.split(/:(.*)/s);
+  const values: Record<string, unknown> = {};
   for (const pair of params.split(',').filter((p) => p !== '')) {
     const [key, value] = pair.split('=');
     if (!key || value === undefined)
       throw new UsageError(`--fault ${spec}: expected key=value, got "${pair}"`);
-    out[key] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+    values[key] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
   }
-  return out;
+  try {
+    return parseFault(name, values);
+  } catch (err) {
+    if (err instanceof FaultError) throw new UsageError(`--fault: ${err.message}`);
+    throw err;
+  }
 }
 
 function parse<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(
@@ -210,15 +219,14 @@ export function run(argv: string[]): void {
       setImmediate(() => process.exit(code));
     },
     (err: unknown) => {
-      if (err instanceof ConfigError || err instanceof UsageError) {
-        process.stderr.write(`switchboard: ${err.message}\n`);
-        process.exit(2);
-      }
+      // The one place an error becomes an exit code: the registry's (src/errors.ts), else 1.
       const e = err as NodeJS.ErrnoException;
-      process.stderr.write(
-        `switchboard: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}\n`,
-      );
-      process.exit(1);
+      const reason =
+        err instanceof SwitchboardError
+          ? err.message
+          : `${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`;
+      process.stderr.write(`switchboard: ${reason}\n`);
+      process.exit(exitCodeOf(err));
     },
   );
 }

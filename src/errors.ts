@@ -1,73 +1,132 @@
 /**
- * The one registry of Switchboard error codes. Every HTTP error body is
- * `{"error":{"code":"SB_…","message":"…"}}` and every code here is listed in docs/errors.md
- * (a test holds the two together). Codes are stable: a retired code is never reused.
+ * The one registry of Switchboard error codes, and where each one surfaces:
+ * - `http`: the status of an HTTP answer whose body is `{"error":{"code":"SB_…","message":"…"}}`;
+ * - `close`: the WebSocket close code when the error ends a live connection
+ *   (src/protocol/close-codes.ts states the ranges);
+ * - `exit`: the process exit code when the error stops a CLI command (CONTRACT.md);
+ * - `sink`: what the router does with an event whose delivery failed with it (`retry`, or
+ *   `dead-letter`); the code is recorded as the dead letter's `lastError`.
+ * A code carries only the surfaces it really has. Every code is listed in docs/errors.md with
+ * the same values (a test holds the two together). Codes are stable: a retired code is never
+ * reused.
  */
+import { CLOSE } from './protocol/close-codes.js';
+
+interface ErrorSpec {
+  readonly message: string;
+  readonly http?: number;
+  readonly close?: number;
+  readonly exit?: number;
+  readonly sink?: 'retry' | 'dead-letter';
+}
+
 export const ERROR_CODES = {
   // Ingest: authentication and transport
-  SB_SIGNATURE_MISSING: { status: 401, message: 'no signature header for an accepted scheme' },
+  SB_SIGNATURE_MISSING: { http: 401, message: 'no signature header for an accepted scheme' },
   SB_SIGNATURE_MALFORMED: {
-    status: 401,
+    http: 401,
     message: 'signature header is not a well-formed HMAC-SHA256 digest (hex or base64)',
   },
-  SB_SIGNATURE_INVALID: { status: 401, message: 'signature does not match any active secret' },
+  SB_SIGNATURE_INVALID: { http: 401, message: 'signature does not match any active secret' },
   SB_SIGNATURE_RETIRED_SECRET: {
-    status: 401,
+    http: 401,
     message: 'signature was made with a secret that has been retired',
   },
-  SB_TIMESTAMP_MISSING: { status: 401, message: 'webhook-id or webhook-timestamp header missing' },
+  SB_TIMESTAMP_MISSING: { http: 401, message: 'webhook-id or webhook-timestamp header missing' },
   SB_TIMESTAMP_OUT_OF_TOLERANCE: {
-    status: 401,
+    http: 401,
     message: 'webhook-timestamp is outside the accepted tolerance',
   },
-  SB_API_KEY_INVALID: { status: 401, message: 'missing or wrong API key' },
-  SB_AUTH_REQUIRED: { status: 401, message: 'a bearer token is required off loopback' },
-  SB_FORBIDDEN_ADDRESS: { status: 403, message: 'client address is not in the allow-list' },
+  SB_API_KEY_INVALID: { http: 401, message: 'missing or wrong API key' },
+  SB_AUTH_REQUIRED: {
+    http: 401,
+    close: CLOSE.AUTH_REQUIRED,
+    message: 'a bearer token is required off loopback',
+  },
+  SB_FORBIDDEN_ADDRESS: { http: 403, message: 'client address is not in the allow-list' },
   SB_CLIENT_CERT_REJECTED: {
-    status: 403,
+    http: 403,
     message: 'client certificate subject is not allowed',
   },
   SB_UNSUPPORTED_MEDIA_TYPE: {
-    status: 415,
+    http: 415,
     message: 'content type must be application/json',
   },
-  SB_BODY_TOO_LARGE: { status: 413, message: 'request body exceeds the configured limit' },
-  SB_TOO_MANY_EVENTS: { status: 413, message: 'too many events in one request' },
-  SB_BODY_TIMEOUT: { status: 408, message: 'request body did not arrive within the timeout' },
-  SB_EMPTY_BODY: { status: 400, message: 'request body is empty' },
-  SB_OVERLOADED: { status: 429, message: 'ingest is shedding load; retry after the given delay' },
+  SB_BODY_TOO_LARGE: { http: 413, message: 'request body exceeds the configured limit' },
+  SB_TOO_MANY_EVENTS: { http: 413, message: 'too many events in one request' },
+  SB_BODY_TIMEOUT: { http: 408, message: 'request body did not arrive within the timeout' },
+  SB_EMPTY_BODY: { http: 400, message: 'request body is empty' },
+  SB_OVERLOADED: { http: 429, message: 'ingest is shedding load; retry after the given delay' },
   // Ingest: accepted but kept aside (answered 202 with this code in the body)
   SB_QUARANTINED: {
-    status: 202,
+    http: 202,
     message: 'authentic body could not be parsed as events; kept in quarantine',
   },
   // Log and runtime
-  SB_LOG_UNAVAILABLE: { status: 503, message: 'the event log cannot accept writes' },
-  SB_SHUTTING_DOWN: { status: 503, message: 'the gateway is shutting down' },
-  SB_NOT_READY: { status: 503, message: 'the gateway is not ready' },
+  SB_LOG_UNAVAILABLE: { http: 503, message: 'the event log cannot accept writes' },
+  SB_SHUTTING_DOWN: { http: 503, close: CLOSE.GOING_AWAY, message: 'the gateway is shutting down' },
+  SB_NOT_READY: { http: 503, message: 'the gateway is not ready' },
   // API
-  SB_BAD_REQUEST: { status: 400, message: 'invalid request parameters' },
-  SB_NOT_FOUND: { status: 404, message: 'no such route' },
-  SB_INTERNAL: { status: 500, message: 'internal error' },
+  SB_BAD_REQUEST: { http: 400, message: 'invalid request parameters' },
+  SB_NOT_FOUND: { http: 404, message: 'no such route' },
+  SB_INTERNAL: { http: 500, close: CLOSE.INTERNAL, exit: 1, message: 'internal error' },
   SB_RECONCILE_UNAVAILABLE: {
-    status: 503,
+    http: 503,
     message: 'no REST source is configured to reconcile from',
   },
-  SB_RECONCILE_FAILED: { status: 502, message: 'reconciliation against the REST API failed' },
+  SB_RECONCILE_FAILED: { http: 502, message: 'reconciliation against the REST API failed' },
   // Live hub (WebSocket close codes and SSE statuses in docs/live-protocol.md)
-  SB_LIVE_BAD_FILTER: { status: 400, message: 'invalid live subscription' },
-  SB_LIVE_FORBIDDEN: { status: 403, message: 'the filter asks for more than the token may see' },
-  SB_LIVE_TOO_MANY_CLIENTS: { status: 503, message: 'live client limit reached' },
-  SB_LIVE_SLOW_CONSUMER: { status: 408, message: 'the client did not keep up with live updates' },
-  // Configuration and CLI (process exit code 2, not HTTP)
-  SB_CONFIG_INVALID: { status: 500, message: 'configuration is invalid' },
-  SB_USAGE: { status: 500, message: 'bad command-line usage' },
-} as const satisfies Record<string, { status: number; message: string }>;
+  SB_LIVE_BAD_FILTER: { http: 400, close: CLOSE.BAD_FILTER, message: 'invalid live subscription' },
+  SB_LIVE_FORBIDDEN: {
+    http: 403,
+    close: CLOSE.FORBIDDEN,
+    message: 'the filter asks for more than the token may see',
+  },
+  SB_LIVE_TOO_MANY_CLIENTS: {
+    http: 503,
+    close: CLOSE.TRY_AGAIN_LATER,
+    message: 'live client limit reached',
+  },
+  SB_LIVE_SLOW_CONSUMER: {
+    http: 408,
+    close: CLOSE.SLOW_CONSUMER,
+    message: 'the client did not keep up with live updates',
+  },
+  // Command line: the CLI prints `switchboard: <message>` on one line and exits with `exit`
+  // (SB_INTERNAL's 1 for anything that has no exit code of its own)
+  SB_CONFIG_INVALID: { exit: 2, message: 'configuration is invalid' },
+  SB_USAGE: { exit: 2, message: 'bad command-line usage' },
+  // Sink delivery (src/sinks/sink.ts): RetryableSinkError and FinalSinkError carry these
+  SB_SINK_RETRYABLE: {
+    sink: 'retry',
+    message: 'the target failed transiently (unreachable, timed out, throttled, 5xx)',
+  },
+  SB_SINK_CLOSED: { sink: 'retry', message: 'the sink is closed; nothing was delivered' },
+  SB_SINK_REJECTED: { sink: 'dead-letter', message: 'the target rejected the event permanently' },
+  SB_SINK_EVENT_TOO_LARGE: {
+    sink: 'dead-letter',
+    message: "the event's body exceeds the sink's maxEventBytes",
+  },
+} as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** The codes that surface in a given place, e.g. `CodeWith<'sink', 'retry'>`. */
+export type CodeWith<K extends keyof ErrorSpec, V = unknown> = {
+  [C in ErrorCode]: (typeof ERROR_CODES)[C] extends Record<K, V> ? C : never;
+}[ErrorCode];
+
+const spec = (code: ErrorCode): ErrorSpec => ERROR_CODES[code];
+
+/** Exit code for a failure with no exit code of its own (a runtime failure, CONTRACT.md). */
+export const EXIT_RUNTIME_FAILURE = ERROR_CODES.SB_INTERNAL.exit;
+
 export class SwitchboardError extends Error {
   readonly code: ErrorCode;
+  /**
+   * HTTP status when this error answers a request. A code with no HTTP surface that reaches an
+   * HTTP answer is a bug, hence 500.
+   */
   readonly status: number;
   /** Extra fields merged into the error body (e.g. `retryAfterSec`). */
   readonly details: Record<string, unknown> | undefined;
@@ -80,12 +139,35 @@ export class SwitchboardError extends Error {
     super(message ?? ERROR_CODES[code].message, { cause: options?.cause });
     this.name = 'SwitchboardError';
     this.code = code;
-    this.status = ERROR_CODES[code].status;
+    this.status = spec(code).http ?? 500;
     this.details = options?.details;
+  }
+
+  /** Process exit code when this error stops a CLI command. */
+  get exitCode(): number {
+    return spec(this.code).exit ?? EXIT_RUNTIME_FAILURE;
   }
 
   toBody(): { error: { code: ErrorCode; message: string } & Record<string, unknown> } {
     return { error: { code: this.code, message: this.message, ...this.details } };
+  }
+}
+
+/** The WebSocket close code for an error that ends a live connection (4400 if it has none). */
+export function closeCodeOf(code: ErrorCode): number {
+  return spec(code).close ?? CLOSE.BAD_FILTER;
+}
+
+/** The exit code of any error that stops a command: its registry exit code, else 1. */
+export function exitCodeOf(err: unknown): number {
+  return err instanceof SwitchboardError ? err.exitCode : EXIT_RUNTIME_FAILURE;
+}
+
+/** A bad command-line argument: one line on stderr, exit code 2 (CONTRACT.md). */
+export class UsageError extends SwitchboardError {
+  constructor(message: string) {
+    super('SB_USAGE', message);
+    this.name = 'UsageError';
   }
 }
 

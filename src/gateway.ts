@@ -12,7 +12,8 @@ import { StatsHistory } from './ops/stats-history.js';
 import { registerReconcileRoute } from './http/reconcile-route.js';
 import { registerDashboard } from './http/dashboard-route.js';
 import { reconcilerFromConfig } from './sources/reconcile/from-config.js';
-import type { Reconciler, ReconcileResult } from './sources/reconcile/reconciler.js';
+import type { ReconcileResult } from './sources/reconcile/reconciler.js';
+import { appenderFor, type Gap, type Source, type SourceHealth } from './sources/source.js';
 import { Projector } from './projection/projector.js';
 import { createEventLog } from './log/create-event-log.js';
 import type { EventLog } from './log/event-log.js';
@@ -20,11 +21,10 @@ import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createIngestMetrics } from './ops/ingest-metrics.js';
 import { createLogger } from './ops/logger.js';
 import { installProcessGuard } from './ops/handler-guard.js';
-import { IngestPipeline } from './sources/ingest-pipeline.js';
 import { createIngestGuard } from './sources/ingest-guard.js';
-import { registerEventBridgeRoute } from './sources/eventbridge/eventbridge-route.js';
+import { createEventBridgeSource } from './sources/eventbridge/eventbridge-source.js';
 import { SignatureVerifier } from './sources/webhook/signature-verifier.js';
-import { registerWebhookRoute } from './sources/webhook/webhook-route.js';
+import { createWebhookSource } from './sources/webhook/webhook-source.js';
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -49,6 +49,8 @@ export interface Gateway {
   readonly logger: Logger;
   readonly projector: Projector;
   readonly hub: LiveHub;
+  /** Every source, in start order (webhook, eventbridge, reconcile when configured). */
+  readonly sources: readonly Source[];
   /**
    * Seeds live state from the REST API (users, presence definitions, queues, memberships) as
    * `reconcile` events; undefined when no REST source is configured.
@@ -90,13 +92,6 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
   const ingestMetrics = createIngestMetrics(metrics);
   const app = buildHttpApp({ config, logger, ingestMetrics, reportHandlerError });
-  const pipeline = new IngestPipeline({
-    log,
-    metrics,
-    logger,
-    config,
-    ...(options.now ? { now: options.now } : {}),
-  });
   const guard = createIngestGuard(config);
   const auth = createApiAuth(config);
   const verifier = new SignatureVerifier({
@@ -110,16 +105,37 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       'no active webhook secrets configured: POST /ingest/webhook will reject every request',
     );
   }
-  registerWebhookRoute(app, { pipeline, verifier, metrics, ingestMetrics, guard, isShuttingDown });
-  registerEventBridgeRoute(app, {
-    pipeline,
-    metrics,
-    ingestMetrics,
-    guard,
-    isShuttingDown,
-    apiKeyHeader: config.ingest.eventbridge.apiKeyHeader,
-    apiKeys: config.ingest.eventbridge.apiKeys,
+  // Sources are built now (fastify takes routes only before listen) and started after the log
+  // and the projector; until then their routes answer 503 SB_NOT_READY.
+  const clock = options.now ? { now: options.now } : {};
+  const reconciler = reconcilerFromConfig(config, logger, {
+    ...(options.emulatorUrl ? { emulatorUrl: options.emulatorUrl } : {}),
+    onRun: (outcome) =>
+      metrics.reconcileRuns.inc({ result: outcome instanceof Error ? 'error' : 'ok' }),
   });
+  const sources: Source[] = [
+    createWebhookSource(app, { verifier, metrics, ingestMetrics, config, guard, ...clock }),
+    createEventBridgeSource(app, { metrics, ingestMetrics, config, guard, ...clock }),
+    ...(reconciler ? [reconciler] : []),
+  ];
+  const sourcesHealth = (): Record<string, SourceHealth> =>
+    Object.fromEntries(sources.map((s) => [s.name, s.health()]));
+  const reportGap = (gap: Gap) => {
+    metrics.sourceGaps.inc({ source: gap.source, reason: gap.reason });
+    if (reconciler) reconciler.receiveGap(gap);
+    else logger.warn({ gap }, 'a source may have missed events; no reconciler to repair it');
+  };
+  const startSources = () =>
+    Promise.all(
+      sources.map((s) =>
+        s.start({ append: appenderFor(log), reportGap, logger: logger.child({ source: s.name }) }),
+      ),
+    );
+  const stopSources = async () => {
+    for (const r of await Promise.allSettled(sources.map((s) => s.stop()))) {
+      if (r.status === 'rejected') logger.error({ err: r.reason }, 'a source failed to stop');
+    }
+  };
   registerEventsRoute(app, {
     log: log,
     authorize: (request) => auth.authorize(request),
@@ -128,6 +144,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const projector = new Projector({
     serviceLevelThresholdSec: config.live.serviceLevelThresholdSec,
     windowMinutes: config.live.windowMinutes,
+    // Views only (a queue's longest wait as of now), on the hub's clock; the fold never reads it.
+    now: Date.now,
   });
   const hub = new LiveHub({
     membership: (id) => projector.state.membership(id),
@@ -149,6 +167,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   await projector.start(log, logger);
   const stats = new StatsHistory({
     metrics,
+    onError: (err) => logger.warn({ err }, 'stats sample failed'),
     liveClients: () => hub.clientCount,
     consumerLag: async () => {
       const last = (await log.stats()).lastOffset;
@@ -164,31 +183,23 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     logger,
     reportHandlerError,
   });
-  let reconciler: Reconciler | undefined;
-  const getReconciler = () =>
-    (reconciler ??= reconcilerFromConfig(config, log, logger, {
-      ...(options.emulatorUrl ? { emulatorUrl: options.emulatorUrl() } : {}),
-      onRun: (outcome) =>
-        metrics.reconcileRuns.inc({ result: outcome instanceof Error ? 'error' : 'ok' }),
-    }));
-  registerReconcileRoute(app, {
-    get reconciler() {
-      return getReconciler();
-    },
-    authorize: (request) => auth.authorize(request),
-  });
+  registerReconcileRoute(app, { reconciler, authorize: (request) => auth.authorize(request) });
   registerOpsRoutes(app, {
     log: log,
     metrics,
     isShuttingDown,
     consumersRunning: () => ({ projector: projector.running }),
+    sourcesHealth,
   });
 
   registerDashboard(app);
 
   try {
+    // After the log and the projector, before listen: a started source has a reader behind it.
+    await startSources();
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (err) {
+    await stopSources();
     hub.close();
     liveEndpoints.close();
     stats.stop();
@@ -211,13 +222,16 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     logger,
     projector,
     hub,
+    sources,
     async reconcile() {
-      return getReconciler()?.run();
+      return reconciler?.available ? reconciler.run() : undefined;
     },
     close() {
       closing ??= (async () => {
         shuttingDown = true;
-        // Live clients first: open SSE responses would otherwise hold app.close() open.
+        // Sources first: they refuse new deliveries and drain their appends while the log is open.
+        await stopSources();
+        // Live clients next: open SSE responses would otherwise hold app.close() open.
         hub.close();
         liveEndpoints.close();
         stats.stop();

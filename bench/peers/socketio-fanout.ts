@@ -19,7 +19,7 @@ import { API_KEY, buildOrg, seedEvents } from '../live-org.js';
 import { startStatsServer } from '../live-server-stats.js';
 
 const stats = await startStatsServer();
-const state = new LiveState({ serviceLevelThresholdSec: 20, windowMinutes: 30 });
+const state = new LiveState({ serviceLevelThresholdSec: 20, windowMinutes: 30, now: Date.now });
 let offset = 0;
 for (const e of seedEvents(buildOrg())) state.apply({ ...e, offset: ++offset });
 state.drainChanges();

@@ -1,7 +1,12 @@
+import type { z } from 'zod';
 import { isPlainObject } from '../util/objects.js';
+import { envNames } from './env-names.js';
+import { configSchema } from './schema.js';
 
 type Convert = (raw: string) => unknown;
 
+// A value that does not convert is passed on as the raw string, so the schema reports it
+// (`server.port: expected number, received string (from env PORT)`).
 const asNumber: Convert = (raw) => (/^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw);
 const asBoolean: Convert = (raw) => {
   const v = raw.trim().toLowerCase();
@@ -15,28 +20,72 @@ const asList: Convert = (raw) =>
     .map((s) => s.trim())
     .filter((s) => s !== '');
 
-/** Environment variables that override the config file (CONTRACT.md), with the path each sets. */
-export const ENV_OVERRIDES: readonly { env: string; path: string; convert?: Convert }[] = [
-  { env: 'HOST', path: 'server.host' },
-  { env: 'PORT', path: 'server.port', convert: asNumber },
-  { env: 'SWITCHBOARD_DATA_DIR', path: 'dataDir' },
-  { env: 'SWITCHBOARD_WEBHOOK_SECRETS', path: 'ingest.webhook.secrets', convert: asList },
-  { env: 'SWITCHBOARD_EVENTBRIDGE_API_KEYS', path: 'ingest.eventbridge.apiKeys', convert: asList },
-  { env: 'SWITCHBOARD_API_TOKENS', path: 'api.tokens', convert: asList },
-  { env: 'SWITCHBOARD_DEMO', path: 'source.demo', convert: asBoolean },
-  { env: 'EMULATOR_PORT', path: 'source.emulatorPort', convert: asNumber },
-  { env: 'SWITCHBOARD_SOURCE', path: 'source.mode' },
-  { env: 'GENESYS_CLIENT_ID', path: 'genesys.clientId' },
-  { env: 'GENESYS_CLIENT_SECRET', path: 'genesys.clientSecret' },
-  { env: 'GENESYS_REGION', path: 'genesys.region' },
-  { env: 'GENESYS_API_BASE', path: 'genesys.apiBase' },
-  { env: 'SWITCHBOARD_LOG', path: 'log.backend' },
-  { env: 'NATS_URL', path: 'log.natsUrl' },
-  { env: 'SWITCHBOARD_STREAM', path: 'log.stream' },
-  { env: 'SWITCHBOARD_DEDUPE', path: 'log.dedupe' },
-  { env: 'REDIS_URL', path: 'log.redisUrl' },
-  { env: 'SWITCHBOARD_LOG_LEVEL', path: 'logging.level' },
-];
+export interface EnvOverride {
+  env: string;
+  /** Dotted config path the variable sets. */
+  path: string;
+  /** From the field's type: numbers, booleans and comma-separated lists; strings as they are. */
+  convert?: Convert;
+}
+
+// Wrappers that hold the field's real type one level down.
+const WRAPPERS = new Set(['default', 'prefault', 'optional', 'nullable', 'readonly', 'catch']);
+
+function defOf(schema: z.core.$ZodType): { type: string; innerType?: z.core.$ZodType } {
+  return schema._zod.def;
+}
+
+/** The field's schema without defaults and optionality, and every layer it passed on the way. */
+function unwrap(schema: z.core.$ZodType): { base: z.core.$ZodType; layers: z.core.$ZodType[] } {
+  const layers = [schema];
+  let base = schema;
+  for (let def = defOf(base); WRAPPERS.has(def.type) && def.innerType; def = defOf(base)) {
+    base = def.innerType;
+    layers.push(base);
+  }
+  return { base, layers };
+}
+
+function convertFor(base: z.core.$ZodType): Convert | undefined {
+  switch (defOf(base).type) {
+    case 'number':
+      return asNumber;
+    case 'boolean':
+      return asBoolean;
+    case 'array':
+      return asList;
+    default:
+      return undefined;
+  }
+}
+
+function collect(schema: z.core.$ZodType, path: string[], out: EnvOverride[]): void {
+  const { base, layers } = unwrap(schema);
+  const env = layers.map((s) => envNames.get(s)?.env).find((name) => name !== undefined);
+  if (env !== undefined) {
+    const convert = convertFor(base);
+    out.push({ env, path: path.join('.'), ...(convert ? { convert } : {}) });
+  }
+  const def = base._zod.def as { type: string; shape?: Record<string, z.core.$ZodType> };
+  if (def.type === 'object' && def.shape) {
+    for (const [key, field] of Object.entries(def.shape)) collect(field, [...path, key], out);
+  }
+}
+
+/** The override table of `schema`: every field declared `withEnv`, with its dotted path. */
+export function envOverridesOf(schema: z.core.$ZodType): readonly EnvOverride[] {
+  const out: EnvOverride[] = [];
+  collect(schema, [], out);
+  const seen = new Set<string>();
+  for (const { env } of out) {
+    if (seen.has(env)) throw new Error(`config schema: ${env} is declared on two fields`);
+    seen.add(env);
+  }
+  return Object.freeze(out);
+}
+
+/** Environment variables that override the config file, derived from the schema (`withEnv`). */
+export const ENV_OVERRIDES: readonly EnvOverride[] = envOverridesOf(configSchema);
 
 /** Returns a copy of `config` with env values set, and which env var set each path. */
 export function applyEnvOverrides(

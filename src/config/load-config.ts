@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { configSchema, type ParsedConfig, type SecretRef } from './schema.js';
 import { applyEnvOverrides } from './env-overrides.js';
 import { ApiToken, Secret, SecretResolutionError, resolveSecretRef } from './secret.js';
+import { SwitchboardError } from '../errors.js';
 import { isPlainObject } from '../util/objects.js';
 
 type NamedSecretInput = ParsedConfig['ingest']['webhook']['secrets'][number];
@@ -35,9 +36,12 @@ export interface Config extends Omit<ParsedConfig, 'ingest' | 'api' | 'server' |
   readonly configFile: string | undefined;
 }
 
-/** Invalid configuration; the CLI prints `message` on one line and exits 2. */
-export class ConfigError extends Error {
-  readonly code = 'SB_CONFIG_INVALID';
+/** Invalid configuration (SB_CONFIG_INVALID): the CLI prints `message` on one line and exits 2. */
+export class ConfigError extends SwitchboardError {
+  constructor(message: string) {
+    super('SB_CONFIG_INVALID', message);
+    this.name = 'ConfigError';
+  }
 }
 
 export interface LoadConfigOptions {

@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { EVENT_KIND_NAMES } from '../log/event-kinds.js';
+import { withEnv } from './env-names.js';
 
 /**
- * The one configuration schema: defaults live here, env overrides are mapped in
- * `env-overrides.ts`, and `loadConfig()` validates once at start, then freezes.
+ * The one configuration schema: defaults and environment variable names live here (`withEnv`;
+ * `env-overrides.ts` derives the override table from them), and `loadConfig()` validates once
+ * at start, then freezes. Settings kept for a later release are refused when set (`refuse`),
+ * with the reason, rather than accepted and ignored.
  * A secret may be written inline, `{ env: NAME }`, `{ file: PATH }`, or the string forms
  * `env:NAME` / `file:PATH`; it is resolved at load and never logged.
  */
@@ -48,6 +51,29 @@ const apiTokenSchema = z.union([
 
 const cidrList = z.array(z.string().min(1)).default([]);
 
+/**
+ * Refuses the values of a field that nothing implements yet, with the reason (the error names
+ * the field's path and, when it came from the environment, the variable). Put it before
+ * `.default()`: a default is not checked, so only values the user set are refused.
+ */
+function refuse<T>(why: (value: T) => string | undefined) {
+  return (value: T, ctx: z.core.$RefinementCtx<T>) => {
+    const reason = why(value);
+    if (reason !== undefined) ctx.addIssue({ code: 'custom', message: reason, input: value });
+  };
+}
+
+const JETSTREAM_LATER =
+  'the JetStream (cluster) log is not implemented in this build yet (it lands in a later release)';
+
+/** Why `log.backend: jetstream` is refused; createEventLog repeats it for a hand-built Config. */
+export const JETSTREAM_NOT_IMPLEMENTED = `"jetstream": ${JETSTREAM_LATER}; use "sqlite"`;
+
+/** Fields that only the JetStream backend reads: any value set is refused. */
+const onlyForJetstream = refuse<unknown>(
+  () => `only the jetstream log backend reads this, and ${JETSTREAM_LATER}; remove it`,
+);
+
 export const SIGNATURE_SCHEMES = ['genesys', 'hub-signature', 'standard-webhooks'] as const;
 export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
 
@@ -55,8 +81,8 @@ export const configSchema = z
   .object({
     server: z
       .object({
-        host: z.string().min(1).default('127.0.0.1'),
-        port: z.number().int().min(0).max(65535).default(8080),
+        host: withEnv(z.string().min(1).default('127.0.0.1'), 'HOST'),
+        port: withEnv(z.number().int().min(0).max(65535).default(8080), 'PORT'),
         /** Proxies whose X-Forwarded-For is believed (CIDRs). Empty: the socket peer is the client. */
         trustedProxies: cidrList,
         /** Requests whose body has not fully arrived by then get 408 and the socket is closed. */
@@ -77,11 +103,29 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    dataDir: z.string().min(1).default('./data'),
+    dataDir: withEnv(z.string().min(1).default('./data'), 'SWITCHBOARD_DATA_DIR'),
     log: z
       .object({
-        backend: z.enum(['sqlite', 'jetstream']).default('sqlite'),
-        dedupe: z.enum(['sqlite', 'kv', 'redis']).optional(),
+        backend: withEnv(
+          z
+            .enum(['sqlite', 'jetstream'])
+            .superRefine(refuse((v) => (v === 'jetstream' ? JETSTREAM_NOT_IMPLEMENTED : undefined)))
+            .default('sqlite'),
+          'SWITCHBOARD_LOG',
+        ),
+        dedupe: withEnv(
+          z
+            .enum(['sqlite', 'kv', 'redis'])
+            .superRefine(
+              refuse((v) =>
+                v === 'sqlite'
+                  ? undefined
+                  : `"${v}": this dedupe store is not implemented in this build yet (it comes with the JetStream log in a later release); use "sqlite" or leave it unset`,
+              ),
+            )
+            .optional(),
+          'SWITCHBOARD_DEDUPE',
+        ),
         dedupeHorizonMs: z
           .number()
           .int()
@@ -113,12 +157,31 @@ export const configSchema = z
           })
           .strict()
           .prefault({}),
-        natsUrl: z.string().min(1).default('nats://127.0.0.1:4222'),
-        stream: z
-          .string()
-          .regex(/^[A-Za-z0-9_-]+$/)
-          .default('SWITCHBOARD'),
-        redisUrl: z.string().min(1).optional(),
+        natsUrl: withEnv(
+          z.string().min(1).superRefine(onlyForJetstream).default('nats://127.0.0.1:4222'),
+          'NATS_URL',
+        ),
+        stream: withEnv(
+          z
+            .string()
+            .regex(/^[A-Za-z0-9_-]+$/)
+            .superRefine(onlyForJetstream)
+            .default('SWITCHBOARD'),
+          'SWITCHBOARD_STREAM',
+        ),
+        redisUrl: withEnv(
+          z
+            .string()
+            .min(1)
+            .superRefine(
+              refuse(
+                () =>
+                  'only the redis dedupe store reads this, and it is not implemented in this build yet; remove it',
+              ),
+            )
+            .optional(),
+          'REDIS_URL',
+        ),
       })
       .strict()
       .prefault({}),
@@ -159,7 +222,7 @@ export const configSchema = z
               .array(z.enum(SIGNATURE_SCHEMES))
               .min(1)
               .default([...SIGNATURE_SCHEMES]),
-            secrets: z.array(namedSecretSchema).default([]),
+            secrets: withEnv(z.array(namedSecretSchema).default([]), 'SWITCHBOARD_WEBHOOK_SECRETS'),
             timestampToleranceSec: z.number().int().positive().default(300),
           })
           .strict()
@@ -167,7 +230,10 @@ export const configSchema = z
         eventbridge: z
           .object({
             apiKeyHeader: z.string().min(1).default('x-api-key'),
-            apiKeys: z.array(namedSecretSchema).default([]),
+            apiKeys: withEnv(
+              z.array(namedSecretSchema).default([]),
+              'SWITCHBOARD_EVENTBRIDGE_API_KEYS',
+            ),
           })
           .strict()
           .prefault({}),
@@ -177,7 +243,7 @@ export const configSchema = z
     api: z
       .object({
         /** Bearer tokens for /api/* off loopback. */
-        tokens: z.array(apiTokenSchema).default([]),
+        tokens: withEnv(z.array(apiTokenSchema).default([]), 'SWITCHBOARD_API_TOKENS'),
         maxPageSize: z.number().int().positive().default(1000),
       })
       .strict()
@@ -214,26 +280,39 @@ export const configSchema = z
       .prefault({}),
     source: z
       .object({
-        mode: z.enum(['push', 'stream']).default('push'),
-        demo: z.boolean().optional(),
-        emulatorPort: z.number().int().min(0).max(65535).default(9400),
+        mode: withEnv(
+          z
+            .enum(['push', 'stream'])
+            .superRefine(
+              refuse((v) =>
+                v === 'stream'
+                  ? '"stream" is not implemented in this build yet (the Notification API source lands in a later release); use "push"'
+                  : undefined,
+              ),
+            )
+            .default('push'),
+          'SWITCHBOARD_SOURCE',
+        ),
+        demo: withEnv(z.boolean().optional(), 'SWITCHBOARD_DEMO'),
+        emulatorPort: withEnv(z.number().int().min(0).max(65535).default(9400), 'EMULATOR_PORT'),
       })
       .strict()
       .prefault({}),
     genesys: z
       .object({
-        clientId: z.string().min(1).optional(),
-        clientSecret: secretRefSchema.optional(),
-        region: z.string().min(1).optional(),
-        apiBase: z.string().url().optional(),
+        clientId: withEnv(z.string().min(1).optional(), 'GENESYS_CLIENT_ID'),
+        clientSecret: withEnv(secretRefSchema.optional(), 'GENESYS_CLIENT_SECRET'),
+        region: withEnv(z.string().min(1).optional(), 'GENESYS_REGION'),
+        apiBase: withEnv(z.string().url().optional(), 'GENESYS_API_BASE'),
       })
       .strict()
       .prefault({}),
     logging: z
       .object({
-        level: z
-          .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-          .default('info'),
+        level: withEnv(
+          z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+          'SWITCHBOARD_LOG_LEVEL',
+        ),
       })
       .strict()
       .prefault({}),

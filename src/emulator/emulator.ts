@@ -1,19 +1,37 @@
-import { createHmac, randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { realClock, type Clock } from './clock.js';
+import { Faults } from './faults.js';
+import { registerAnalyticsRoutes } from './http/analytics-routes.js';
+import { registerControlRoutes } from './http/control-routes.js';
+import { registerDirectoryRoutes } from './http/directory-routes.js';
+import { createGenesysApp } from './http/genesys-http.js';
+import { registerNotificationRoutes } from './http/notification-routes.js';
 import { buildOrg } from './model/org.js';
 import { Rng } from './model/rng.js';
 import { Simulation, type Conversation, type DomainEvent } from './model/simulation.js';
 import { queueTruths, truthOf } from './model/truth.js';
-import { ChannelManager, type Channel } from './notifications/channel-manager.js';
+import { ChannelManager } from './notifications/channel-manager.js';
+import { ChannelSockets } from './notifications/channel-sockets.js';
+import { topicRejection } from './notifications/topic-validator.js';
+import type { TokenStore } from './ports.js';
 import { PushDispatcher } from './push/push-dispatcher.js';
+import {
+  matchesFilter,
+  signBody,
+  type NewWebhook,
+  type WebhookSubscription,
+} from './push/webhook-subscription.js';
+import {
+  EVENTBRIDGE_TOPICS,
+  detailTypeOf,
+  eventbridgeEnvelope,
+} from './render/eventbridge-envelope.js';
 import { guideEventsFor, type GuideEvent } from './render/guide-formats.js';
 import { observationBody, topicsFor, type TopicMessage } from './render/topics.js';
-import { registerDirectoryRoutes } from './http/directory-routes.js';
-import { registerNotificationRoutes } from './http/notification-routes.js';
-import { registerControlRoutes } from './http/control-routes.js';
-import { registerAnalyticsRoutes } from './http/analytics-routes.js';
-import { Faults } from './faults.js';
+
+export { EVENTBRIDGE_TOPICS } from './render/eventbridge-envelope.js';
+export type { WebhookSubscription } from './push/webhook-subscription.js';
 
 export interface EmulatorOptions {
   host?: string;
@@ -54,36 +72,14 @@ export interface EmulatorOptions {
   pushConcurrency?: number;
   /** Receives every rendered message as JSON text (in-process consumers, benchmarks). */
   sink?: (text: string) => void;
-}
-
-export interface WebhookSubscription {
-  id: string;
-  name: string;
-  url: string;
-  secret: string;
-  encoding: 'hex' | 'base64';
-  status: 'DRAFT' | 'PUBLISHED';
-  events: { name: string; filter?: { field: string; op: 'eq' | 'in'; value: unknown } }[];
-  dispatcher: PushDispatcher;
+  /**
+   * Real time and timers for the transport: push retries and fault windows (default: the
+   * system clock). Tests inject a manual clock to run a retry or end a fault when they say.
+   */
+  clock?: Clock;
 }
 
 const OBSERVATION_INTERVAL_MS = 2_000;
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
-
-/** What a typical EventBridge integration subscribes to (wildcard `{id}` topic filters). */
-export const EVENTBRIDGE_TOPICS = [
-  'v2.users.{id}.presence',
-  'v2.users.{id}.routingStatus',
-  'v2.routing.queues.{id}.conversations',
-  'v2.analytics.queues.{id}.observations',
-  'v2.detail.events.conversation.{id}.customer.start',
-  'v2.detail.events.conversation.{id}.customer.end',
-  'v2.detail.events.conversation.{id}.acd.start',
-  'v2.detail.events.conversation.{id}.acd.end',
-  'v2.detail.events.conversation.{id}.user.start',
-  'v2.detail.events.conversation.{id}.user.end',
-  'v2.detail.events.conversation.{id}.acw',
-];
 const MAX_FINISHED = 20_000;
 
 /**
@@ -93,14 +89,15 @@ const MAX_FINISHED = 20_000;
  */
 export class Emulator {
   readonly options: Required<
-    Omit<EmulatorOptions, 'webhook' | 'eventbridge' | 'startMs' | 'sink'>
+    Omit<EmulatorOptions, 'webhook' | 'eventbridge' | 'startMs' | 'sink' | 'clock'>
   > &
     Pick<EmulatorOptions, 'webhook' | 'eventbridge'>;
   readonly sim: Simulation;
   readonly channels: ChannelManager;
   readonly faults: Faults;
   readonly app: FastifyInstance;
-  readonly tokens = new Map<string, { clientId: string; expiresAt: number }>();
+  readonly clock: Clock;
+  readonly tokens: TokenStore = new Map();
   readonly webhooks = new Map<string, WebhookSubscription>();
   readonly deletedUsers = new Set<string>();
   readonly deletedQueues = new Set<string>();
@@ -108,9 +105,10 @@ export class Emulator {
   readonly #eventbridgeTopics: ReadonlySet<string>;
   /** Recently finished conversations, oldest first (conversation details queries). */
   readonly finished: Conversation[] = [];
-  #wss = new WebSocketServer({ noServer: true });
+  readonly #sockets: ChannelSockets;
   #ids: Rng;
-  #clock: NodeJS.Timeout | undefined;
+  /** Moves virtual time with the wall clock while realtime. */
+  #ticker: NodeJS.Timeout | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #expiry: NodeJS.Timeout | undefined;
   readonly #sink: ((text: string) => void) | undefined;
@@ -148,33 +146,28 @@ export class Emulator {
     this.#warming = o.warmupMs > 0;
     this.sim = new Simulation({ org, seed: o.seed, startMs });
     this.#ids = new Rng(o.seed ^ 0x1d5);
-    this.faults = new Faults(this);
+    this.clock = options.clock ?? realClock;
     this.channels = new ChannelManager({
       now: () => Date.now(),
       newId: () =>
         `streaming-${++this.#channelSeq}-${this.#ids.uuid().replace(/-/g, '').slice(0, 26)}`,
-      validTopic: (topic) => this.#validateTopic(topic),
+      validTopic: (topic) => topicRejection(topic, this),
     });
+    this.faults = new Faults({
+      clock: this.clock,
+      channels: this.channels,
+      tokens: this.tokens,
+      webhooks: this.webhooks,
+      sim: this.sim,
+      deletedUsers: this.deletedUsers,
+      deletedQueues: this.deletedQueues,
+      newCorrelationId: () => this.newCorrelationId(),
+    });
+    this.#sockets = new ChannelSockets(this.channels, this.faults);
     this.#eventbridgeTopics = new Set(options.eventbridge?.topics ?? EVENTBRIDGE_TOPICS);
     this.#sink = options.sink;
     this.sim.onEvent((e) => this.#deliver(e));
-    this.app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
-    // The SDK sends `content-type: application/json` with empty bodies (channel create, DELETE).
-    this.app.removeContentTypeParser('application/json');
-    this.app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-      const text = String(body);
-      if (text.trim() === '') return done(null, undefined);
-      try {
-        done(null, JSON.parse(text));
-      } catch {
-        done(Object.assign(new Error('invalid JSON body'), { statusCode: 400 }), undefined);
-      }
-    });
-    this.app.addContentTypeParser(
-      'application/x-www-form-urlencoded',
-      { parseAs: 'string' },
-      (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
-    );
+    this.app = createGenesysApp();
     registerDirectoryRoutes(this.app, this);
     registerNotificationRoutes(this.app, this);
     registerAnalyticsRoutes(this.app, this);
@@ -199,6 +192,7 @@ export class Emulator {
         concurrency: o.pushConcurrency,
         retryHorizonSec: o.retryHorizonSec,
         timeoutMs: 10_000,
+        clock: this.clock,
       });
     }
   }
@@ -212,21 +206,16 @@ export class Emulator {
   }
 
   async start(): Promise<string> {
-    this.app.server.on('upgrade', (req, socket, head) => {
-      const match = /^\/channels\/([^/?]+)/.exec(req.url ?? '');
-      const channel = match ? this.channels.get(decodeURIComponent(match[1]!)) : undefined;
-      if (!channel) {
-        socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
-        return;
-      }
-      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#attach(channel, ws));
-    });
+    this.#sockets.listen(this.app.server);
     await this.app.listen({ host: this.options.host, port: this.options.port });
     const address = this.app.server.address();
     const port = typeof address === 'object' && address ? address.port : this.options.port;
     this.#url = `http://${this.options.host}:${port}`;
     if (this.options.realtime) this.resume();
-    this.#heartbeat = setInterval(() => this.#sendHeartbeats(), this.options.heartbeatSec * 1000);
+    this.#heartbeat = setInterval(
+      () => this.#sockets.sendHeartbeats(),
+      this.options.heartbeatSec * 1000,
+    );
     // A channel past its 24 h is gone: its socket closes and it stops receiving.
     this.#expiry = setInterval(() => this.channels.sweep(), 1000);
     this.#expiry.unref();
@@ -235,18 +224,18 @@ export class Emulator {
 
   /** Freezes simulated time (tests compare a still floor with what was projected). */
   pause(): void {
-    clearInterval(this.#clock);
-    this.#clock = undefined;
+    clearInterval(this.#ticker);
+    this.#ticker = undefined;
   }
 
   /** Lets simulated time run with the wall clock again, at `speed`, from where it stopped. */
   resume(): void {
-    if (this.#clock !== undefined) return;
+    if (this.#ticker !== undefined) return;
     // Virtual time is anchored to the wall clock (start + elapsed × speed), so ticks that run
     // late do not make it drift.
     let realStart = Date.now();
     let start = this.sim.now;
-    this.#clock = setInterval(() => {
+    this.#ticker = setInterval(() => {
       const real = Date.now();
       if (this.#warming) {
         const target = start + (real - realStart) * this.options.warmupSpeed;
@@ -281,34 +270,32 @@ export class Emulator {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#clock);
+    clearInterval(this.#ticker);
     clearInterval(this.#heartbeat);
     clearInterval(this.#expiry);
     this.faults.clear();
-    for (const ws of this.#wss.clients) ws.terminate();
+    this.#sockets.terminateAll();
     for (const w of this.webhooks.values()) w.dispatcher.close();
     this.eventbridge?.close();
     await this.app.close();
   }
 
-  addWebhook(sub: Omit<WebhookSubscription, 'id' | 'dispatcher'>): WebhookSubscription {
+  addWebhook(sub: NewWebhook): WebhookSubscription {
     const full: WebhookSubscription = {
       ...sub,
       id: randomUUID(),
       dispatcher: new PushDispatcher({
         url: sub.url,
-        headers: (body) => ({ 'x-genesys-webhook-signature': this.sign(body, full) }),
+        // Signed with the secret at send time: a rotated secret applies to retries too.
+        headers: (body) => ({ 'x-genesys-webhook-signature': signBody(body, full) }),
         concurrency: this.options.pushConcurrency,
         retryHorizonSec: this.options.retryHorizonSec,
         timeoutMs: 10_000,
+        clock: this.clock,
       }),
     };
     this.webhooks.set(full.id, full);
     return full;
-  }
-
-  sign(body: string, sub: Pick<WebhookSubscription, 'secret' | 'encoding'>): string {
-    return createHmac('sha256', sub.secret).update(body).digest(sub.encoding);
   }
 
   newCorrelationId(): string {
@@ -359,15 +346,17 @@ export class Emulator {
       for (const ch of channels ?? []) this.faults.send(ch, text);
     }
     if (!this.eventbridge) return;
-    const detailType = msg.topicName.replace(UUID, '{id}');
+    const detailType = detailTypeOf(msg.topicName);
     if (!this.#eventbridgeTopics.has(detailType)) return;
-    const timestamp = new Date(msg.at).toISOString();
-    const envelope =
-      `{"version":"0","id":"${correlationId}","detail-type":${JSON.stringify(detailType)},` +
-      `"source":${JSON.stringify(`aws.partner/genesys.com/cloud/${this.orgId}/switchboard-emulator`)},` +
-      `"account":"000000000000","time":"${timestamp.replace(/\.\d{3}Z$/, 'Z')}","region":"us-east-1",` +
-      `"resources":[],"detail":{"topicName":${topic},"version":"2","eventBody":${body},${metadata},` +
-      `"timestamp":"${timestamp}"}}`;
+    const envelope = eventbridgeEnvelope({
+      correlationId,
+      detailType,
+      orgId: this.orgId,
+      at: msg.at,
+      topicJson: topic,
+      bodyJson: body,
+      metadataJson: metadata,
+    });
     this.faults.push(this.eventbridge, this.faults.shape(envelope));
   }
 
@@ -410,72 +399,8 @@ export class Emulator {
 
   #lastObservation = 0;
 
-  #attach(channel: Channel, ws: WebSocket): void {
-    // One socket per channel: a second connection replaces the first.
-    channel.socket?.close(4001, 'another socket connected to this channel');
-    channel.socket = ws;
-    channel.lastUsed = Date.now();
-    ws.on('message', (data: Buffer) => {
-      let msg: { message?: unknown };
-      try {
-        msg = JSON.parse(data.toString()) as { message?: unknown };
-      } catch {
-        return;
-      }
-      if (msg.message === 'ping' && !this.faults.silenced()) {
-        ws.send(JSON.stringify({ topicName: 'channel.metadata', eventBody: { message: 'pong' } }));
-      }
-    });
-    ws.on('close', () => {
-      if (channel.socket === ws) channel.socket = undefined;
-    });
-  }
-
-  #sendHeartbeats(): void {
-    if (this.faults.heartbeatsStopped()) return;
-    const text = JSON.stringify({
-      topicName: 'channel.metadata',
-      eventBody: { message: 'WebSocket Heartbeat' },
-    });
-    for (const ch of this.channels.channels.values()) ch.socket?.send(text);
-  }
-
   /** Sends a heartbeat now (tests, and right after a socket connects if asked). */
   heartbeatNow(): void {
-    this.#sendHeartbeats();
+    this.#sockets.sendHeartbeats();
   }
-
-  #validateTopic(topic: string): string | undefined {
-    const user =
-      /^v2\.users\.([^.]+)\.(presence|routingStatus|activity|conversations(\.[a-z]+)?)$/.exec(
-        topic,
-      );
-    if (user)
-      return this.sim.agents.has(user[1]!) && !this.deletedUsers.has(user[1]!)
-        ? undefined
-        : 'Entity not found';
-    const queue =
-      /^v2\.routing\.queues\.([^.]+)\.(?:conversations(?:\.[a-z]+)?|users)$/.exec(topic) ??
-      /^v2\.analytics\.queues\.([^.]+)\.observations$/.exec(topic);
-    if (queue)
-      return this.sim.queues.has(queue[1]!) && !this.deletedQueues.has(queue[1]!)
-        ? undefined
-        : 'Entity not found';
-    if (/^v2\.detail\.events\.conversation\.[^.]+\.[a-z.]+$/.test(topic)) return undefined;
-    return 'Invalid topic';
-  }
-}
-
-/** The guides' subscription filters (SEED-FORMATS §A): `eq` / `in` on a dotted field path. */
-export function matchesFilter(
-  payload: unknown,
-  filter: { field: string; op: 'eq' | 'in'; value: unknown },
-): boolean {
-  let node: unknown = payload;
-  for (const key of filter.field.split('.')) {
-    if (typeof node !== 'object' || node === null) return false;
-    node = (node as Record<string, unknown>)[key];
-  }
-  if (filter.op === 'eq') return node === filter.value;
-  return Array.isArray(filter.value) && filter.value.includes(node);
 }

@@ -6,6 +6,8 @@
  * Policy in docs/reconcile.md; platform facts in FACTS §3 (paging) and §4 (auth, regions, 429).
  */
 
+import { fullJitterDelay } from '../protocol/backoff.js';
+import { retryAfterMs } from '../util/retry-after.js';
 import { isPlainObject } from '../util/objects.js';
 
 /** Region keys and hosts of the official SDK's `PureCloudRegionHosts` (FACTS §4.1). */
@@ -99,7 +101,7 @@ export interface GenesysRestClientOptions {
   maxRetries?: number;
   /** Longest single wait, for `Retry-After` and backoff alike. Default 60 000. */
   maxRetryDelayMs?: number;
-  /** First backoff step; it doubles per retry (with jitter). Default 500. */
+  /** First backoff ceiling; it doubles per retry, each wait uniform below it. Default 500. */
   baseRetryDelayMs?: number;
   /** Per attempt, including reading the body. Default 15 000. */
   timeoutMs?: number;
@@ -439,7 +441,7 @@ export class GenesysRestClient {
         if (res.status === 429) {
           this.#stats.rateLimited++;
           reason = 'rate-limited';
-          const after = this.#retryAfterMs(res.headers.get('retry-after'));
+          const after = retryAfterMs(res.headers.get('retry-after') ?? undefined, this.#now());
           delayMs = Math.min(this.#maxRetryDelayMs, after ?? this.#backoff(retries));
         } else if (res.status >= 500 && a.idempotent) {
           reason = 'server-error';
@@ -511,19 +513,13 @@ export class GenesysRestClient {
     });
   }
 
-  /** `Retry-After` as delay-seconds or an HTTP-date; undefined when absent or unreadable. */
-  #retryAfterMs(header: string | null): number | undefined {
-    if (header === null) return undefined;
-    const value = header.trim();
-    if (/^\d+$/.test(value)) return Number(value) * 1000;
-    const at = Date.parse(value);
-    return Number.isNaN(at) ? undefined : Math.max(0, at - this.#now());
-  }
-
-  /** Exponential with "equal jitter": between half and all of base·2^n, capped. */
+  /** The project's one backoff (full jitter): uniform below base·2^n, capped. */
   #backoff(retries: number): number {
-    const ceiling = Math.min(this.#maxRetryDelayMs, this.#baseRetryDelayMs * 2 ** retries);
-    return Math.round(ceiling / 2 + this.#random() * (ceiling / 2));
+    return fullJitterDelay(retries, {
+      initialMs: this.#baseRetryDelayMs,
+      maxMs: this.#maxRetryDelayMs,
+      random: this.#random,
+    });
   }
 
   /** `apiBase` + the path and query of `path` (a path or an absolute URL) + `query`. */

@@ -4,6 +4,7 @@ import type { Config } from '../config/index.js';
 import { SwitchboardError, errorBody } from '../errors.js';
 import type { IngestMetrics } from '../ops/ingest-metrics.js';
 import { runHandler } from '../ops/handler-guard.js';
+import { truncateUtf8 } from '../protocol/close-codes.js';
 import { readRawBody } from '../sources/raw-body.js';
 
 declare module 'fastify' {
@@ -117,7 +118,12 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   app.setNotFoundHandler(async (request, reply) =>
     reply
       .code(404)
-      .send(errorBody('SB_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+      .send(
+        errorBody(
+          'SB_NOT_FOUND',
+          `no route ${request.method} ${truncateUtf8(request.url.split('?')[0] ?? '', 200)}`,
+        ),
+      ),
   );
   return app;
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { SwitchboardError } from '../errors.js';
 import type { EventLog } from '../log/event-log.js';
 import type { Metrics } from '../ops/metrics.js';
+import type { SourceHealth } from '../sources/source.js';
 
 export interface OpsRouteDeps {
   log: EventLog;
@@ -9,9 +10,14 @@ export interface OpsRouteDeps {
   isShuttingDown: () => boolean;
   /** Names of consumers that should be running, and whether each is. */
   consumersRunning: () => Record<string, boolean>;
+  /** Each source's health by name; informative only: it changes no status code. */
+  sourcesHealth: () => Record<string, SourceHealth>;
 }
 
-/** `/healthz` (the process answers), `/readyz` (log writable, consumers running), `/metrics`. */
+/**
+ * `/healthz` (the process answers), `/readyz` (log writable, consumers running; each source's
+ * health under `sources`, also in a not-ready error body), `/metrics`.
+ */
 export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
@@ -21,12 +27,18 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
       .filter(([, running]) => !running)
       .map(([name]) => name);
     if (deps.isShuttingDown()) throw new SwitchboardError('SB_SHUTTING_DOWN');
-    if (!deps.log.isWritable())
-      throw new SwitchboardError('SB_NOT_READY', 'the event log is not writable');
-    if (stopped.length > 0) {
-      throw new SwitchboardError('SB_NOT_READY', `consumers not running: ${stopped.join(', ')}`);
+    const sources = deps.sourcesHealth();
+    if (!deps.log.isWritable()) {
+      throw new SwitchboardError('SB_NOT_READY', 'the event log is not writable', {
+        details: { sources },
+      });
     }
-    return { status: 'ready', log: 'writable', consumers };
+    if (stopped.length > 0) {
+      throw new SwitchboardError('SB_NOT_READY', `consumers not running: ${stopped.join(', ')}`, {
+        details: { sources },
+      });
+    }
+    return { status: 'ready', log: 'writable', consumers, sources };
   });
 
   app.get('/metrics', async (_request, reply) => {

@@ -10,9 +10,10 @@ export interface ReconcileRouteDeps {
 
 /**
  * `POST /api/v1/reconcile`: runs a reconcile (or joins the one in flight) and answers 200 with
- * its result. 503 `SB_RECONCILE_UNAVAILABLE` without a reconciler; 502 `SB_RECONCILE_FAILED`
- * when the run fails (the message says which request); a log that cannot take the events
- * answers as everywhere else (503 `SB_LOG_UNAVAILABLE`).
+ * its result. 503 `SB_RECONCILE_UNAVAILABLE` without a reconciler or its REST client; 502
+ * `SB_RECONCILE_FAILED` when the run fails (the message says which request); a log that cannot
+ * take the events, or a reconcile source not started or stopped, answers as everywhere else
+ * (503 `SB_LOG_UNAVAILABLE`, `SB_NOT_READY`, `SB_SHUTTING_DOWN`).
  */
 export function registerReconcileRoute(app: FastifyInstance, deps: ReconcileRouteDeps): void {
   app.post(
@@ -20,10 +21,13 @@ export function registerReconcileRoute(app: FastifyInstance, deps: ReconcileRout
     { onRequest: async (request) => deps.authorize(request) },
     async () => {
       const reconciler = deps.reconciler;
-      if (reconciler === undefined) throw new SwitchboardError('SB_RECONCILE_UNAVAILABLE');
+      if (reconciler === undefined || !reconciler.available) {
+        throw new SwitchboardError('SB_RECONCILE_UNAVAILABLE');
+      }
       try {
         return await reconciler.run();
       } catch (err) {
+        if (err instanceof SwitchboardError) throw err;
         if (err instanceof ReconcileError && err.cause instanceof SwitchboardError) throw err.cause;
         throw new SwitchboardError(
           'SB_RECONCILE_FAILED',

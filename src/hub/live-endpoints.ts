@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../config/index.js';
-import { SwitchboardError, errorBody } from '../errors.js';
+import { SwitchboardError, closeCodeOf, errorBody } from '../errors.js';
 import { guarded, runHandler } from '../ops/handler-guard.js';
 import { CLOSE, closeReason } from '../protocol/close-codes.js';
 import { parseLiveRequest } from './live-filter.js';
@@ -26,11 +26,6 @@ export interface LiveEndpointDeps {
   reportHandlerError: (handler: string, err: unknown) => void;
 }
 
-const CLOSE_CODES: Record<string, number> = {
-  SB_LIVE_BAD_FILTER: CLOSE.BAD_FILTER,
-  SB_AUTH_REQUIRED: CLOSE.AUTH_REQUIRED,
-  SB_LIVE_FORBIDDEN: CLOSE.FORBIDDEN,
-};
 const RETRY_AFTER_SEC = 5;
 const frameWs = (p: Payload) => wsTextFrame(p.bytes);
 const frameSse = (p: Payload) => Buffer.from(sseEvent(p.type, p.offset, p.text));
@@ -102,12 +97,13 @@ export function registerLiveEndpoints(
             client = hub.connect(transport, filter, since);
           } catch (err) {
             if (err instanceof SwitchboardError) {
-              transport.close(CLOSE_CODES[err.code] ?? 4400, err.code, err.message);
+              transport.close(closeCodeOf(err.code), err.code, err.message);
             } else if (err instanceof LiveClientLimitError) {
-              transport.close(CLOSE.TRY_AGAIN_LATER, 'SB_LIVE_TOO_MANY_CLIENTS', err.message);
+              const code = 'SB_LIVE_TOO_MANY_CLIENTS';
+              transport.close(closeCodeOf(code), code, err.message);
             } else {
               logger.error({ err }, 'live connection failed');
-              transport.close(CLOSE.INTERNAL, 'SB_INTERNAL', 'internal error');
+              transport.close(closeCodeOf('SB_INTERNAL'), 'SB_INTERNAL', 'internal error');
             }
             return;
           }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ConfigError, type Config } from '../config/index.js';
+import { JETSTREAM_NOT_IMPLEMENTED } from '../config/schema.js';
 import type { EventLog } from './event-log.js';
 import { SqliteEventLog, type SqliteEventLogOptions } from './sqlite-event-log.js';
 
@@ -25,8 +26,7 @@ export async function createEventLog(
       });
     }
     case 'jetstream':
-      throw new ConfigError(
-        'invalid config: log.backend: "jetstream" (cluster mode) is not available in this build; use "sqlite"',
-      );
+      // loadConfig refuses it (config/schema.ts); only a hand-built Config gets here.
+      throw new ConfigError(`invalid config: log.backend: ${JETSTREAM_NOT_IMPLEMENTED}`);
   }
 }

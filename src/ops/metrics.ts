@@ -125,6 +125,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['result'] as const,
       registers,
     }),
+    sourceGaps: new Counter({
+      name: 'switchboard_source_gaps_total',
+      help: 'Windows in which a source may have missed events (each goes to the reconciler).',
+      labelNames: ['source', 'reason'] as const,
+      registers,
+    }),
     retentionFailures: new Counter({
       name: 'switchboard_log_retention_failures_total',
       help: 'Timed log retention passes that failed (each is retried on the next pass).',

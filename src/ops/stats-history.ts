@@ -4,6 +4,8 @@ import type { StatsSample } from '../protocol/stats.js';
 export type { StatsSample } from '../protocol/stats.js';
 
 export interface StatsHistoryOptions {
+  /** Told when a timed sample fails (the next one runs as usual). */
+  onError?: (err: unknown) => void;
   metrics: Metrics;
   /** Lag per consumer, events behind the log end. */
   consumerLag: () => Promise<Record<string, number>>;
@@ -42,8 +44,10 @@ export class StatsHistory {
   }
 
   start(): void {
-    void this.sample();
-    this.#timer = setInterval(() => void this.sample(), this.intervalMs);
+    // A failed sample (the log closing under it) is a gap in a chart, never a process failure.
+    const tick = () => void this.sample().catch((err: unknown) => this.#o.onError?.(err));
+    tick();
+    this.#timer = setInterval(tick, this.intervalMs);
     this.#timer.unref();
   }
 

@@ -13,7 +13,8 @@ export type ChangeListener = (offset: number, changes: LiveChanges, replayed: bo
  * the whole retained log (it drops its registration and reads from the earliest event); as it
  * goes it commits, so it never holds back retention. After each batch the entities it changed
  * go to the listeners (the live hub), stamped with the batch's last offset; the replay's changes
- * go as one.
+ * go as one. The fold reads no clock (`options.now` only dates views), so a replay at any hour
+ * rebuilds the same state.
  */
 export class Projector {
   readonly state: LiveState;

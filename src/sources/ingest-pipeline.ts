@@ -4,12 +4,14 @@ import type { Config } from '../config/index.js';
 import { SwitchboardError } from '../errors.js';
 import { normalizeEvent } from './normalize/normalize.js';
 import { scanJson } from './normalize/json-scan.js';
-import type { EventInput, EventLog, EventSource } from '../log/event-log.js';
+import type { EventInput, EventSource } from '../log/event-log.js';
 import { labelled, type Metrics } from '../ops/metrics.js';
 import { isPlainObject } from '../util/objects.js';
+import type { Appender } from './source.js';
 
 export interface IngestDeps {
-  log: EventLog;
+  /** The source's appender (never the log itself: see source.ts). */
+  appender: Appender;
   metrics: Metrics;
   logger: Logger;
   config: Pick<Config, 'ingest'>;
@@ -92,7 +94,7 @@ export class IngestPipeline {
     }
 
     this.#admit(source, events);
-    const results = await this.#deps.log.append(events);
+    const results = await this.#deps.appender.append(events);
     let duplicates = 0;
     for (const r of results) if (r.duplicate) duplicates++;
     const accepted = results.length - duplicates;
@@ -120,7 +122,7 @@ export class IngestPipeline {
   /** Sheds low-priority requests first, then everything, while the log is behind. */
   #admit(source: EventSource, events: EventInput[]): void {
     const { overload } = this.#deps.config.ingest;
-    const pending = this.#deps.log.pendingEvents();
+    const pending = this.#deps.appender.pendingEvents();
     if (
       pending + events.length > overload.maxPendingEvents ||
       (pending > overload.shedLowPriorityAt && events.every((e) => this.#lowPriority.has(e.kind)))
@@ -139,7 +141,7 @@ export class IngestPipeline {
     contentType: string | undefined,
     reason: QuarantineReason,
   ): Promise<IngestReply> {
-    const id = await this.#deps.log.quarantine.put({
+    const id = await this.#deps.appender.quarantine({
       source,
       reason,
       contentType,

@@ -157,16 +157,35 @@ describe('switchboard CLI', () => {
       SWITCHBOARD_DATA_DIR: dataDir,
     });
     t.after(() => cli.child.kill('SIGKILL'));
-    const page = await waitFor(
+    // Read the log page by page as it grows (reconcile's seed may fill the first page).
+    const seen = { sources: new Set<string>(), kinds: new Set<string>(), after: 0 };
+    const readMore = async () => {
+      const res = await fetch(`${cli.url}/api/v1/events?after=${seen.after}&limit=1000`);
+      const body = (await res.json()) as {
+        events: { source: string; kind: string }[];
+        next: number;
+      };
+      for (const e of body.events) {
+        seen.sources.add(e.source);
+        seen.kinds.add(e.kind);
+      }
+      seen.after = body.next;
+    };
+    const wait = { timeoutMs: 20_000, intervalMs: 250 };
+    await waitFor(
       async () => {
-        const res = await fetch(`${cli.url}/api/v1/events?limit=1000`);
-        const body = (await res.json()) as { events: { source: string; kind: string }[] };
-        const sources = new Set(body.events.map((e) => e.source));
-        return sources.has('webhook') && sources.has('eventbridge') ? body : undefined;
+        await readMore();
+        return seen.sources.has('webhook') && seen.sources.has('eventbridge');
       },
-      { timeoutMs: 20_000, intervalMs: 250, what: 'events from the emulator over both push paths' },
+      { ...wait, what: 'events from the emulator over both push paths' },
     );
-    assert.ok(page.events.some((e) => e.kind === 'user.routing' || e.kind === 'user.presence'));
+    await waitFor(
+      async () => {
+        await readMore();
+        return seen.kinds.has('user.routing') || seen.kinds.has('user.presence');
+      },
+      { ...wait, what: 'agent presence or routing events' },
+    );
     cli.child.kill('SIGTERM');
     assert.equal((await cli.exited).code, 0);
   });

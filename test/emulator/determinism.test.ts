@@ -1,26 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Emulator } from '../../src/emulator/emulator.js';
+import { startEmulator } from '../support/emulator.js';
 
 const START = Date.parse('2026-11-23T08:00:00.000Z');
 
 /** Every message the emulator would put on the wire, in order (via its EventBridge rendering). */
 async function wire(seed: number): Promise<string[]> {
-  const emu = new Emulator({
-    port: 0,
-    agents: 120,
-    queues: 5,
-    seed,
-    startMs: START,
-    realtime: false,
-  });
+  const emu = await startEmulator({ agents: 120, queues: 5, seed, startMs: START });
   const out: string[] = [];
   const publish = emu.publish.bind(emu);
   emu.publish = (msg) => {
     out.push(`${msg.topicName} ${JSON.stringify(msg.eventBody)}`);
     publish(msg);
   };
-  await emu.start();
   try {
     emu.advance(45 * 60_000);
     out.push(JSON.stringify(emu.truth()));

@@ -4,7 +4,13 @@ import WebSocket from 'ws';
 import { Emulator, type EmulatorOptions } from '../../src/emulator/emulator.js';
 import { ChannelManager } from '../../src/emulator/notifications/channel-manager.js';
 import { TEST_SECRET, startTestGateway, waitFor } from '../support/helpers.js';
-import { apiHeaders, postFault, requestToken, startTestEmulator } from '../support/emulator.js';
+import {
+  ManualClock,
+  apiHeaders,
+  postFault,
+  requestToken,
+  startTestEmulator,
+} from '../support/emulator.js';
 
 type Message = { topicName: string; eventBody: Record<string, unknown> & { message?: string } };
 
@@ -42,6 +48,21 @@ async function channelWithSocket(emu: Emulator, headers: Record<string, string>)
   await new Promise((r) => ws.once('open', r));
   return { ch, ws, messages, closed };
 }
+
+/**
+ * Pings and waits for the pong. One socket delivers in order, so once the pong is in, everything
+ * the emulator sent before reading the ping has arrived: an absence checked now is proven.
+ */
+async function settled(s: Awaited<ReturnType<typeof channelWithSocket>>): Promise<void> {
+  const mark = s.messages.length;
+  s.ws.send(JSON.stringify({ message: 'ping' }));
+  await waitFor(() => s.messages.slice(mark).some((m) => m.msg.eventBody.message === 'pong'), {
+    what: 'pong',
+  });
+}
+
+const heartbeats = (s: Awaited<ReturnType<typeof channelWithSocket>>) =>
+  s.messages.filter((m) => m.msg.eventBody.message === 'WebSocket Heartbeat').length;
 
 const events = <T extends { msg: Message }>(messages: T[]): T[] =>
   messages.filter((m) => m.msg.topicName.startsWith('v2.users.'));
@@ -176,19 +197,28 @@ describe('faults', () => {
   });
 
   test('stop-heartbeats, duplicates, reorder, schema-drift, oversize', async (t) => {
-    const emu = await start(t);
+    // Fault windows run on this clock: a window ends when the test moves it.
+    const clock = new ManualClock();
+    const emu = await start(t, { clock });
     const headers = await apiHeaders(emu);
     const s = await channelWithSocket(emu, headers);
     await fault(emu, { fault: 'stop-heartbeats', seconds: 60 });
     emu.heartbeatNow();
     emu.advance(60_000);
-    await new Promise((r) => setTimeout(r, 50));
+    clock.advance(59_999);
+    emu.heartbeatNow();
+    await settled(s);
     assert.ok(!s.messages.some((m) => m.msg.eventBody.message === 'WebSocket Heartbeat'));
+    clock.advance(1);
+    emu.heartbeatNow();
+    await waitFor(() => heartbeats(s) === 1, { what: 'heartbeats back when the window ends' });
 
     await fault(emu, { fault: 'duplicates', ratio: 1, seconds: 60 });
     const before = events(s.messages).length;
     emu.advance(20 * 60_000);
-    await waitFor(() => events(s.messages).length > before + 10, { what: 'events' });
+    // Every copy in before checking they come in pairs (waiting for a count could stop mid-pair).
+    await settled(s);
+    assert.ok(events(s.messages).length > before + 10, 'events');
     const dup = events(s.messages).slice(before);
     assert.ok(
       dup.length % 2 === 0 && dup.every((m, i) => i % 2 === 1 || m.raw === dup[i + 1]!.raw),
@@ -199,7 +229,7 @@ describe('faults', () => {
     await fault(emu, { fault: 'reorder', ratio: 0.5, seconds: 60 });
     const mark = events(s.messages).length;
     emu.advance(20 * 60_000);
-    await new Promise((r) => setTimeout(r, 100));
+    await settled(s);
     const times = events(s.messages)
       .slice(mark)
       .map((m) =>

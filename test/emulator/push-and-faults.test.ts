@@ -2,24 +2,24 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { Emulator } from '../../src/emulator/emulator.js';
 import { TEST_SECRET, startTestGateway, waitFor } from '../support/helpers.js';
-import { apiHeaders, postFault as fault } from '../support/emulator.js';
+import {
+  ManualClock,
+  apiHeaders,
+  postFault as fault,
+  startTestEmulator,
+} from '../support/emulator.js';
 
 describe('emulator pushes and faults', () => {
   test('signed guide webhooks and EventBridge envelopes land in a real gateway, verified and deduped', async (t) => {
     const gw = await startTestGateway(t);
-    const emu = new Emulator({
-      port: 0,
+    const emu = await startTestEmulator(t, {
       agents: 80,
       queues: 4,
       seed: 9,
-      realtime: false,
       webhook: { url: `${gw.url}/ingest/webhook`, secret: TEST_SECRET },
       eventbridge: { url: `${gw.url}/ingest/eventbridge`, apiKey: 'eb-key-123' },
     });
-    await emu.start();
-    t.after(() => emu.stop());
     emu.advance(10 * 60_000);
     await emu.eventbridge!.idle();
     for (const w of emu.webhooks.values()) await w.dispatcher.idle();
@@ -47,9 +47,7 @@ describe('emulator pushes and faults', () => {
 
   test("the guides' subscription API: filters evaluated before dispatch, DRAFT never dispatches, base64 signatures", async (t) => {
     const gw = await startTestGateway(t);
-    const emu = new Emulator({ port: 0, agents: 60, queues: 3, seed: 12, realtime: false });
-    await emu.start();
-    t.after(() => emu.stop());
+    const emu = await startTestEmulator(t, { agents: 60, queues: 3, seed: 12 });
     const headers = await apiHeaders(emu);
     const create = async (body: Record<string, unknown>) => {
       const r = await fetch(`${emu.url}/api/v2/integrations/webhooks`, {
@@ -111,9 +109,9 @@ describe('emulator pushes and faults', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     t.after(() => server.close());
     const { port } = server.address() as { port: number };
-    const emu = new Emulator({ port: 0, agents: 5, queues: 1, realtime: false });
-    await emu.start();
-    t.after(() => emu.stop());
+    // Retries wait on this clock, not the wall clock: each happens when the test moves it.
+    const clock = new ManualClock();
+    const emu = await startTestEmulator(t, { agents: 5, queues: 1, clock });
     const sub = emu.addWebhook({
       name: 't',
       url: `http://127.0.0.1:${port}/hook`,
@@ -122,28 +120,40 @@ describe('emulator pushes and faults', () => {
       status: 'PUBLISHED',
       events: [],
     });
+    const retryWaiting = (what: string) =>
+      waitFor(() => sub.dispatcher.waitingRetries === 1, { what });
     sub.dispatcher.push('{"a":1}');
+    await retryWaiting('the retry after 503');
+    const [backoff] = clock.pending();
+    assert.ok(backoff !== undefined && backoff < 1000, `5xx backoff under 1 s: ${backoff}`);
+    clock.advance(backoff);
     await waitFor(() => sub.dispatcher.stats.delivered === 1, {
       timeoutMs: 5000,
       what: 'retry after 503',
     });
     assert.equal(sub.dispatcher.stats.retried, 1);
+
     sub.dispatcher.push('{"b":2}');
-    await waitFor(() => sub.dispatcher.stats.failedPermanently === 1, { what: '400 is final' });
+    await retryWaiting('the retry after 429');
+    assert.deepEqual(clock.pending(), [1000], 'the 429 waits for its Retry-After: 1');
+    clock.advance(999);
+    assert.equal(sub.dispatcher.waitingRetries, 1, 'not retried before Retry-After');
     assert.equal(calls, 3);
+    clock.advance(1);
+    await waitFor(() => sub.dispatcher.stats.delivered === 2, { what: 'retry after 429' });
+    assert.equal(sub.dispatcher.stats.throttled, 1);
+    assert.equal(sub.dispatcher.stats.retried, 2);
+
+    sub.dispatcher.push('{"c":3}');
+    await waitFor(() => sub.dispatcher.stats.failedPermanently === 1, { what: '400 is final' });
+    assert.equal(calls, 5);
+    assert.equal(sub.dispatcher.waitingRetries, 0, 'a 400 is not retried');
   });
 
   test('faults: unknown name → 400; maintenance silences sockets; drop-sockets closes with the code', async (t) => {
-    const emu = new Emulator({
-      port: 0,
-      agents: 40,
-      queues: 2,
-      seed: 4,
-      realtime: false,
-      heartbeatSec: 3600,
-    });
-    await emu.start();
-    t.after(() => emu.stop());
+    // The maintenance window is on this clock: it ends when the test says, not after a real minute.
+    const clock = new ManualClock();
+    const emu = await startTestEmulator(t, { agents: 40, queues: 2, seed: 4, clock });
     assert.equal((await fault(emu, { fault: 'nope' })).status, 400);
     assert.equal((await fault(emu, { fault: 'drop-sockets', code: 1234 })).status, 400);
     const auth = await apiHeaders(emu);
@@ -157,16 +167,27 @@ describe('emulator pushes and faults', () => {
       body: JSON.stringify(topics),
     });
     const ws = new WebSocket(ch.connectUri);
-    let received = 0;
-    ws.on('message', () => received++);
+    const received: string[] = [];
+    ws.on('message', (data: Buffer) => received.push(data.toString()));
     await new Promise((r) => ws.once('open', r));
     assert.deepEqual((await fault(emu, { fault: 'maintenance', seconds: 60 })).body, {
       applied: 'maintenance',
     });
     emu.advance(30 * 60_000);
     emu.heartbeatNow();
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(received, 0, 'nothing during maintenance, not even heartbeats');
+    clock.advance(59_999);
+    emu.heartbeatNow();
+    // At 60 s the window ends: the next heartbeat goes out, after anything sent before it on
+    // this socket, so once it arrives, whatever maintenance let through would have too.
+    clock.advance(1);
+    emu.heartbeatNow();
+    await waitFor(() => received.length > 0, { what: 'the heartbeat after maintenance' });
+    assert.equal(
+      received.filter((m) => !m.includes('WebSocket Heartbeat')).length,
+      0,
+      'nothing during maintenance, not even heartbeats',
+    );
+    assert.equal(received.length, 1, 'one heartbeat: the one sent after the window');
     const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
     assert.equal((await fault(emu, { fault: 'drop-sockets', code: 4001 })).status, 200);
     assert.equal(await closed, 4001);

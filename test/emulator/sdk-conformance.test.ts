@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { Emulator } from '../../src/emulator/emulator.js';
+import { startTestEmulator } from '../support/emulator.js';
 import { waitFor } from '../support/helpers.js';
 
 // The official SDK is CommonJS without ESM types for its runtime objects.
@@ -12,16 +12,8 @@ const platformClient =
 
 describe('emulator conformance with the official SDK (purecloud-platform-client-v2)', () => {
   test('login, channels, subscriptions (with a rejected topic), socket, users, queues, presence', async (t) => {
-    const emu = new Emulator({
-      port: 0,
-      agents: 60,
-      queues: 4,
-      seed: 3,
-      realtime: false,
-      heartbeatSec: 3600,
-    });
-    const url = new URL(await emu.start());
-    t.after(() => emu.stop());
+    const emu = await startTestEmulator(t, { agents: 60, queues: 4, seed: 3 });
+    const url = new URL(emu.url);
 
     const client = platformClient.ApiClient.instance;
     client.setGateway({ host: url.hostname, protocol: 'http', port: Number(url.port) });

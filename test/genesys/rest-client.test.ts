@@ -375,13 +375,16 @@ describe('retries at the HTTP boundary', () => {
         else json(res, 200, { ok: true, hit });
       },
     });
-    const { client, waits, retries } = fakeClient(fake.url, { maxRetryDelayMs: 10_000 });
+    const { client, waits, retries } = fakeClient(fake.url, {
+      maxRetryDelayMs: 10_000,
+      random: () => 0.5,
+    });
     assert.deepEqual(await client.get('/api/v2/limited'), { ok: true, hit: 5 });
     assert.equal(waits.length, 4);
     assert.equal(waits[0], 2000);
     assert.equal(waits[1], 5000);
-    // No header: exponential backoff for the third retry (base 500 · 2², half to all of it).
-    assert.ok(waits[2]! >= 1000 && waits[2]! <= 2000, `backoff ${waits[2]}`);
+    // No header: full-jitter backoff for the third retry (uniform below 500 · 2²; random 0.5).
+    assert.equal(waits[2], 1000, `backoff ${waits[2]}`);
     assert.equal(waits[3], 10_000, 'Retry-After 120 s capped by maxRetryDelayMs');
     assert.ok(
       retries.every((r) => r.reason === 'rate-limited' && r.status === 429),
@@ -407,11 +410,16 @@ describe('retries at the HTTP boundary', () => {
       'POST /api/v2/down': (_req, res) =>
         json(res, 503, { code: 'service.unavailable', message: 'down' }),
     });
-    const { client, waits, retries } = fakeClient(fake.url, { maxRetries: 3 });
+    const draws = [0.5, 0.999];
+    const { client, waits, retries } = fakeClient(fake.url, {
+      maxRetries: 3,
+      random: () => draws.shift() ?? 0,
+    });
     assert.deepEqual(await client.get('/api/v2/flaky'), { entities: [] });
     assert.equal(waits.length, 2);
-    assert.ok(waits[0]! >= 250 && waits[0]! <= 500, `first backoff ${waits[0]}`);
-    assert.ok(waits[1]! >= 500 && waits[1]! <= 1000, `second backoff ${waits[1]}`);
+    // Full jitter: uniform below a ceiling of 500, then 1000.
+    assert.equal(waits[0], 250, `first backoff ${waits[0]}`);
+    assert.equal(waits[1], 999, `second backoff ${waits[1]}`);
     assert.deepEqual(
       retries.map((r) => [r.reason, r.status]),
       [

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { describe, test, type TestContext } from 'node:test';
 import type { Gateway } from '../../src/gateway.js';
 import type {
@@ -9,7 +8,9 @@ import type {
   QueueView,
 } from '../../src/protocol/live-messages.js';
 
-import type { EventInput, EventKind } from '../../src/log/event-log.js';
+import type { EventKind } from '../../src/log/event-kinds.js';
+import type { EventInput } from '../../src/log/event-log.js';
+import { eventInput } from '../support/events.js';
 import { startTestGateway, waitFor } from '../support/helpers.js';
 import { LiveTestClient } from '../support/live-client.js';
 
@@ -23,16 +24,7 @@ let clock = 0;
 
 function ev(kind: EventKind, subject: EventInput['subject'], body: unknown): EventInput {
   const when = new Date(T0 + ++clock * 1000).toISOString();
-  return {
-    id: randomUUID(),
-    source: kind.startsWith('reconcile') ? 'reconcile' : 'eventbridge',
-    topic: kind,
-    kind,
-    subject,
-    occurredAt: when,
-    receivedAt: when,
-    body: Buffer.from(JSON.stringify(body)),
-  };
+  return eventInput(kind, { subject, body, occurredAt: when });
 }
 
 /** Queues with their members and users with teams, as a reconciliation would append them. */

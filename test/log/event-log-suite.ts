@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { describe, test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { EventInput, EventLog, StoredEvent } from '../../src/log/event-log.js';
+import { eventInput } from '../support/events.js';
 import { waitFor } from '../support/helpers.js';
 
 export interface OpenOptions {
@@ -30,14 +31,14 @@ export interface EventLogFactory {
 export function makeEvent(overrides: Partial<EventInput> = {}): EventInput {
   const id = overrides.id ?? randomUUID();
   return {
-    id,
-    source: 'webhook',
-    topic: 'interaction',
-    kind: 'interaction',
-    subject: { conversationId: `c-${id.slice(0, 6)}` },
-    occurredAt: '2026-11-23T10:00:00.000Z',
-    receivedAt: new Date().toISOString(),
-    body: Buffer.from(JSON.stringify({ notificationId: id, n: Math.random() })),
+    ...eventInput('interaction', {
+      id,
+      source: 'webhook',
+      subject: { conversationId: `c-${id.slice(0, 6)}` },
+      occurredAt: '2026-11-23T10:00:00.000Z',
+      receivedAt: new Date().toISOString(),
+      body: { notificationId: id, n: Math.random() },
+    }),
     ...overrides,
   };
 }

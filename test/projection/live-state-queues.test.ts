@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LiveState } from '../../src/projection/live-state.js';
-import type { EventKind, StoredEvent } from '../../src/log/event-log.js';
+import type { EventKind } from '../../src/log/event-kinds.js';
+import type { StoredEvent } from '../../src/log/event-log.js';
+import { storedEvent } from '../support/events.js';
 
 const Q = 'a4c69f2d-e286-4458-9c03-d0098f510013';
 const Q2 = 'cc6b64be-9ff3-4e15-acfe-d1a3f7e7c243';
@@ -11,19 +13,8 @@ const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
 
 let offset = 0;
-function stored(kind: EventKind, subject: StoredEvent['subject'], body: unknown, when: string) {
-  return {
-    offset: ++offset,
-    id: `e-${offset}`,
-    source: 'eventbridge',
-    topic: kind,
-    kind,
-    subject,
-    occurredAt: when,
-    receivedAt: when,
-    body: Buffer.from(JSON.stringify(body)),
-  } satisfies StoredEvent;
-}
+const stored = (kind: EventKind, subject: StoredEvent['subject'], body: unknown, when: string) =>
+  storedEvent(++offset, kind, { subject, body, occurredAt: when });
 
 /** An EventBridge envelope around a queue conversation body (FACTS §2.4 shapes). */
 function conversation(

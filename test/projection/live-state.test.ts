@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LiveState } from '../../src/projection/live-state.js';
 import { agentLabel } from '../../src/projection/agent-label.js';
-import type { EventKind, StoredEvent } from '../../src/log/event-log.js';
+import type { EventKind } from '../../src/log/event-kinds.js';
+import type { StoredEvent } from '../../src/log/event-log.js';
+import { storedEvent } from '../support/events.js';
 
 const U = 'e40f28ea-2d4c-4a7e-9a52-0b6a0b3f2f11';
 let offset = 0;
@@ -26,17 +28,13 @@ function event(
       : wrap === 'eventbridge'
         ? { 'detail-type': 'x', detail: envelope }
         : body;
-  return {
-    offset: ++offset,
-    id: `e-${offset}`,
+  return storedEvent(++offset, kind, {
     source: 'stream',
     topic,
-    kind,
     subject: { userId: U },
     occurredAt,
-    receivedAt: occurredAt,
-    body: Buffer.from(JSON.stringify(raw)),
-  };
+    body: raw,
+  });
 }
 const presence = (sp: string, at: string, wrap?: 'eventbridge') =>
   event(
@@ -92,16 +90,16 @@ describe('live state: agents', () => {
   test("the guides' agentStateChange: logged in + AVAIL + BREAK shows Break; a null substate shows the state", () => {
     const s = new LiveState();
     const guide = (user: Record<string, unknown>, at: string) =>
-      ({
-        ...event('agent.state', {}, at, 'none'),
-        body: Buffer.from(
-          JSON.stringify({
-            eventType: 'agentStateChange',
-            timestamp: at,
-            user: { id: U, name: 'Jane Doe', ...user },
-          }),
-        ),
-      }) satisfies StoredEvent;
+      event(
+        'agent.state',
+        {
+          eventType: 'agentStateChange',
+          timestamp: at,
+          user: { id: U, name: 'Jane Doe', ...user },
+        },
+        at,
+        'none',
+      );
     s.apply(
       guide(
         { login: { status: 'LOGGED_IN' }, state: 'AVAIL', substate: 'BREAK' },

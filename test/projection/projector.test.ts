@@ -1,21 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Emulator } from '../../src/emulator/emulator.js';
+import { startTestEmulator } from '../support/emulator.js';
 import { startTestGateway, waitFor } from '../support/helpers.js';
 
 describe('projector', () => {
   test('agents projected from EventBridge events equal the emulator truth; /readyz reports the projector', async (t) => {
     const gw = await startTestGateway(t);
-    const emu = new Emulator({
-      port: 0,
+    const emu = await startTestEmulator(t, {
       agents: 120,
       queues: 4,
       seed: 31,
-      realtime: false,
       eventbridge: { url: `${gw.url}/ingest/eventbridge`, apiKey: 'eb-key-123' },
     });
-    await emu.start();
-    t.after(() => emu.stop());
     emu.advance(40 * 60_000);
     await emu.eventbridge!.idle();
     const last = (await gw.log.stats()).lastOffset;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { startGateway, type Gateway } from '../../src/gateway.js';
-import { Emulator } from '../../src/emulator/emulator.js';
+import type { Emulator } from '../../src/emulator/emulator.js';
+import { startTestEmulator } from '../support/emulator.js';
 import type { AgentView, QueueView } from '../../src/protocol/live-messages.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { tempDir, testConfig, waitFor } from '../support/helpers.js';
@@ -96,8 +97,8 @@ describe('projector replay against the emulator truth', () => {
     };
     let gw = await startGateway(config, options);
     t.after(() => gw.close());
-    const emu = new Emulator({
-      port: 0,
+    const emu = await startTestEmulator(t, {
+      realtime: true,
       agents: 150,
       queues: 6,
       seed: 11,
@@ -105,8 +106,6 @@ describe('projector replay against the emulator truth', () => {
       eventbridge: { url: `${gw.url}/ingest/eventbridge`, apiKey: 'eb-key-123' },
     });
     source.emu = emu;
-    await emu.start();
-    t.after(() => emu.stop());
     const started = emu.sim.now;
     // Seeding first: agents who never change state during the run must still be right.
     const seeded = await gw.reconcile();

@@ -1,31 +1,9 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { presenceEnvelope } from '../support/eventbridge.js';
 import { startTestGateway } from '../support/helpers.js';
 
-function envelope(userId = randomUUID()) {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'v2.users.{id}.presence',
-    source: 'aws.partner/genesys.com/cloud/8d7e0b3a-org/switchboard',
-    account: '123456789012',
-    time: '2026-11-23T10:00:00Z',
-    region: 'us-east-1',
-    resources: [],
-    detail: {
-      topicName: `v2.users.${userId}.presence`,
-      version: '2',
-      eventBody: {
-        source: 'PURECLOUD',
-        presenceDefinition: { id: randomUUID(), systemPresence: 'AVAILABLE' },
-        modifiedDate: '2026-11-23T09:59:59.500Z',
-      },
-      metadata: { CorrelationId: randomUUID() },
-      timestamp: '2026-11-23T10:00:00.100Z',
-    },
-  };
-}
+const envelope = (userId?: string) => presenceEnvelope(userId ? { userId } : {});
 
 async function post(url: string, body: unknown, key?: string) {
   const res = await fetch(`${url}/ingest/eventbridge`, {

@@ -11,6 +11,7 @@ import { createIngestMetrics } from '../../src/ops/ingest-metrics.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { createMetrics } from '../../src/ops/metrics.js';
 import { genesysClientOptions } from '../../src/sources/reconcile/from-config.js';
+import { appenderFor } from '../../src/sources/source.js';
 import {
   ReconcileError,
   Reconciler,
@@ -57,12 +58,15 @@ function clientFor(emu: Emulator, secret = 'demo-secret') {
   });
 }
 
-function reconciler(
+/** A started reconciler appending to `log` (gaps are not under test here). */
+async function reconciler(
   client: ReconcileClient,
   log: EventLog,
   extra: Partial<ReconcilerOptions> = {},
 ) {
-  return new Reconciler({ client, log, logger, ...extra });
+  const r = new Reconciler({ client, logger, ...extra });
+  await r.start({ append: appenderFor(log), reportGap: () => {}, logger });
+  return r;
 }
 
 /** The log with `append` replaced (to count chunks or make a later one fail). */
@@ -111,10 +115,12 @@ describe('reconciler', () => {
       return log.append(events);
     });
     const outcomes: unknown[] = [];
-    const result = await reconciler(clientFor(emu), counting, {
-      chunkSize: 40,
-      onRun: (o) => outcomes.push(o),
-    }).run();
+    const result = await (
+      await reconciler(clientFor(emu), counting, {
+        chunkSize: 40,
+        onRun: (o) => outcomes.push(o),
+      })
+    ).run();
     const truth = emu.truth();
     const org = emu.sim.org;
     const events = await readAll(log);
@@ -230,11 +236,11 @@ describe('reconciler', () => {
     const emu = await startEmulator(t, { agents: 30, queues: 3 });
     const { log } = await openLog(t);
     const client = clientFor(emu);
-    const first = await reconciler(client, log).run();
+    const first = await (await reconciler(client, log)).run();
     const stored = (await log.stats()).eventCount;
     assert.equal(stored, first.events);
 
-    const retried = await reconciler(client, log, { newRunId: () => first.runId }).run();
+    const retried = await (await reconciler(client, log, { newRunId: () => first.runId })).run();
     assert.equal(retried.runId, first.runId);
     assert.equal(retried.duplicates, first.events);
     assert.equal(retried.appended, 0);
@@ -242,7 +248,7 @@ describe('reconciler', () => {
     assert.equal(retried.lastOffset, first.lastOffset);
     assert.equal((await log.stats()).eventCount, stored);
 
-    const shared = reconciler(client, log);
+    const shared = await reconciler(client, log);
     const [a, b] = await Promise.all([shared.run(), shared.run()]);
     assert.equal(a, b);
     assert.notEqual(a.runId, first.runId);
@@ -260,7 +266,7 @@ describe('reconciler', () => {
     const { log } = await openLog(t);
 
     const outcomes: unknown[] = [];
-    const badAuth = reconciler(clientFor(emu, 'wrong-secret'), log, {
+    const badAuth = await reconciler(clientFor(emu, 'wrong-secret'), log, {
       onRun: (o) => outcomes.push(o),
     });
     await assert.rejects(badAuth.run(), (err) => {
@@ -287,13 +293,16 @@ describe('reconciler', () => {
         })();
       },
     };
-    await assert.rejects(reconciler(deleting, log, { memberConcurrency: 2 }).run(), (err) => {
-      assert.ok(err instanceof ReconcileError, String(err));
-      assert.equal(err.phase, 'fetch');
-      assert.match(err.message, new RegExp(`fetching members of queue ${victim}`));
-      assert.match(err.message, /404 not\.found/);
-      return true;
-    });
+    await assert.rejects(
+      (await reconciler(deleting, log, { memberConcurrency: 2 })).run(),
+      (err) => {
+        assert.ok(err instanceof ReconcileError, String(err));
+        assert.equal(err.phase, 'fetch');
+        assert.match(err.message, new RegExp(`fetching members of queue ${victim}`));
+        assert.match(err.message, /404 not\.found/);
+        return true;
+      },
+    );
     assert.equal((await log.stats()).eventCount, 0);
   });
 
@@ -307,15 +316,18 @@ describe('reconciler', () => {
       if (++appends === 1) void log.close(); // the next append finds the log closing
       return results;
     });
-    await assert.rejects(reconciler(clientFor(emu), closing, { chunkSize: 10 }).run(), (err) => {
-      assert.ok(err instanceof ReconcileError, String(err));
-      assert.equal(err.phase, 'append');
-      assert.equal(err.appended, 10);
-      assert.ok(err.cause instanceof SwitchboardError, String(err.cause));
-      assert.equal(err.cause.code, 'SB_LOG_UNAVAILABLE');
-      assert.match(err.message, /no reconcile\.complete/);
-      return true;
-    });
+    await assert.rejects(
+      (await reconciler(clientFor(emu), closing, { chunkSize: 10 })).run(),
+      (err) => {
+        assert.ok(err instanceof ReconcileError, String(err));
+        assert.equal(err.phase, 'append');
+        assert.equal(err.appended, 10);
+        assert.ok(err.cause instanceof SwitchboardError, String(err.cause));
+        assert.equal(err.cause.code, 'SB_LOG_UNAVAILABLE');
+        assert.match(err.message, /no reconcile\.complete/);
+        return true;
+      },
+    );
     await log.close();
     const { log: reopened } = await openLog(t, dir);
     const kept = await readAll(reopened);
@@ -358,7 +370,7 @@ describe('POST /api/v1/reconcile', () => {
     );
 
     // Set after the app started (the gateway builds the reconciler once the emulator runs).
-    deps.reconciler = reconciler(clientFor(emu), log);
+    deps.reconciler = await reconciler(clientFor(emu), log);
     const ok = await app.inject({ method: 'POST', url: '/api/v1/reconcile' });
     assert.equal(ok.statusCode, 200);
     const result = ok.json<ReconcileResult>();
@@ -369,7 +381,7 @@ describe('POST /api/v1/reconcile', () => {
     assert.equal(result.queues, emu.sim.org.queues.length);
     assert.equal(result.duplicates, 0);
 
-    deps.reconciler = reconciler(clientFor(emu, 'wrong-secret'), log);
+    deps.reconciler = await reconciler(clientFor(emu, 'wrong-secret'), log);
     const failed = await app.inject({ method: 'POST', url: '/api/v1/reconcile' });
     assert.equal(failed.statusCode, 502);
     const error = failed.json<{ error: { code: string; message: string } }>().error;
@@ -380,7 +392,7 @@ describe('POST /api/v1/reconcile', () => {
       throw new SwitchboardError('SB_AUTH_REQUIRED');
     };
     const before = (await log.stats()).eventCount;
-    deps.reconciler = reconciler(clientFor(emu), log);
+    deps.reconciler = await reconciler(clientFor(emu), log);
     const denied = await app.inject({ method: 'POST', url: '/api/v1/reconcile' });
     assert.equal(denied.statusCode, 401);
     assert.equal((await log.stats()).eventCount, before);

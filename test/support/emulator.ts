@@ -1,18 +1,72 @@
 import type { TestContext } from 'node:test';
+import type { Clock } from '../../src/emulator/clock.js';
 import { Emulator, type EmulatorOptions } from '../../src/emulator/emulator.js';
 
 /**
- * An emulator on a free port, stopped when the test ends. Virtual time (it moves only by
- * `advance()`) and no heartbeats unless the options say otherwise.
+ * The one emulator starter for tests and benchmarks: a free port, virtual time (it moves only by
+ * `advance()`) and no heartbeats, unless the options say otherwise (`realtime`, `warmupMs`,
+ * `clock`, …). The caller stops it; tests use `startTestEmulator`.
  */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const emu = new Emulator({ port: 0, realtime: false, heartbeatSec: 3600, ...options });
+  await emu.start();
+  return emu;
+}
+
+/** `startEmulator`, stopped when the test ends. */
 export async function startTestEmulator(
   t: TestContext,
   options: EmulatorOptions = {},
 ): Promise<Emulator> {
-  const emu = new Emulator({ port: 0, realtime: false, heartbeatSec: 3600, ...options });
-  await emu.start();
+  const emu = await startEmulator(options);
   t.after(() => emu.stop());
   return emu;
+}
+
+/**
+ * A clock that moves only when told, for the emulator's transport (push retries, fault windows):
+ * `advance(ms)` fires what falls due, in time order, at its own instant. Until then a retry or a
+ * window's end provably has not happened.
+ */
+export class ManualClock implements Clock {
+  #now: number;
+  #seq = 0;
+  readonly #timers = new Map<number, { at: number; run: () => void }>();
+
+  /** Starts at a whole second (an HTTP-date `Retry-After` has no milliseconds). */
+  constructor(start = Math.floor(Date.now() / 1000) * 1000) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  after(ms: number, run: () => void): () => void {
+    const id = ++this.#seq;
+    this.#timers.set(id, { at: this.#now + Math.max(0, ms), run });
+    return () => this.#timers.delete(id);
+  }
+
+  /** Delays from now of the timers waiting, soonest first. */
+  pending(): number[] {
+    return [...this.#timers.values()].map((x) => x.at - this.#now).sort((a, b) => a - b);
+  }
+
+  advance(ms: number): void {
+    const end = this.#now + ms;
+    for (;;) {
+      let next: [number, { at: number; run: () => void }] | undefined;
+      for (const entry of this.#timers) {
+        if (entry[1].at <= end && (!next || entry[1].at < next[1].at)) next = entry;
+      }
+      if (!next) break;
+      this.#timers.delete(next[0]);
+      this.#now = next[1].at;
+      next[1].run();
+    }
+    this.#now = end;
+  }
 }
 
 /** Asks the emulator for a token with the default client credentials. */

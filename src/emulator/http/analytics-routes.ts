@@ -1,9 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Emulator } from '../emulator.js';
 import type { AgentState, Conversation } from '../model/simulation.js';
 import { SYSTEM_PRESENCES } from '../model/org.js';
 import { truthOf } from '../model/truth.js';
+import type { Directory } from '../ports.js';
 import { genesysError, intParam } from './genesys-http.js';
+
+/** What the analytics routes use of the emulator. */
+export interface AnalyticsPorts extends Directory {
+  /** Recently finished conversations, oldest first. */
+  readonly finished: readonly Conversation[];
+}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const ROUTING_STATUSES = ['OFF_QUEUE', 'IDLE', 'INTERACTING', 'NOT_RESPONDING', 'COMMUNICATING'];
@@ -30,7 +36,7 @@ function filterValues(filter: unknown, dimension: string): string[] {
  * model, user aggregates from per-agent time accumulated since the emulator started, and
  * conversation details of finished conversations.
  */
-export function registerAnalyticsRoutes(app: FastifyInstance, emu: Emulator): void {
+export function registerAnalyticsRoutes(app: FastifyInstance, emu: AnalyticsPorts): void {
   app.post('/api/v2/analytics/queues/observations/query', async (request, reply) => {
     const body = (request.body ?? {}) as { filter?: unknown; metrics?: unknown };
     if (!Array.isArray(body.metrics) || body.metrics.length === 0) {
@@ -179,7 +185,7 @@ export function registerAnalyticsRoutes(app: FastifyInstance, emu: Emulator): vo
   });
 }
 
-function activity(request: FastifyRequest, emu: Emulator) {
+function activity(request: FastifyRequest, emu: Directory) {
   const body = (request.body ?? {}) as { groupBy?: string[]; filter?: unknown };
   const pageSize = intParam(request, 'pageSize', 100, 1000);
   const pageNumber = intParam(request, 'pageNumber', 1, 100_000);
@@ -253,7 +259,7 @@ function currentTotals(a: AgentState, now: number, start: number) {
   return t;
 }
 
-function orgMappings(emu: Emulator): Record<string, string[]> {
+function orgMappings(emu: Directory): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const sp of SYSTEM_PRESENCES)
     out[sp] = emu.sim.org.presences.filter((d) => d.systemPresence === sp).map((d) => d.id);
@@ -261,7 +267,7 @@ function orgMappings(emu: Emulator): Record<string, string[]> {
 }
 
 /** One finished conversation in the analytics shape: participants → sessions → segments. */
-function conversationDetail(c: Conversation, emu: Emulator) {
+function conversationDetail(c: Conversation, emu: Directory) {
   const mediaType = c.media === 'voice' ? 'voice' : c.media;
   const end = c.endedAt ?? emu.sim.now;
   const agentSegments = new Map<

@@ -1,22 +1,31 @@
 import type { FastifyInstance } from 'fastify';
-import type { Emulator } from '../emulator.js';
-import { FaultError } from '../faults.js';
+import { FaultError, parseFault, type ParsedFault } from '../fault-registry.js';
+import type { NewWebhook, WebhookSubscription } from '../push/webhook-subscription.js';
+
+/** What the control routes use of the emulator. */
+export interface ControlPorts {
+  truth(): unknown;
+  readonly faults: { run(fault: ParsedFault): void };
+  addWebhook(sub: NewWebhook): WebhookSubscription;
+}
 
 /** The emulator's own routes: ground truth, the fault injector, and the guides' webhook API. */
-export function registerControlRoutes(app: FastifyInstance, emu: Emulator): void {
+export function registerControlRoutes(app: FastifyInstance, emu: ControlPorts): void {
   app.get('/emulator/truth', async () => emu.truth());
 
+  // The same registry entry as `--fault`: parsed through its schema, applied through it.
   app.post('/emulator/faults', async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const name = typeof body.fault === 'string' ? body.fault : '';
     try {
-      emu.faults.apply(name, body);
+      const fault = parseFault(name, body);
+      emu.faults.run(fault);
+      return { applied: fault.name };
     } catch (err) {
       if (err instanceof FaultError)
         return reply.code(400).send({ error: { code: 'EMU_BAD_FAULT', message: err.message } });
       throw err;
     }
-    return { applied: name };
   });
 
   // The guides' subscription API (SEED-FORMATS §A); Genesys has no such endpoint (FACTS §5.4).
@@ -31,9 +40,7 @@ export function registerControlRoutes(app: FastifyInstance, emu: Emulator): void
       });
     }
     const events = (b.events as unknown[]).map((e) =>
-      typeof e === 'string'
-        ? { name: e }
-        : (e as { name: string; filter?: { field: string; op: 'eq' | 'in'; value: unknown } }),
+      typeof e === 'string' ? { name: e } : (e as NewWebhook['events'][number]),
     );
     const sub = emu.addWebhook({
       name: typeof b.name === 'string' ? b.name : 'webhook',

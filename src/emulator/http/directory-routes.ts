@@ -1,14 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Emulator } from '../emulator.js';
 import type { AgentState } from '../model/simulation.js';
-import type { PresenceDefinition } from '../model/org.js';
+import type { PresenceDefinition, Queue } from '../model/org.js';
+import type { Directory, TokenStore } from '../ports.js';
 import { genesysError, intParam, listParam, page } from './genesys-http.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** What the directory routes use of the emulator. */
+export interface DirectoryPorts extends Directory {
+  readonly tokens: TokenStore;
+  readonly options: {
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly tokenRatePerSec: number;
+    readonly tokenTtlSec: number;
+  };
+  readonly faults: { slowMs(): number };
+}
+
 /** OAuth client credentials, the bearer check, and users / presence / routing queues (FACTS §3, §4). */
-export function registerDirectoryRoutes(app: FastifyInstance, emu: Emulator): void {
+export function registerDirectoryRoutes(app: FastifyInstance, emu: DirectoryPorts): void {
   const tokenRequests = new Map<string, number[]>();
 
   app.addHook('onRequest', async (request, reply) => {
@@ -227,7 +239,7 @@ export function registerDirectoryRoutes(app: FastifyInstance, emu: Emulator): vo
   });
 }
 
-function findUser(request: FastifyRequest, emu: Emulator): AgentState | undefined {
+function findUser(request: FastifyRequest, emu: Directory): AgentState | undefined {
   const id = (request.params as { userId: string }).userId;
   return emu.deletedUsers.has(id) ? undefined : emu.sim.agents.get(id);
 }
@@ -254,7 +266,7 @@ export function userPresence(a: AgentState) {
   };
 }
 
-function user(a: AgentState, expand: ReadonlySet<string>, emu: Emulator) {
+function user(a: AgentState, expand: ReadonlySet<string>, emu: Directory) {
   const team = emu.sim.org.teams.find((t) => t.id === a.agent.teamId);
   return {
     id: a.agent.id,
@@ -286,7 +298,7 @@ function organizationPresence(d: PresenceDefinition) {
   };
 }
 
-function queueEntity(q: Emulator['sim']['org']['queues'][number], emu: Emulator) {
+function queueEntity(q: Queue, emu: Directory) {
   const joined = q.memberIds.filter((id) => emu.sim.agents.get(id)?.onQueue).length;
   const media = q.media === 'voice' ? 'call' : q.media;
   return {

@@ -1,4 +1,26 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+
+/** The emulator's HTTP server, parsing bodies the way the SDK and OAuth clients send them. */
+export function createGenesysApp(): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  // The SDK sends `content-type: application/json` with empty bodies (channel create, DELETE).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Object.assign(new Error('invalid JSON body'), { statusCode: 400 }), undefined);
+    }
+  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+  );
+  return app;
+}
 
 /** Genesys's error body (the SDK surfaces the body, not the HTTP status: keep `status` in it). */
 export function genesysError(reply: FastifyReply, status: number, code: string, message: string) {

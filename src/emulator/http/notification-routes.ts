@@ -1,11 +1,19 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Emulator } from '../emulator.js';
-import type { Channel } from '../notifications/channel-manager.js';
+import type { ChannelManager, Channel } from '../notifications/channel-manager.js';
 import { MAX_TOPICS_PER_CHANNEL } from '../notifications/channel-manager.js';
+import type { TokenStore } from '../ports.js';
 import { genesysError } from './genesys-http.js';
 
+/** What the Notification API routes use of the emulator. */
+export interface NotificationPorts {
+  readonly tokens: Pick<TokenStore, 'get'>;
+  readonly channels: ChannelManager;
+  /** The emulator's base URL (channels' `connectUri` is on the same host). */
+  readonly url: string;
+}
+
 /** Notification API channels and subscriptions (FACTS §1.1–§1.2, §1.6). */
-export function registerNotificationRoutes(app: FastifyInstance, emu: Emulator): void {
+export function registerNotificationRoutes(app: FastifyInstance, emu: NotificationPorts): void {
   const clientOf = (request: FastifyRequest) => {
     const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
     return emu.tokens.get(token)?.clientId ?? 'unknown';

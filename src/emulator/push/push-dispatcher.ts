@@ -1,4 +1,7 @@
 import { Pool } from 'undici';
+import { fullJitterDelay } from '../../protocol/backoff.js';
+import { realClock, type Clock } from '../clock.js';
+import { retryAfterMs } from '../../util/retry-after.js';
 
 export interface PushTarget {
   url: string;
@@ -9,12 +12,18 @@ export interface PushTarget {
   /** How long a failing delivery keeps being retried, seconds. */
   retryHorizonSec: number;
   timeoutMs: number;
+  /** Time and retry timers (default: the real clock; tests drive a manual one). */
+  clock?: Clock;
+  /** Uniform in [0, 1) for the backoff's jitter (tests pass a fixed one). */
+  random?: () => number;
 }
 
 export interface PushStats {
   sent: number;
   delivered: number;
   retried: number;
+  /** Answered 429 (each one also counts as retried, or as expired past the horizon). */
+  throttled: number;
   failedPermanently: number;
   expired: number;
   /** Refused because the queue was full (target down for long). */
@@ -23,6 +32,9 @@ export interface PushStats {
 }
 
 const MAX_QUEUED = 200_000;
+/** The backoff's first ceiling and its cap: retries after up to 1, 2, 4 … 60 s. */
+const BACKOFF_INITIAL_MS = 1000;
+const BACKOFF_MAX_MS = 60_000;
 
 interface Delivery {
   body: string;
@@ -31,22 +43,27 @@ interface Delivery {
 }
 
 /**
- * Delivers bodies to one HTTP target the way the guides describe a webhook sender (SEED-FORMATS
- * §C): 2xx is done, 4xx is never retried, 5xx / timeouts / network errors are retried with
- * exponential backoff 1, 2, 4 … 60 s until the retry horizon passes; at most `concurrency`
- * requests in flight over keep-alive connections.
+ * Delivers bodies to one HTTP target the way a Genesys push sender does: 2xx is done; 429 waits
+ * for `Retry-After` and is retried, as Genesys's one real signed outbound webhook retries 429
+ * and 5xx (FACTS §5.3, Open Messaging); other 4xx are never retried; 5xx, timeouts and network
+ * errors are retried with the project's backoff (full jitter under a ceiling of 1, 2, 4 … 60 s,
+ * the guides' schedule, SEED-FORMATS §C) until the retry horizon passes (EventBridge keeps
+ * retrying for days, FACTS §5.1, so the horizon is configurable). At most `concurrency` requests
+ * in flight over keep-alive connections.
  */
 export class PushDispatcher {
   readonly stats: PushStats = {
     sent: 0,
     delivered: 0,
     retried: 0,
+    throttled: 0,
     failedPermanently: 0,
     expired: 0,
     dropped: 0,
     queued: 0,
   };
   readonly #target: PushTarget;
+  readonly #clock: Clock;
   // A FIFO with a moving head: Array#shift is linear on long queues (bursts queue tens of thousands).
   #queue: Delivery[] = [];
   #head = 0;
@@ -54,11 +71,12 @@ export class PushDispatcher {
   readonly #path: string;
   #inFlight = 0;
   #closed = false;
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #timers = new Set<() => void>();
   #idleWaiters: (() => void)[] = [];
 
   constructor(target: PushTarget) {
     this.#target = target;
+    this.#clock = target.clock ?? realClock;
     const url = new URL(target.url);
     this.#path = `${url.pathname}${url.search}`;
     // undici's pool: about three times node:http's request rate for small keep-alive POSTs.
@@ -76,7 +94,7 @@ export class PushDispatcher {
       this.stats.dropped++;
       return;
     }
-    this.#queue.push({ body, firstAttempt: Date.now(), attempts: 0 });
+    this.#queue.push({ body, firstAttempt: this.#clock.now(), attempts: 0 });
     this.stats.queued = this.#queued();
     this.#pump();
   }
@@ -87,9 +105,14 @@ export class PushDispatcher {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
+  /** Retries waiting on their timer. */
+  get waitingRetries(): number {
+    return this.#timers.size;
+  }
+
   close(): void {
     this.#closed = true;
-    for (const t of this.#timers) clearTimeout(t);
+    for (const cancel of this.#timers) cancel();
     this.#timers.clear();
     this.#queue = [];
     this.#head = 0;
@@ -125,45 +148,66 @@ export class PushDispatcher {
       .then(
         async (res) => {
           await res.body.dump();
-          return res.statusCode;
+          return { status: res.statusCode, retryAfter: res.headers['retry-after'] };
         },
         () => undefined, // network error or timeout: retried
       )
       .then(
-        (status) => {
+        (answer) => {
           this.#inFlight--;
-          if (status !== undefined && status >= 200 && status < 300) this.stats.delivered++;
-          else if (status !== undefined && status >= 400 && status < 500)
-            this.stats.failedPermanently++;
-          else this.#retry(delivery);
+          this.#settle(delivery, answer);
           this.#pump();
         },
         () => undefined,
       );
   }
 
+  #settle(
+    delivery: Delivery,
+    answer: { status: number; retryAfter: string | string[] | undefined } | undefined,
+  ): void {
+    const status = answer?.status;
+    if (status !== undefined && status >= 200 && status < 300) {
+      this.stats.delivered++;
+      return;
+    }
+    if (status === 429) this.stats.throttled++;
+    else if (status !== undefined && status >= 400 && status < 500) {
+      this.stats.failedPermanently++;
+      return;
+    }
+    // The target's own `Retry-After` (429, or a 503 that sends one) wins over the backoff.
+    const asked = retryAfterMs(answer?.retryAfter, this.#clock.now());
+    this.#retry(
+      delivery,
+      asked ??
+        fullJitterDelay(delivery.attempts - 1, {
+          initialMs: BACKOFF_INITIAL_MS,
+          maxMs: BACKOFF_MAX_MS,
+          random: this.#target.random,
+        }),
+    );
+  }
+
   #queued(): number {
     return this.#queue.length - this.#head;
   }
 
-  #retry(delivery: Delivery, retryAfterSec?: number): void {
-    const backoffSec = Math.max(retryAfterSec ?? 0, Math.min(60, 2 ** (delivery.attempts - 1)));
-    if (
-      Date.now() + backoffSec * 1000 - delivery.firstAttempt >
-      this.#target.retryHorizonSec * 1000
-    ) {
+  #retry(delivery: Delivery, delayMs: number): void {
+    if (this.#closed) return;
+    const horizonMs = this.#target.retryHorizonSec * 1000;
+    if (this.#clock.now() + delayMs - delivery.firstAttempt > horizonMs) {
       this.stats.expired++;
       return;
     }
     this.stats.retried++;
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
+    const cancel = this.#clock.after(delayMs, () => {
+      this.#timers.delete(cancel);
       if (this.#closed) return;
       this.#queue.push(delivery);
       this.#pump();
-    }, backoffSec * 1000);
-    timer.unref();
-    this.#timers.add(timer);
+    });
+    this.#timers.add(cancel);
   }
 
   #notifyIdle(): void {

@@ -7,7 +7,6 @@ import {
   type GenesysRestClientOptions,
   type RetryInfo,
 } from '../../genesys/rest-client.js';
-import type { EventLog } from '../../log/event-log.js';
 import { Reconciler, type ReconcileError, type ReconcileResult } from './reconciler.js';
 
 /** The emulator's default OAuth client (what `startDemoEmulator` runs with). */
@@ -54,19 +53,27 @@ export function genesysClientOptions(
   };
 }
 
-/** A reconciler over a client built by `genesysClientOptions`, or undefined (see there). */
+/**
+ * The reconcile source over a client built by `genesysClientOptions`, or undefined when it can
+ * never have one (no credentials outside demo mode). In demo mode the client is built at the
+ * first run that knows the emulator's address (`emulatorUrl`, asked again until it answers).
+ */
 export function reconcilerFromConfig(
   config: Pick<Config, 'demo' | 'genesys' | 'source'>,
-  log: EventLog,
   logger: Logger,
-  options: FromConfigOptions = {},
+  options: Omit<FromConfigOptions, 'emulatorUrl'> & { emulatorUrl?: () => string | undefined } = {},
 ): Reconciler | undefined {
-  const clientOptions = genesysClientOptions(config, options);
-  if (clientOptions === undefined) return undefined;
-  return new Reconciler({
-    client: new GenesysRestClient(clientOptions),
-    log,
-    logger,
-    ...(options.onRun ? { onRun: options.onRun } : {}),
-  });
+  const { emulatorUrl, ...hooks } = options;
+  const build = () => {
+    const url = emulatorUrl?.();
+    const clientOptions = genesysClientOptions(config, {
+      ...hooks,
+      ...(url !== undefined ? { emulatorUrl: url } : {}),
+    });
+    return clientOptions && new GenesysRestClient(clientOptions);
+  };
+  const rest = { logger, ...(options.onRun ? { onRun: options.onRun } : {}) };
+  if (config.demo) return new Reconciler({ client: build, ...rest });
+  const client = build();
+  return client && new Reconciler({ client, ...rest });
 }

@@ -1,35 +1,27 @@
-import { randomBytes } from 'node:crypto';
-import { isPlainObject } from '../../util/objects.js';
 import type { Logger } from 'pino';
-import type { GenesysRestClient } from '../../genesys/rest-client.js';
-import type { AppendResult, EventInput, EventKind, EventLog } from '../../log/event-log.js';
+import { SwitchboardError } from '../../errors.js';
+import type { AppendResult } from '../../log/event-log.js';
+import type { Gap, Source, SourceContext, SourceHealth } from '../source.js';
+import { SourceLifecycle } from '../source-lifecycle.js';
+import { buildEvents, defaultRunId } from './reconcile-events.js';
+import { fetchSnapshot, type ReconcileClient } from './reconcile-fetch.js';
+
+export {
+  RECONCILE_KINDS,
+  buildEvents,
+  defaultRunId,
+  type ReconcileComplete,
+  type ReconcileSnapshot,
+} from './reconcile-events.js';
+export { USER_EXPAND, type ReconcileClient } from './reconcile-fetch.js';
 
 /**
- * Seeds live state from REST: one run reads presence definitions, queues with their members
- * and users (with presence, routing status and team), then appends them to the event log as
- * `reconcile.*` events, `reconcile.complete` last. Shapes and guarantees: docs/reconcile.md.
+ * The reconcile Source: one run reads presence definitions, queues with their members and users
+ * (with presence, routing status and team) from REST, then appends them to the log as
+ * `reconcile.*` events, `reconcile.complete` last. Runs are on demand (`run()`: the CLI's seed
+ * after start, `POST /api/v1/reconcile`); `start` only lets runs append. It is also where every
+ * source's gaps go (`receiveGap`). Shapes and guarantees: docs/reconcile.md.
  */
-
-export const RECONCILE_KINDS = {
-  presenceDefinitions: 'reconcile.presence-definitions',
-  queue: 'reconcile.queue',
-  user: 'reconcile.user',
-  complete: 'reconcile.complete',
-} as const;
-
-/** Users are read with these expands (FACTS §3.1). */
-export const USER_EXPAND = ['presence', 'routingStatus', 'team'] as const;
-
-/** Body of `reconcile.complete`. */
-export interface ReconcileComplete {
-  runId: string;
-  /** When fetching began (also every event's `occurredAt`). */
-  startedAt: string;
-  /** When fetching ended: the snapshot lies between the two. */
-  finishedAt: string;
-  userIds: string[];
-  queueIds: string[];
-}
 
 export interface ReconcileResult {
   runId: string;
@@ -51,22 +43,24 @@ export interface ReconcileResult {
   lastOffset: number;
 }
 
-/** What the reconciler needs from the REST client. */
-export type ReconcileClient = Pick<GenesysRestClient, 'pages'>;
-
 export interface ReconcilerOptions {
-  client: ReconcileClient;
-  log: EventLog;
+  /**
+   * The REST client, or how to get one once it can be built (demo mode: the emulator's address
+   * is known only after the gateway listens); undefined from the function means not yet.
+   */
+  client: ReconcileClient | (() => ReconcileClient | undefined);
   logger: Logger;
   now?: () => number;
   /** Called once per run with its result, or with the `ReconcileError` it failed with. */
   onRun?: (outcome: ReconcileResult | ReconcileError) => void;
   /** Run ids (tests; a retried run reuses its id). Default: time-based + random. */
   newRunId?: (startedAtMs: number) => string;
-  /** Events per `log.append` (default 500). */
+  /** Events per `append` (default 500). */
   chunkSize?: number;
   /** Queues whose members are fetched at once (default 4). */
   memberConcurrency?: number;
+  /** Gaps kept for inspection (default 100; older ones are only counted). */
+  keepGaps?: number;
 }
 
 export type ReconcilePhase = 'fetch' | 'append';
@@ -97,34 +91,42 @@ export class ReconcileError extends Error {
   }
 }
 
-/** What one run read, before it becomes events. */
-export interface ReconcileSnapshot {
-  presenceDefinitions: unknown[];
-  queues: { id: string; entity: Record<string, unknown>; members: unknown[] }[];
-  users: { id: string; entity: Record<string, unknown> }[];
-}
-
-export class Reconciler {
-  readonly #client: ReconcileClient;
-  readonly #log: EventLog;
+export class Reconciler implements Source {
+  readonly name = 'reconcile';
+  readonly kind = 'reconcile' as const;
+  readonly #client: ReconcilerOptions['client'];
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #onRun: ReconcilerOptions['onRun'];
   readonly #newRunId: (startedAtMs: number) => string;
   readonly #chunkSize: number;
   readonly #memberConcurrency: number;
+  readonly #keepGaps: number;
+  readonly #life: SourceLifecycle;
+  #resolved: ReconcileClient | undefined;
   #inflight: Promise<ReconcileResult> | undefined;
   #last: ReconcileResult | undefined;
+  #lastError: ReconcileError | undefined;
+  #runs = 0;
+  #failedRuns = 0;
+  #gapsReceived = 0;
+  readonly #gaps: Gap[] = [];
 
   constructor(options: ReconcilerOptions) {
     this.#client = options.client;
-    this.#log = options.log;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
     this.#onRun = options.onRun;
     this.#newRunId = options.newRunId ?? defaultRunId;
     this.#chunkSize = Math.max(1, Math.floor(options.chunkSize ?? 500));
     this.#memberConcurrency = Math.max(1, Math.floor(options.memberConcurrency ?? 4));
+    this.#keepGaps = Math.max(0, Math.floor(options.keepGaps ?? 100));
+    // A failed run is not a gap: the reconciler is where gaps go, and its next run repairs it.
+    this.#life = new SourceLifecycle({
+      kind: 'reconcile',
+      gapOnAppendFailure: false,
+      now: this.#now,
+    });
   }
 
   /** True while a run is in flight. */
@@ -132,20 +134,77 @@ export class Reconciler {
     return this.#inflight !== undefined;
   }
 
+  /** True once there is a REST client to run against (see `ReconcilerOptions.client`). */
+  get available(): boolean {
+    return this.#clientNow() !== undefined;
+  }
+
   /** The last successful run's result. */
   get lastResult(): ReconcileResult | undefined {
     return this.#last;
   }
 
-  /** Runs a reconcile; a call while one is in flight gets that run's promise. */
+  /** The most recent gaps received, oldest first. */
+  get gaps(): readonly Gap[] {
+    return this.#gaps;
+  }
+
+  async start(ctx: SourceContext): Promise<void> {
+    this.#life.start(ctx);
+  }
+
+  /**
+   * Refuses new runs; waits for a run that is appending. A run still fetching is not waited
+   * for: it is abandoned before it appends anything.
+   */
+  stop(): Promise<void> {
+    return this.#life.stop();
+  }
+
+  /** `degraded` while the last run failed: live state may lack what it would have brought. */
+  health(): SourceHealth {
+    return this.#life.health({
+      ...(this.#lastError ? { degradedBy: this.#lastError.message } : {}),
+      counts: { runs: this.#runs, failedRuns: this.#failedRuns, gapsReceived: this.#gapsReceived },
+    });
+  }
+
+  /**
+   * A source may have missed events in `gap`. Counted and kept for now; runs are still on
+   * demand (the staleness watchdog that turns gaps into runs comes later).
+   */
+  receiveGap(gap: Gap): void {
+    this.#gapsReceived++;
+    this.#gaps.push(gap);
+    if (this.#gaps.length > this.#keepGaps) this.#gaps.shift();
+    this.#logger.warn({ gap }, 'reconcile: a source reported a gap');
+  }
+
+  /**
+   * Runs a reconcile; a call while one is in flight gets that run's promise. Rejects at once
+   * with SB_NOT_READY before `start`, SB_SHUTTING_DOWN after `stop`, and
+   * SB_RECONCILE_UNAVAILABLE while there is no client; otherwise a failure is a ReconcileError.
+   */
   run(): Promise<ReconcileResult> {
-    this.#inflight ??= this.#run().finally(() => {
+    const refused = this.#life.refusal();
+    if (refused) return Promise.reject(refused);
+    const client = this.#clientNow();
+    if (client === undefined) {
+      return Promise.reject(new SwitchboardError('SB_RECONCILE_UNAVAILABLE'));
+    }
+    this.#inflight ??= this.#run(client).finally(() => {
       this.#inflight = undefined;
     });
     return this.#inflight;
   }
 
-  async #run(): Promise<ReconcileResult> {
+  #clientNow(): ReconcileClient | undefined {
+    if (typeof this.#client !== 'function') return this.#client;
+    this.#resolved ??= this.#client();
+    return this.#resolved;
+  }
+
+  async #run(client: ReconcileClient): Promise<ReconcileResult> {
     const started = this.#now();
     const runId = this.#newRunId(started);
     const startedAt = new Date(started).toISOString();
@@ -154,18 +213,27 @@ export class Reconciler {
     let step = 'fetching presence definitions';
     let phase: ReconcilePhase = 'fetch';
     try {
-      const snapshot = await this.#fetch((s) => (step = s));
+      const snapshot = await fetchSnapshot(
+        client,
+        this.#logger,
+        this.#memberConcurrency,
+        (s) => (step = s),
+      );
       const finished = this.#now();
       const finishedAt = new Date(finished).toISOString();
       const events = buildEvents(runId, startedAt, finishedAt, snapshot);
-      phase = 'append';
       step = 'appending to the event log';
-      const results: AppendResult[] = [];
-      for (let i = 0; i < events.length; i += this.#chunkSize) {
-        const chunk = events.slice(i, i + this.#chunkSize);
-        results.push(...(await this.#log.append(chunk)));
-        appended += chunk.length;
-      }
+      // One delivery for stop(): it waits for every chunk, so a run is never cut short.
+      const results = await this.#life.run(async ({ append }) => {
+        phase = 'append';
+        const out: AppendResult[] = [];
+        for (let i = 0; i < events.length; i += this.#chunkSize) {
+          const chunk = events.slice(i, i + this.#chunkSize);
+          out.push(...(await append.append(chunk)));
+          appended += chunk.length;
+        }
+        return out;
+      });
       const duplicates = results.filter((r) => r.duplicate).length;
       const result: ReconcileResult = {
         runId,
@@ -183,59 +251,24 @@ export class Reconciler {
         lastOffset: results[results.length - 1]?.offset ?? 0,
       };
       this.#last = result;
+      this.#lastError = undefined;
+      this.#runs++;
       this.#logger.info(result, 'reconcile run finished');
       this.#report(result);
       return result;
     } catch (err) {
       const error = new ReconcileError({ runId, phase, step, appended }, err);
-      this.#logger.error({ err: error, runId, phase, appended }, 'reconcile run failed');
+      this.#runs++;
+      this.#failedRuns++;
+      if (this.#life.refusal() === undefined) {
+        this.#lastError = error;
+        this.#logger.error({ err: error, runId, phase, appended }, 'reconcile run failed');
+      } else {
+        this.#logger.info({ runId, phase, appended }, 'reconcile run abandoned: source stopped');
+      }
       this.#report(error);
       throw error;
     }
-  }
-
-  async #fetch(at: (step: string) => void): Promise<ReconcileSnapshot> {
-    const definitions = await collect(this.#client.pages<unknown>('/api/v2/presencedefinitions'));
-
-    at('fetching queues');
-    const queueEntities = await collect(
-      this.#client.pages<Record<string, unknown>>('/api/v2/routing/queues'),
-    );
-    const queues = withIds(queueEntities, 'queue', this.#logger).map(({ id, entity }) => ({
-      id,
-      entity,
-      members: [] as unknown[],
-    }));
-
-    at('fetching queue members');
-    let next = 0;
-    let failed = false;
-    const worker = async () => {
-      while (next < queues.length && !failed) {
-        const queue = queues[next++]!;
-        try {
-          queue.members = await collect(
-            this.#client.pages<unknown>(
-              `/api/v2/routing/queues/${encodeURIComponent(queue.id)}/members`,
-            ),
-          );
-        } catch (err) {
-          failed = true;
-          at(`fetching members of queue ${queue.id}`);
-          throw err;
-        }
-      }
-    };
-    await Promise.all(
-      Array.from({ length: Math.min(this.#memberConcurrency, queues.length) }, worker),
-    );
-
-    at('fetching users');
-    const userEntities = await collect(
-      this.#client.pages<Record<string, unknown>>('/api/v2/users', { expand: USER_EXPAND }),
-    );
-    const users = withIds(userEntities, 'user', this.#logger);
-    return { presenceDefinitions: definitions, queues, users };
   }
 
   #report(outcome: ReconcileResult | ReconcileError): void {
@@ -245,98 +278,4 @@ export class Reconciler {
       this.#logger.warn({ err }, 'reconcile onRun hook threw');
     }
   }
-}
-
-/** The run's events in append order: definitions, queues, users, complete. */
-export function buildEvents(
-  runId: string,
-  startedAt: string,
-  finishedAt: string,
-  snapshot: ReconcileSnapshot,
-): EventInput[] {
-  const receivedAt = finishedAt;
-  const event = (
-    key: string,
-    kind: EventKind,
-    topic: string,
-    subject: EventInput['subject'],
-    body: unknown,
-  ): EventInput => ({
-    id: `reconcile:${runId}:${key}`,
-    source: 'reconcile',
-    topic,
-    kind,
-    subject,
-    occurredAt: startedAt,
-    receivedAt,
-    body: Buffer.from(JSON.stringify(body), 'utf8'),
-  });
-  const events: EventInput[] = [
-    event(
-      'presence-definitions',
-      RECONCILE_KINDS.presenceDefinitions,
-      'v2.presencedefinitions',
-      {},
-      { entities: snapshot.presenceDefinitions },
-    ),
-  ];
-  for (const q of snapshot.queues) {
-    events.push(
-      event(
-        `queue:${q.id}`,
-        RECONCILE_KINDS.queue,
-        `v2.routing.queues.${q.id}`,
-        { queueId: q.id },
-        { queue: q.entity, members: q.members },
-      ),
-    );
-  }
-  for (const u of snapshot.users) {
-    events.push(
-      event(`user:${u.id}`, RECONCILE_KINDS.user, `v2.users.${u.id}`, { userId: u.id }, u.entity),
-    );
-  }
-  const complete: ReconcileComplete = {
-    runId,
-    startedAt,
-    finishedAt,
-    userIds: snapshot.users.map((u) => u.id),
-    queueIds: snapshot.queues.map((q) => q.id),
-  };
-  events.push(event('complete', RECONCILE_KINDS.complete, 'reconcile.complete', {}, complete));
-  return events;
-}
-
-/** `20261123T100000123Z-1f2e3d4c`: sortable by start time, unique across runs. */
-export function defaultRunId(startedAtMs: number): string {
-  const stamp = new Date(startedAtMs).toISOString().replace(/[-:.]/g, '');
-  return `${stamp}-${randomBytes(4).toString('hex')}`;
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
-
-/** Entities with a string id, first copy of each id; others are logged and skipped. */
-function withIds(
-  entities: readonly Record<string, unknown>[],
-  what: string,
-  logger: Logger,
-): { id: string; entity: Record<string, unknown> }[] {
-  const seen = new Set<string>();
-  const out: { id: string; entity: Record<string, unknown> }[] = [];
-  for (const entity of entities) {
-    const id = isPlainObject(entity) ? entity.id : undefined;
-    if (typeof id !== 'string' || id === '') {
-      logger.warn({ what }, `reconcile: skipped a ${what} without an id`);
-      continue;
-    }
-    // Paging over a list that changes while it is read can repeat an entity.
-    if (seen.has(id)) continue;
-    seen.add(id);
-    out.push({ id, entity });
-  }
-  return out;
 }

@@ -1,38 +1,42 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Secret } from '../../config/index.js';
+import type { Config } from '../../config/index.js';
 import { SwitchboardError } from '../../errors.js';
 import type { IngestMetrics } from '../../ops/ingest-metrics.js';
 import type { Metrics } from '../../ops/metrics.js';
-import type { IngestPipeline } from '../ingest-pipeline.js';
-import { registerIngestRoute } from '../ingest-route.js';
+import { PushSource } from '../push-source.js';
 
-export interface EventBridgeRouteDeps {
-  pipeline: IngestPipeline;
+export interface EventBridgeSourceDeps {
   metrics: Metrics;
   ingestMetrics: IngestMetrics;
+  /** `ingest.eventbridge` holds the API-key header and keys. */
+  config: Pick<Config, 'ingest'>;
   guard: ((request: FastifyRequest) => void) | undefined;
-  isShuttingDown: () => boolean;
-  apiKeyHeader: string;
-  apiKeys: readonly Secret[];
+  now?: () => number;
 }
 
 /**
- * `POST /ingest/eventbridge`: the Genesys partner envelope, one or an array, as an EventBridge
- * API destination sends it. EventBridge signs nothing; the API destination's connection adds a
- * static API-key header, which is checked here in constant time.
+ * The EventBridge Source: `POST /ingest/eventbridge` takes the Genesys partner envelope, one or
+ * an array, as an EventBridge API destination sends it. EventBridge signs nothing; the API
+ * destination's connection adds a static API-key header, which is checked here in constant time.
  */
-export function registerEventBridgeRoute(app: FastifyInstance, deps: EventBridgeRouteDeps): void {
-  const header = deps.apiKeyHeader.toLowerCase();
+export function createEventBridgeSource(
+  app: FastifyInstance,
+  deps: EventBridgeSourceDeps,
+): PushSource {
+  const { apiKeyHeader, apiKeys } = deps.config.ingest.eventbridge;
+  const header = apiKeyHeader.toLowerCase();
   // Compare digests, not the keys, so lengths are always equal and nothing about a key leaks.
-  const keys = deps.apiKeys.map((k) => ({ name: k.name, digest: sha256(k.reveal()) }));
-  registerIngestRoute(app, {
+  const keys = apiKeys.map((k) => ({ name: k.name, digest: sha256(k.reveal()) }));
+  return new PushSource(app, {
+    name: 'eventbridge',
+    kind: 'eventbridge',
     path: '/ingest/eventbridge',
-    source: 'eventbridge',
-    pipeline: deps.pipeline,
-    metrics: deps.ingestMetrics,
+    metrics: deps.metrics,
+    ingestMetrics: deps.ingestMetrics,
+    config: deps.config,
     guard: deps.guard,
-    isShuttingDown: deps.isShuttingDown,
+    ...(deps.now ? { now: deps.now } : {}),
     authenticate: (request) => {
       const raw = request.headers[header];
       const presented = Array.isArray(raw) ? raw[0] : raw;
@@ -49,7 +53,7 @@ export function registerEventBridgeRoute(app: FastifyInstance, deps: EventBridge
         });
         throw new SwitchboardError(
           'SB_API_KEY_INVALID',
-          digest === undefined ? `missing ${deps.apiKeyHeader} header` : 'API key does not match',
+          digest === undefined ? `missing ${apiKeyHeader} header` : 'API key does not match',
         );
       }
       deps.metrics.signatureVerified.inc({

@@ -1,0 +1,160 @@
+import type { AgentView } from '../protocol/live-messages.js';
+import { getPath } from '../util/objects.js';
+import { agentLabel, dominantLeg, normalizePresence } from './agent-label.js';
+import {
+  iso,
+  type AgentRecord,
+  type Standing,
+  type StateModel,
+  type Tally,
+} from './state-model.js';
+
+/**
+ * Agents: presence, routing status and the guides' agent-state events fold into one label with
+ * the time the state began, and into what the agent counts as in its queues' tallies. Each
+ * change ignores events older than the state it would change.
+ */
+
+export function standingOf(a: AgentRecord): Standing {
+  if (!a.loggedIn || a.presence !== 'ON_QUEUE') return 'off';
+  if (a.routingStatus === 'IDLE') return 'idle';
+  if (a.routingStatus === 'INTERACTING') return 'interacting';
+  if (a.routingStatus === 'NOT_RESPONDING') return 'notResponding';
+  return 'onQueue';
+}
+
+export function count(t: Tally, standing: Standing, by: 1 | -1): void {
+  if (standing === 'off') return;
+  t.onQueue += by;
+  if (standing !== 'onQueue') t[standing] += by;
+}
+
+export function applyPresence(
+  m: StateModel,
+  id: string,
+  definition: unknown,
+  at: number,
+  offset: number,
+): void {
+  const presence = normalizePresence(getPath(definition, 'systemPresence'));
+  if (presence === undefined) return;
+  const a = m.agent(id);
+  if (at < a.presenceAt) return;
+  a.presenceAt = at;
+  a.presence = presence;
+  const defId = getPath(definition, 'id');
+  a.presenceDefinitionId = typeof defId === 'string' ? defId : undefined;
+  a.loggedIn = presence !== 'OFFLINE';
+  relabel(m, a, offset);
+}
+
+export function applyRouting(
+  m: StateModel,
+  id: string,
+  status: unknown,
+  at: number,
+  offset: number,
+): void {
+  if (typeof status !== 'string' || status === '') return;
+  const a = m.agent(id);
+  if (at < a.routingAt) return;
+  a.routingAt = at;
+  a.routingStatus = status.toUpperCase();
+  relabel(m, a, offset);
+}
+
+/** The guides' agentStateChange (SEED-FORMATS §D): login status, state, substate. */
+export function applyGuideState(
+  m: StateModel,
+  id: string,
+  payload: Record<string, unknown>,
+  at: number,
+  offset: number,
+): void {
+  const a = m.agent(id);
+  const name = getPath(payload, 'user.name');
+  if (typeof name === 'string') a.name = name;
+  if (at < a.presenceAt) return;
+  const login = getPath(payload, 'user.login.status') ?? getPath(payload, 'login.status');
+  const rawState = getPath(payload, 'user.state') ?? getPath(payload, 'state');
+  const state = typeof rawState === 'string' ? rawState.toUpperCase() : '';
+  const substate = getPath(payload, 'user.substate') ?? getPath(payload, 'substate');
+  const onQueue = getPath(payload, 'user.onQueue');
+  let presence: string;
+  if (login === 'LOGGED_OUT') presence = 'OFFLINE';
+  else if (typeof substate === 'string' && substate !== '')
+    presence = normalizePresence(substate) ?? 'AVAILABLE';
+  else if (state === 'AVAIL') presence = onQueue === true ? 'ON_QUEUE' : 'AVAILABLE';
+  else presence = normalizePresence(state) ?? 'AVAILABLE';
+  a.presenceAt = at;
+  a.presence = presence;
+  a.presenceDefinitionId = undefined;
+  a.loggedIn = presence !== 'OFFLINE';
+  const routing = getPath(payload, 'user.routingStatus');
+  if (typeof routing === 'string' && at >= a.routingAt) {
+    a.routingAt = at;
+    a.routingStatus = routing.toUpperCase();
+  }
+  relabel(m, a, offset);
+}
+
+/** Recomputes the agent's label, standing (its queues' tallies) and time in state. */
+export function relabel(m: StateModel, a: AgentRecord, offset: number): void {
+  const leg = dominantLeg([...a.legs.values()].map((l) => l.state));
+  const label = agentLabel({
+    loggedIn: a.loggedIn,
+    presence: a.presence ?? 'OFFLINE',
+    presenceLabel: a.presenceDefinitionId ? m.definitions.get(a.presenceDefinitionId) : undefined,
+    routingStatus: a.routingStatus ?? 'OFF_QUEUE',
+    conversation: leg,
+  });
+  a.offset = offset;
+  m.dirty.agents.add(a.id);
+  const standing = standingOf(a);
+  for (const id of a.queueIds) {
+    const q = m.queues.get(id);
+    if (q && standing !== a.standing) {
+      count(q.tally, a.standing, -1);
+      count(q.tally, standing, 1);
+    }
+    m.markQueue(id, offset);
+  }
+  a.standing = standing;
+  if (label === a.label && a.since !== undefined) return;
+  a.label = label;
+  // The state began when the last of the things that make it up did.
+  let since = a.presenceAt;
+  if (a.presence === 'ON_QUEUE') {
+    since = Math.max(since, a.routingAt);
+    if (leg !== undefined && a.routingStatus === 'INTERACTING') {
+      for (const l of a.legs.values()) if (l.state === leg) since = Math.max(since, l.at);
+    }
+  }
+  a.since = Number.isFinite(since) ? since : undefined;
+}
+
+export function agentView(m: StateModel, a: AgentRecord): AgentView {
+  return {
+    id: a.id,
+    name: a.name,
+    teamId: a.teamId,
+    teamName: a.teamName,
+    queueIds: [...a.queueIds],
+    loggedIn: a.loggedIn,
+    presence: a.presence,
+    presenceDefinitionId: a.presenceDefinitionId,
+    presenceLabel: a.presenceDefinitionId ? m.definitions.get(a.presenceDefinitionId) : undefined,
+    routingStatus: a.routingStatus,
+    label: a.label,
+    since: a.since === undefined ? undefined : iso(a.since),
+    presenceSince: Number.isFinite(a.presenceAt) ? iso(a.presenceAt) : undefined,
+    routingSince: Number.isFinite(a.routingAt) ? iso(a.routingAt) : undefined,
+    conversations: [...a.legs].map(([id, l]) => ({
+      id,
+      media: l.media,
+      state: l.state,
+      queueId: l.queueId,
+    })),
+    offset: a.offset,
+  };
+}

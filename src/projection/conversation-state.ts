@@ -1,0 +1,162 @@
+import type { LegState, ParsedConversation } from './conversation-parse.js';
+import { relabel } from './agent-state.js';
+import {
+  BUCKET_RANK,
+  iso,
+  type Bucket,
+  type ConversationRecord,
+  type StateModel,
+} from './state-model.js';
+
+/**
+ * Conversations and toasts: a conversation body moves the conversation between its queue's
+ * buckets (waiting, alerting, interacting), counts its answer or abandon once per queue, gives
+ * each agent on it a leg, and makes a toast for each agent leg that rings.
+ */
+
+/** Finished conversations are remembered this long so late events cannot revive them. */
+const TOMBSTONE_MS = 15 * 60_000;
+
+export function applyConversation(
+  m: StateModel,
+  conv: ParsedConversation,
+  at: number,
+  offset: number,
+): void {
+  const bucket: Bucket = conv.agents.some((l) => l.state === 'alerting')
+    ? 'alerting'
+    : conv.agents.some((l) => l.state !== 'done')
+      ? 'interacting'
+      : conv.waitingSince !== undefined
+        ? 'waiting'
+        : 'ended';
+  let rec = m.conversations.get(conv.id);
+  const isNew = rec === undefined;
+  if (rec) {
+    // Older than what we know, or the same instant but behind it (reordered): ignore. An
+    // ended conversation stays ended.
+    if (at < rec.at || (at === rec.at && BUCKET_RANK[bucket] < BUCKET_RANK[rec.bucket])) return;
+    if (rec.bucket === 'ended') return;
+  } else {
+    rec = {
+      id: conv.id,
+      at,
+      bucket,
+      queueId: undefined,
+      queueName: undefined,
+      media: conv.media,
+      caller: undefined,
+      address: undefined,
+      queuedAt: undefined,
+      userIds: new Set(),
+      counted: new Set(),
+    };
+    m.conversations.set(conv.id, rec);
+  }
+  const previous = isNew
+    ? { bucket: undefined, queueId: undefined }
+    : { bucket: rec.bucket, queueId: rec.queueId };
+  rec.at = at;
+  rec.media = conv.media;
+  rec.queueId = conv.queueId ?? rec.queueId;
+  rec.queueName = conv.queueName ?? rec.queueName;
+  rec.caller = conv.customerName ?? rec.caller;
+  rec.address = conv.customerAddress ?? rec.address;
+  rec.queuedAt = conv.queuedAt ?? rec.queuedAt;
+  rec.bucket = bucket;
+
+  // Queue figures: move the conversation between the queue's buckets.
+  if (previous.queueId !== undefined) {
+    const q = m.queues.get(previous.queueId);
+    if (q) {
+      q.waiting.delete(rec.id);
+      q.alerting.delete(rec.id);
+      q.interacting.delete(rec.id);
+      m.markQueue(q.id, offset);
+    }
+  }
+  const q = rec.queueId !== undefined ? m.queue(rec.queueId, offset) : undefined;
+  if (q) {
+    if (q.name === undefined && rec.queueName !== undefined) q.name = rec.queueName;
+    if (bucket === 'waiting') q.waiting.set(rec.id, conv.waitingSince ?? at);
+    else if (bucket === 'alerting') q.alerting.add(rec.id);
+    else if (bucket === 'interacting') q.interacting.add(rec.id);
+    m.markQueue(q.id, offset);
+    // Answered: an agent leg connected for the first time in this queue.
+    const answered = conv.agents.find((l) => l.state === 'connected' || l.state === 'held');
+    if (answered && !rec.counted.has(q.id)) {
+      rec.counted.add(q.id);
+      const answeredAt = answered.connectedAt ?? at;
+      const waitMs = Math.max(0, answeredAt - (rec.queuedAt ?? answeredAt));
+      q.window.add(at, waitMs <= (q.thresholdSec ?? m.thresholdSec) * 1000 ? 'within' : 'late');
+    } else if (
+      bucket === 'ended' &&
+      (previous.bucket === 'waiting' || previous.bucket === 'alerting') &&
+      !rec.counted.has(q.id)
+    ) {
+      rec.counted.add(q.id);
+      q.window.add(at, 'abandoned');
+    }
+  }
+
+  // Agents: each agent leg in the body; agents no longer on it lose it.
+  const seen = new Set<string>();
+  for (const leg of conv.agents) {
+    seen.add(leg.userId);
+    setLeg(m, rec, leg.userId, bucket === 'ended' ? 'done' : leg.state, at, offset);
+  }
+  for (const userId of rec.userIds) {
+    if (!seen.has(userId)) setLeg(m, rec, userId, 'done', at, offset);
+  }
+}
+
+function setLeg(
+  m: StateModel,
+  rec: ConversationRecord,
+  userId: string,
+  state: LegState,
+  at: number,
+  offset: number,
+): void {
+  const a = m.agent(userId);
+  const before = a.legs.get(rec.id);
+  if (state === 'done') {
+    rec.userIds.delete(userId);
+    if (before) a.legs.delete(rec.id);
+  } else {
+    rec.userIds.add(userId);
+    if (before?.state !== state)
+      a.legs.set(rec.id, { media: rec.media, state, queueId: rec.queueId, at });
+  }
+  const toastId = `${rec.id}:${userId}`;
+  if (state === 'alerting') {
+    if (!m.toasts.has(toastId)) {
+      m.toasts.set(toastId, {
+        id: toastId,
+        conversationId: rec.id,
+        userId,
+        queueId: rec.queueId,
+        queueName:
+          rec.queueName ??
+          (rec.queueId !== undefined ? m.queues.get(rec.queueId)?.name : undefined),
+        media: rec.media,
+        caller: rec.caller,
+        address: rec.address,
+        since: iso(at),
+        offset,
+      });
+      m.dirty.toasts.add(toastId);
+    }
+  } else if (m.toasts.delete(toastId)) {
+    m.dirty.toasts.add(toastId);
+  }
+  if (before?.state !== (state === 'done' ? undefined : state)) relabel(m, a, offset);
+}
+
+/** Forgets finished conversations long past (their late events are then ignored by time). */
+export function sweepConversations(m: StateModel): void {
+  const horizon = m.clock - TOMBSTONE_MS;
+  for (const [id, c] of m.conversations) {
+    if (c.bucket === 'ended' && c.at < horizon) m.conversations.delete(id);
+  }
+}

@@ -1,0 +1,115 @@
+import { getPath, isPlainObject } from '../util/objects.js';
+import { timeOf } from '../util/time.js';
+import { applyPresence, applyRouting, count, relabel } from './agent-state.js';
+import { setMembers } from './queue-state.js';
+import type { StateModel } from './state-model.js';
+
+/**
+ * Reconciliation: REST snapshots appended as `reconcile.*` events seed agents, teams, secondary
+ * presence labels and queue memberships, and drop what the org no longer has. A snapshot is
+ * folded like any other event, so it never undoes a newer event.
+ */
+
+export function reconcileDefinitions(
+  m: StateModel,
+  body: Record<string, unknown>,
+  offset: number,
+): void {
+  const entities = Array.isArray(body.entities) ? (body.entities as unknown[]) : [];
+  for (const d of entities) {
+    if (!isPlainObject(d) || typeof d.id !== 'string') continue;
+    const label = getPath(d, 'languageLabels.en_US') ?? d.name;
+    if (typeof label === 'string' && label !== '') m.definitions.set(d.id, label);
+  }
+  for (const a of m.agents.values()) {
+    if (a.presenceDefinitionId !== undefined) relabel(m, a, offset);
+  }
+}
+
+export function reconcileQueue(m: StateModel, body: Record<string, unknown>, offset: number): void {
+  const queue = isPlainObject(body.queue) ? body.queue : undefined;
+  if (!queue || typeof queue.id !== 'string') return;
+  const q = m.queue(queue.id, offset);
+  if (typeof queue.name === 'string') q.name = queue.name;
+  const settings = isPlainObject(queue.mediaSettings) ? queue.mediaSettings : {};
+  const [media, setting] = Object.entries(settings)[0] ?? [];
+  if (media !== undefined) q.mediaType = media === 'call' ? 'voice' : media;
+  const slMs = getPath(setting, 'serviceLevel.durationMs');
+  if (typeof slMs === 'number' && slMs > 0) q.thresholdSec = slMs / 1000;
+  const members = Array.isArray(body.members) ? (body.members as unknown[]) : [];
+  setMembers(
+    m,
+    q,
+    members.flatMap((x) => (isPlainObject(x) && typeof x.id === 'string' ? [x.id] : [])),
+    offset,
+  );
+}
+
+export function reconcileUser(
+  m: StateModel,
+  body: Record<string, unknown>,
+  at: number,
+  offset: number,
+): void {
+  if (typeof body.id !== 'string') return;
+  const a = m.agent(body.id);
+  if (typeof body.name === 'string') a.name = body.name;
+  const team = isPlainObject(body.team) ? body.team : undefined;
+  a.teamId = typeof team?.id === 'string' ? team.id : undefined;
+  a.teamName = typeof team?.name === 'string' ? team.name : undefined;
+  a.offset = offset;
+  m.dirty.agents.add(a.id);
+  applyPresence(
+    m,
+    a.id,
+    getPath(body, 'presence.presenceDefinition'),
+    timeOf(getPath(body, 'presence.modifiedDate')) ?? at,
+    offset,
+  );
+  applyRouting(
+    m,
+    a.id,
+    getPath(body, 'routingStatus.status'),
+    timeOf(getPath(body, 'routingStatus.startTime')) ?? at,
+    offset,
+  );
+}
+
+/** Users and queues the org no longer has are dropped, unless an event since proves them. */
+export function reconcileComplete(
+  m: StateModel,
+  body: Record<string, unknown>,
+  offset: number,
+): void {
+  const startedAt = timeOf(body.startedAt);
+  if (startedAt === undefined) return;
+  const users = new Set(stringList(body.userIds));
+  const queues = new Set(stringList(body.queueIds));
+  if (Array.isArray(body.userIds)) {
+    for (const a of [...m.agents.values()]) {
+      if (users.has(a.id) || Math.max(a.presenceAt, a.routingAt) >= startedAt) continue;
+      m.agents.delete(a.id);
+      m.dirty.agents.add(a.id);
+      for (const qid of a.queueIds) {
+        const q = m.queues.get(qid);
+        if (q?.members.delete(a.id)) count(q.tally, a.standing, -1);
+        m.markQueue(qid, offset);
+      }
+    }
+  }
+  if (Array.isArray(body.queueIds)) {
+    for (const q of [...m.queues.values()]) {
+      if (queues.has(q.id) || q.waiting.size + q.alerting.size + q.interacting.size > 0) continue;
+      m.queues.delete(q.id);
+      m.dirty.queues.add(q.id);
+      for (const id of q.members) {
+        const a = m.agents.get(id);
+        if (a?.queueIds.delete(q.id)) m.dirty.agents.add(id);
+      }
+    }
+  }
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}

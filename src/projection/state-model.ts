@@ -1,0 +1,164 @@
+import type { ToastView } from '../protocol/live-messages.js';
+import type { LegState } from './conversation-parse.js';
+import { QueueWindow } from './queue-window.js';
+
+export interface AgentRecord {
+  id: string;
+  name: string | undefined;
+  teamId: string | undefined;
+  teamName: string | undefined;
+  queueIds: Set<string>;
+  loggedIn: boolean;
+  presence: string | undefined;
+  presenceDefinitionId: string | undefined;
+  routingStatus: string | undefined;
+  label: string;
+  since: number | undefined;
+  presenceAt: number;
+  routingAt: number;
+  /** Conversation legs by conversation id, with when the leg reached its state. */
+  legs: Map<string, { media: string; state: LegState; queueId: string | undefined; at: number }>;
+  offset: number;
+  /** What this agent counts as in the tallies of its queues. */
+  standing: Standing;
+}
+
+/** An agent as its queues count it: off queue, or on queue and idle / interacting / … */
+export type Standing = 'off' | 'idle' | 'interacting' | 'notResponding' | 'onQueue';
+
+/**
+ * Members of a queue by standing, kept as agents change and join or leave, so a queue's view
+ * costs the same with 20 members or 2,000 (queue views are rebuilt for every batch that
+ * touches one of their members).
+ */
+export interface Tally {
+  onQueue: number;
+  idle: number;
+  interacting: number;
+  notResponding: number;
+}
+
+export type Bucket = 'waiting' | 'alerting' | 'interacting' | 'ended';
+export const BUCKET_RANK: Record<Bucket, number> = {
+  waiting: 0,
+  alerting: 1,
+  interacting: 2,
+  ended: 3,
+};
+
+export interface ConversationRecord {
+  id: string;
+  at: number;
+  bucket: Bucket;
+  queueId: string | undefined;
+  queueName: string | undefined;
+  media: string;
+  caller: string | undefined;
+  address: string | undefined;
+  queuedAt: number | undefined;
+  userIds: Set<string>;
+  /** Queues where this conversation's answer or abandon was already counted. */
+  counted: Set<string>;
+}
+
+export interface QueueRecord {
+  id: string;
+  name: string | undefined;
+  mediaType: string | undefined;
+  members: Set<string>;
+  thresholdSec: number | undefined;
+  waiting: Map<string, number>;
+  alerting: Set<string>;
+  interacting: Set<string>;
+  window: QueueWindow;
+  offset: number;
+  tally: Tally;
+}
+
+export const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Everything the fold keeps, shared by the modules that fold one concern each (agents, queues,
+ * conversations, reconciliation). It holds no clock but event time: the projection is a pure
+ * function of the log.
+ */
+export class StateModel {
+  readonly agents = new Map<string, AgentRecord>();
+  readonly queues = new Map<string, QueueRecord>();
+  readonly conversations = new Map<string, ConversationRecord>();
+  readonly toasts = new Map<string, ToastView>();
+  /** Labels of presence definitions (the org's secondary presences), by definition id. */
+  readonly definitions = new Map<string, string>();
+  /** Entities changed since the last `drainChanges()`. */
+  readonly dirty = {
+    agents: new Set<string>(),
+    queues: new Set<string>(),
+    toasts: new Set<string>(),
+  };
+  /** Latest event time seen: the clock windows are measured on (replay gives the same figures). */
+  clock = 0;
+
+  constructor(
+    /** Default service-level threshold when a queue's own is not known (seconds). */
+    readonly thresholdSec: number,
+    /** Rolling window for answered / abandoned / service level (ms of event time). */
+    readonly windowMs: number,
+  ) {}
+
+  /** The agent's record, made (offline, in no queue) the first time it is named. */
+  agent(id: string): AgentRecord {
+    let a = this.agents.get(id);
+    if (!a) {
+      a = {
+        id,
+        name: undefined,
+        teamId: undefined,
+        teamName: undefined,
+        queueIds: new Set(),
+        loggedIn: false,
+        presence: undefined,
+        presenceDefinitionId: undefined,
+        routingStatus: undefined,
+        label: 'Offline',
+        since: undefined,
+        presenceAt: -Infinity,
+        routingAt: -Infinity,
+        legs: new Map(),
+        offset: 0,
+        standing: 'off',
+      };
+      this.agents.set(id, a);
+    }
+    return a;
+  }
+
+  /** The queue's record, made (and marked changed) the first time it is named. */
+  queue(id: string, offset: number): QueueRecord {
+    let q = this.queues.get(id);
+    if (!q) {
+      q = {
+        id,
+        name: undefined,
+        mediaType: undefined,
+        members: new Set(),
+        thresholdSec: undefined,
+        waiting: new Map(),
+        alerting: new Set(),
+        interacting: new Set(),
+        window: new QueueWindow(this.windowMs),
+        offset,
+        tally: { onQueue: 0, idle: 0, interacting: 0, notResponding: 0 },
+      };
+      this.queues.set(id, q);
+      this.dirty.queues.add(id);
+    }
+    return q;
+  }
+
+  markQueue(id: string, offset: number): void {
+    const q = this.queues.get(id);
+    if (!q) return;
+    q.offset = offset;
+    this.dirty.queues.add(id);
+  }
+}

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import type { EventInput, EventKind } from '../../log/event-log.js';
+
+/** The `reconcile.*` events one run appends (shapes: docs/reconcile.md). */
+export const RECONCILE_KINDS = {
+  presenceDefinitions: 'reconcile.presence-definitions',
+  queue: 'reconcile.queue',
+  user: 'reconcile.user',
+  complete: 'reconcile.complete',
+} as const;
+
+/** Body of `reconcile.complete`. */
+export interface ReconcileComplete {
+  runId: string;
+  /** When fetching began (also every event's `occurredAt`). */
+  startedAt: string;
+  /** When fetching ended: the snapshot lies between the two. */
+  finishedAt: string;
+  userIds: string[];
+  queueIds: string[];
+}
+
+/** What one run read, before it becomes events. */
+export interface ReconcileSnapshot {
+  presenceDefinitions: unknown[];
+  queues: { id: string; entity: Record<string, unknown>; members: unknown[] }[];
+  users: { id: string; entity: Record<string, unknown> }[];
+}
+
+/** The run's events in append order: definitions, queues, users, complete. */
+export function buildEvents(
+  runId: string,
+  startedAt: string,
+  finishedAt: string,
+  snapshot: ReconcileSnapshot,
+): EventInput[] {
+  const receivedAt = finishedAt;
+  const event = (
+    key: string,
+    kind: EventKind,
+    topic: string,
+    subject: EventInput['subject'],
+    body: unknown,
+  ): EventInput => ({
+    id: `reconcile:${runId}:${key}`,
+    source: 'reconcile',
+    topic,
+    kind,
+    subject,
+    occurredAt: startedAt,
+    receivedAt,
+    body: Buffer.from(JSON.stringify(body), 'utf8'),
+  });
+  const events: EventInput[] = [
+    event(
+      'presence-definitions',
+      RECONCILE_KINDS.presenceDefinitions,
+      'v2.presencedefinitions',
+      {},
+      { entities: snapshot.presenceDefinitions },
+    ),
+  ];
+  for (const q of snapshot.queues) {
+    events.push(
+      event(
+        `queue:${q.id}`,
+        RECONCILE_KINDS.queue,
+        `v2.routing.queues.${q.id}`,
+        { queueId: q.id },
+        { queue: q.entity, members: q.members },
+      ),
+    );
+  }
+  for (const u of snapshot.users) {
+    events.push(
+      event(`user:${u.id}`, RECONCILE_KINDS.user, `v2.users.${u.id}`, { userId: u.id }, u.entity),
+    );
+  }
+  const complete: ReconcileComplete = {
+    runId,
+    startedAt,
+    finishedAt,
+    userIds: snapshot.users.map((u) => u.id),
+    queueIds: snapshot.queues.map((q) => q.id),
+  };
+  events.push(event('complete', RECONCILE_KINDS.complete, 'reconcile.complete', {}, complete));
+  return events;
+}
+
+/** `20261123T100000123Z-1f2e3d4c`: sortable by start time, unique across runs. */
+export function defaultRunId(startedAtMs: number): string {
+  const stamp = new Date(startedAtMs).toISOString().replace(/[-:.]/g, '');
+  return `${stamp}-${randomBytes(4).toString('hex')}`;
+}

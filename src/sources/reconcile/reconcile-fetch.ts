@@ -1,0 +1,87 @@
+import type { Logger } from 'pino';
+import type { GenesysRestClient } from '../../genesys/rest-client.js';
+import { isPlainObject } from '../../util/objects.js';
+import type { ReconcileSnapshot } from './reconcile-events.js';
+
+/** Users are read with these expands (FACTS §3.1). */
+export const USER_EXPAND = ['presence', 'routingStatus', 'team'] as const;
+
+/** What the reconciler needs from the REST client. */
+export type ReconcileClient = Pick<GenesysRestClient, 'pages'>;
+
+/**
+ * Reads one snapshot: presence definitions, queues with their members (`memberConcurrency`
+ * queues at a time), users. `at` is told each step, so a failure can say where it happened.
+ */
+export async function fetchSnapshot(
+  client: ReconcileClient,
+  logger: Logger,
+  memberConcurrency: number,
+  at: (step: string) => void,
+): Promise<ReconcileSnapshot> {
+  const definitions = await collect(client.pages<unknown>('/api/v2/presencedefinitions'));
+
+  at('fetching queues');
+  const queueEntities = await collect(
+    client.pages<Record<string, unknown>>('/api/v2/routing/queues'),
+  );
+  const queues = withIds(queueEntities, 'queue', logger).map(({ id, entity }) => ({
+    id,
+    entity,
+    members: [] as unknown[],
+  }));
+
+  at('fetching queue members');
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (next < queues.length && !failed) {
+      const queue = queues[next++]!;
+      try {
+        queue.members = await collect(
+          client.pages<unknown>(`/api/v2/routing/queues/${encodeURIComponent(queue.id)}/members`),
+        );
+      } catch (err) {
+        failed = true;
+        at(`fetching members of queue ${queue.id}`);
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(memberConcurrency, queues.length) }, worker));
+
+  at('fetching users');
+  const userEntities = await collect(
+    client.pages<Record<string, unknown>>('/api/v2/users', { expand: USER_EXPAND }),
+  );
+  const users = withIds(userEntities, 'user', logger);
+  return { presenceDefinitions: definitions, queues, users };
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+/** Entities with a string id, first copy of each id; others are logged and skipped. */
+function withIds(
+  entities: readonly Record<string, unknown>[],
+  what: string,
+  logger: Logger,
+): { id: string; entity: Record<string, unknown> }[] {
+  const seen = new Set<string>();
+  const out: { id: string; entity: Record<string, unknown> }[] = [];
+  for (const entity of entities) {
+    const id = isPlainObject(entity) ? entity.id : undefined;
+    if (typeof id !== 'string' || id === '') {
+      logger.warn({ what }, `reconcile: skipped a ${what} without an id`);
+      continue;
+    }
+    // Paging over a list that changes while it is read can repeat an entity.
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push({ id, entity });
+  }
+  return out;
+}
