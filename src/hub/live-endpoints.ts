@@ -58,8 +58,10 @@ export function registerLiveEndpoints(
       'error',
       guarded('live.socket', report, () => socket.destroy()),
     );
-    const url = new URL(req.url ?? '/', 'http://live');
-    if (url.pathname !== '/api/v1/live') return refuse(socket, 404, 'SB_NOT_FOUND');
+    // `new URL` throws on request targets such as `//` or `/\\`: those are simply not the route.
+    const target = req.url ?? '/';
+    const url = URL.canParse(target, 'http://live') ? new URL(target, 'http://live') : undefined;
+    if (url?.pathname !== '/api/v1/live') return refuse(socket, 404, 'SB_NOT_FOUND');
     // Refused before the upgrade: cheap under a reconnect storm, and Retry-After is visible.
     if (hub.full) return refuse(socket, 503, 'SB_LIVE_TOO_MANY_CLIENTS');
     wss.handleUpgrade(
@@ -125,7 +127,17 @@ export function registerLiveEndpoints(
         }),
     );
   };
-  app.server.on('upgrade', guarded('live.upgrade', report, onUpgrade));
+  app.server.on(
+    'upgrade',
+    guarded('live.upgrade', report, (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      try {
+        onUpgrade(req, socket, head);
+      } catch (err) {
+        socket.destroy(); // never leave a client waiting on a handshake nobody will answer
+        throw err;
+      }
+    }),
+  );
 
   // Browsers answer pings by themselves; a socket that missed a whole interval is dead.
   const pinger = setInterval(() => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import {
@@ -89,6 +90,38 @@ describe('hostile live input never stops the gateway', () => {
       }),
       { numRuns: 60 },
     );
+    assert.equal((await fetch(`${gw.url}/healthz`)).status, 200);
+  });
+});
+
+/** Sends a raw WebSocket handshake for `target` and returns the first line of the answer. */
+async function rawUpgrade(base: string, target: string): Promise<string> {
+  const { hostname, port } = new URL(base);
+  const socket = connect(Number(port), hostname);
+  socket.write(
+    `GET ${target} HTTP/1.1\r\nHost: ${hostname}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+  );
+  let answer = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => (answer += chunk));
+  await Promise.race([
+    once(socket, 'close'),
+    waitFor(() => answer.includes('\r\n'), { what: `an answer to ${target}` }),
+  ]);
+  socket.destroy();
+  return answer.split('\r\n')[0] ?? '';
+}
+
+describe('hostile handshakes', () => {
+  test('request targets that are not URLs get 404 at the handshake, and nothing escapes', async (t) => {
+    const gw = await startTestGateway(t);
+    for (const target of ['//', '/\\', '//[', 'http://[', '*', '/api/v1/live/../live%']) {
+      assert.match(await rawUpgrade(gw.url, target), /^HTTP\/1\.1 404 /, target);
+    }
+    assert.match(await rawUpgrade(gw.url, '/api/v1/live'), /^HTTP\/1\.1 101 /);
+    const escaped = (await gw.metrics.handlerErrors.get()).values;
+    assert.deepEqual(escaped, [], 'no error needed containing');
     assert.equal((await fetch(`${gw.url}/healthz`)).status, 200);
   });
 });
