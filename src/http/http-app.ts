@@ -1,4 +1,9 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { SwitchboardError, errorBody } from '../errors.js';
@@ -25,6 +30,12 @@ const FASTIFY_ERRORS: Record<string, SwitchboardError['code']> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'SB_EMPTY_BODY',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'SB_BAD_REQUEST',
   FST_ERR_VALIDATION: 'SB_BAD_REQUEST',
+  FST_ERR_BAD_URL: 'SB_BAD_REQUEST',
+};
+
+const isClientError = (err: unknown): err is { statusCode: number } => {
+  const status = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500;
 };
 
 export interface HttpAppOptions {
@@ -48,6 +59,27 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     bodyLimit: config.ingest.bodyLimitBytes,
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // A path that is not valid percent-encoding never reaches a route or the error handler.
+    frameworkErrors: (_err, _request, reply) =>
+      void (reply as unknown as FastifyReply)
+        .code(400)
+        .send(errorBody('SB_BAD_REQUEST', 'malformed URL')),
+    // Malformed HTTP that Node's parser refuses before any route: answered in the same error
+    // format as everything else, then the connection is closed.
+    clientErrorHandler: (err: Error & { code?: string }, socket) => {
+      if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+      const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+      const error = new SwitchboardError(
+        tooLarge ? 'SB_HEADERS_TOO_LARGE' : 'SB_BAD_REQUEST',
+        tooLarge ? undefined : 'malformed HTTP request',
+      );
+      const body = JSON.stringify(error.toBody());
+      socket.end(
+        `HTTP/1.1 ${error.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+          `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+          `connection: close\r\n\r\n${body}`,
+      );
+    },
     ...(tls
       ? {
           https: {
@@ -98,6 +130,12 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       error = new SwitchboardError(
         FASTIFY_ERRORS[err.code] as SwitchboardError['code'],
         err.message,
+      );
+    } else if (isClientError(err)) {
+      // A library's own 4xx (@fastify/send refusing `/assets/..`, a malformed path): the
+      // request was bad, so never a 500. Forbidden paths read as absent, revealing nothing.
+      error = new SwitchboardError(
+        err.statusCode === 403 || err.statusCode === 404 ? 'SB_NOT_FOUND' : 'SB_BAD_REQUEST',
       );
     } else {
       logger.error({ err, url: request.url }, 'unhandled error');

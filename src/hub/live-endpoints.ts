@@ -70,6 +70,10 @@ export function registerLiveEndpoints(
       head,
       (ws) =>
         void runHandler('live.upgrade', report, () => {
+          // First, before any path can return: a bad frame from the peer (oversized, invalid
+          // opcode, unmasked) is an 'error' event on `ws`, and one with no listener, emitted from
+          // the socket's data callback, would stop the process. Refused clients included.
+          ws.on('error', () => ws.terminate());
           const transport: LiveTransport = {
             // Written to the socket `ws` owns, framed once per group: `ws` would frame the same
             // bytes per socket. Nothing may follow a close frame, so only while the socket is open.
@@ -153,7 +157,9 @@ export function registerLiveEndpoints(
   }, config.live.pingIntervalMs);
   pinger.unref();
 
-  app.get('/api/v1/live/sse', async (request, reply) => {
+  // No automatic HEAD route: a HEAD answer has no body, so a hijacked stream would never send
+  // its headers and the request would hang.
+  app.get('/api/v1/live/sse', { exposeHeadRoute: false }, async (request, reply) => {
     const url = new URL(request.url, 'http://live');
     const principal = auth.authenticate(
       request.raw,

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import {
@@ -12,6 +11,7 @@ import {
 } from '../../src/protocol/close-codes.js';
 import { startTestGateway, tempDir, waitFor } from '../support/helpers.js';
 import { LiveTestClient } from '../support/live-client.js';
+import { BAD_FRAMES, rawRequest, rawWebSocket } from '../support/raw-socket.js';
 
 const liveUrl = (base: string, query: string) =>
   `${base.replace(/^http/, 'ws')}/api/v1/live?${query}`;
@@ -94,23 +94,10 @@ describe('hostile live input never stops the gateway', () => {
   });
 });
 
-/** Sends a raw WebSocket handshake for `target` and returns the first line of the answer. */
 async function rawUpgrade(base: string, target: string): Promise<string> {
-  const { hostname, port } = new URL(base);
-  const socket = connect(Number(port), hostname);
-  socket.write(
-    `GET ${target} HTTP/1.1\r\nHost: ${hostname}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-  );
-  let answer = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => (answer += chunk));
-  await Promise.race([
-    once(socket, 'close'),
-    waitFor(() => answer.includes('\r\n'), { what: `an answer to ${target}` }),
-  ]);
+  const { socket, status } = await rawWebSocket(base, target);
   socket.destroy();
-  return answer.split('\r\n')[0] ?? '';
+  return status;
 }
 
 describe('hostile handshakes', () => {
@@ -127,10 +114,17 @@ describe('hostile handshakes', () => {
 });
 
 describe('process guard', () => {
-  const child = (mode: string, dir: string) =>
+  const child = (mode: string, dir: string, overrides: Record<string, unknown> = {}) =>
     spawn(
       process.execPath,
-      ['--import', 'tsx', 'test/support/guarded-gateway-child.ts', mode, dir],
+      [
+        '--import',
+        'tsx',
+        'test/support/guarded-gateway-child.ts',
+        mode,
+        dir,
+        JSON.stringify(overrides),
+      ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -168,6 +162,77 @@ describe('process guard', () => {
     await waitFor(() => /a handler failed; the gateway goes on/.test(out.text), {
       what: 'the log line',
     });
+  });
+
+  test('bad frames after a refusal, HEAD on the stream, odd asset paths and malformed HTTP: the gateway answers and stays up', async (t) => {
+    const proc = child('plain', tempDir(t), {
+      server: { trustedProxies: ['127.0.0.1/32'] },
+      api: { tokens: [{ name: 'board', secret: 'tok-board' }] },
+    });
+    t.after(() => proc.kill('SIGKILL'));
+    const out = output(proc);
+    const url = await waitFor(() => /^url (\S+)$/m.exec(out.text)?.[1], {
+      what: 'the child',
+      timeoutMs: 30_000,
+    });
+    const refusals: [string, Record<string, string>, number][] = [
+      ['/api/v1/live?kinds=bogus', {}, CLOSE.BAD_FILTER],
+      ['/api/v1/live?since=abc', {}, CLOSE.BAD_FILTER],
+      // Off loopback through the trusted proxy, with no token: anyone who reaches the port.
+      ['/api/v1/live', { 'x-forwarded-for': '203.0.113.9' }, CLOSE.AUTH_REQUIRED],
+    ];
+    for (const [target, headers, code] of refusals) {
+      for (const [name, frame] of Object.entries(BAD_FRAMES)) {
+        const ws = await rawWebSocket(url, target, headers);
+        assert.match(ws.status, /^HTTP\/1\.1 101 /, `${target} ${name}`);
+        // The refusal is complete once its close frame (0x88, length, code) has arrived.
+        const at = await waitFor(
+          () => {
+            const i = ws.received().indexOf('\x88');
+            return i >= 0 && ws.received().length >= i + 4 ? i + 1 : 0;
+          },
+          { what: `the refusal of ${target}` },
+        );
+        const text = ws.received();
+        assert.equal((text.charCodeAt(at + 1) << 8) | text.charCodeAt(at + 2), code, target);
+        ws.socket.write(frame);
+        await once(ws.socket, 'close', { signal: AbortSignal.timeout(5000) });
+      }
+    }
+    const head = await fetch(`${url}/api/v1/live/sse`, {
+      method: 'HEAD',
+      signal: AbortSignal.timeout(5000),
+    });
+    assert.equal(head.status, 404, 'HEAD is not the stream, and it answers');
+    for (const path of [
+      '/assets/..',
+      '/assets/%2e%2e',
+      '/assets//',
+      '/assets/%00',
+      '/assets/%ff',
+    ]) {
+      const answer = await rawRequest(
+        url,
+        `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      );
+      assert.match(answer, /^HTTP\/1\.1 4\d\d /, path);
+      assert.match(answer, /"code":"SB_(NOT_FOUND|BAD_REQUEST)"/, path);
+    }
+    const badLength = await rawRequest(
+      url,
+      'POST /ingest/webhook HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n',
+    );
+    assert.match(badLength, /^HTTP\/1\.1 400 [\s\S]*"code":"SB_BAD_REQUEST"/);
+    const hugeHeaders = await rawRequest(
+      url,
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
+    assert.match(hugeHeaders, /^HTTP\/1\.1 431 [\s\S]*"code":"SB_HEADERS_TOO_LARGE"/);
+
+    assert.equal((await fetch(`${url}/healthz`)).status, 200);
+    assert.equal(proc.exitCode, null, 'still running');
+    assert.doesNotMatch(out.text, /"level":60/, 'nothing fatal');
+    assert.doesNotMatch(out.text, /a handler failed/, 'nothing needed containing');
   });
 
   test('an invariant failure outside any handler still stops the process, loudly', async (t) => {

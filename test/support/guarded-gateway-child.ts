@@ -2,14 +2,18 @@
 // (process guard on), with its live hub made to fail on purpose. Prints `url <url>` once serving.
 //   handler:   every live connect throws synchronously and from a timer it started
 //   invariant: an InvariantError is thrown from a timer outside any handler
+//   plain:     nothing fails on purpose (hostile clients are the test's)
+// An optional third argument is JSON merged into the config.
 import { startGateway } from '../../src/gateway.js';
 import { InvariantError } from '../../src/ops/handler-guard.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { testConfig } from './helpers.js';
 
-const [mode, dir] = process.argv.slice(2);
-if (!dir) throw new Error('usage: guarded-gateway-child <handler|invariant> <dataDir>');
-const gateway = await startGateway(testConfig(dir), {
+const [mode, dir, overrides] = process.argv.slice(2);
+if (!dir)
+  throw new Error('usage: guarded-gateway-child <handler|invariant|plain> <dataDir> [json]');
+const config = testConfig(dir, overrides ? (JSON.parse(overrides) as Record<string, unknown>) : {});
+const gateway = await startGateway(config, {
   logger: createLogger('info'),
   defaultMetrics: false,
   processGuard: true,
@@ -21,7 +25,7 @@ if (mode === 'handler') {
     }, 1);
     throw new TypeError('thrown by the handler itself');
   };
-} else {
+} else if (mode === 'invariant') {
   setTimeout(() => {
     throw new InvariantError('broken on purpose');
   }, 50);

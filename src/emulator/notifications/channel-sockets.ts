@@ -25,8 +25,9 @@ export class ChannelSockets {
   /** Accepts upgrades at `/channels/{id}` on the emulator's HTTP server; 404 for anything else. */
   listen(server: Server): void {
     server.on('upgrade', (req, socket, head) => {
+      socket.on('error', () => socket.destroy());
       const match = /^\/channels\/([^/?]+)/.exec(req.url ?? '');
-      const channel = match ? this.#channels.get(decodeURIComponent(match[1]!)) : undefined;
+      const channel = match ? this.#channels.get(decodeId(match[1]!)) : undefined;
       if (!channel) {
         socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
         return;
@@ -53,6 +54,8 @@ export class ChannelSockets {
     channel.socket?.close(4001, 'another socket connected to this channel');
     channel.socket = ws;
     channel.lastUsed = Date.now();
+    // A bad frame from the client is an 'error' event: unheard, it would stop the process.
+    ws.on('error', () => ws.terminate());
     ws.on('message', (data: Buffer) => {
       let msg: { message?: unknown };
       try {
@@ -67,5 +70,14 @@ export class ChannelSockets {
     ws.on('close', () => {
       if (channel.socket === ws) channel.socket = undefined;
     });
+  }
+}
+
+/** A channel id from the path; one that is not valid percent-encoding names no channel. */
+function decodeId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return '';
   }
 }

@@ -7,7 +7,7 @@ export const RECONCILE_KINDS = {
   queue: 'reconcile.queue',
   user: 'reconcile.user',
   complete: 'reconcile.complete',
-} as const;
+} as const satisfies Record<string, EventKind>;
 
 /** Body of `reconcile.complete`. */
 export interface ReconcileComplete {
