@@ -34,8 +34,9 @@ export interface GatewayOptions {
   /** Demo mode: where the in-process emulator listens, once it does (reconcile source). */
   emulatorUrl?: () => string | undefined;
   /**
-   * Installs the process-level guard (the `start` command does): errors escaping a request or
-   * socket handler are logged and counted; any other uncaught error logs and exits 1.
+   * Installs the process guard (the `start` command does): an error escaping a handler is
+   * logged and counted and the process goes on; an InvariantError, or a storm of escaped errors,
+   * logs `fatal` and exits 1.
    */
   processGuard?: boolean;
 }
@@ -83,15 +84,21 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     logger.error({ err, handler }, 'a handler failed; the gateway goes on');
   };
   const removeGuard = options.processGuard
-    ? installProcessGuard((err, origin) => {
-        logger.fatal({ err, origin }, 'uncaught error outside any handler; stopping');
-        logger.flush?.();
-        process.exit(1);
+    ? installProcessGuard({
+        onContained: (err, origin) => reportHandlerError(origin, err),
+        onFatal: (err, origin) => {
+          logger.fatal(
+            { err, origin },
+            'a broken invariant, or a storm of escaped errors; stopping',
+          );
+          logger.flush?.();
+          process.exit(1);
+        },
       })
     : () => {};
 
   const ingestMetrics = createIngestMetrics(metrics);
-  const app = buildHttpApp({ config, logger, ingestMetrics, reportHandlerError });
+  const app = buildHttpApp({ config, logger, ingestMetrics });
   const guard = createIngestGuard(config);
   const auth = createApiAuth(config);
   const verifier = new SignatureVerifier({

@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { SwitchboardError, errorBody } from '../errors.js';
 import type { IngestMetrics } from '../ops/ingest-metrics.js';
-import { runHandler } from '../ops/handler-guard.js';
 import { truncateUtf8 } from '../protocol/close-codes.js';
 import { readRawBody } from '../sources/raw-body.js';
 
@@ -42,8 +41,6 @@ export interface HttpAppOptions {
   config: Config;
   logger: Logger;
   ingestMetrics: IngestMetrics;
-  /** Told about any error that escapes a request handler (the gateway goes on). */
-  reportHandlerError?: (handler: string, err: unknown) => void;
 }
 
 /**
@@ -92,21 +89,6 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
         }
       : {}),
   }) as unknown as FastifyInstance;
-
-  const report =
-    options.reportHandlerError ??
-    ((handler: string, err: unknown) => logger.error({ err, handler }, 'a handler failed'));
-  // Every request runs in a handler scope, so an error escaping from anything it starts (a
-  // timer, a stream callback) is reported by the process guard instead of stopping the process.
-  // Fastify attaches its request listener when it creates the server; it is wrapped, not replaced.
-  const server = app.server;
-  const requestListeners = server.listeners('request') as ((...args: unknown[]) => void)[];
-  server.removeAllListeners('request');
-  server.on('request', (req, res) =>
-    runHandler('http', report, () => {
-      for (const listener of requestListeners) listener.call(server, req, res);
-    }),
-  );
 
   // Ack latency runs from the start of body reading (set by the JSON parser below) to the answer.
   app.decorateRequest('startedAt', 0);

@@ -137,7 +137,7 @@ describe('process guard', () => {
     return seen;
   };
 
-  test('an error escaping a socket handler is logged and counted; the gateway goes on', async (t) => {
+  test('an error escaping from a callback a handler started is logged and counted; the gateway goes on', async (t) => {
     const proc = child('handler', tempDir(t));
     t.after(() => proc.kill('SIGKILL'));
     const out = output(proc);
@@ -152,7 +152,9 @@ describe('process guard', () => {
     const metrics = await waitFor(
       async () => {
         const text = await (await fetch(`${url}/metrics`)).text();
-        return /switchboard_handler_errors_total\{handler="live.upgrade"\} 1/.test(text) && text;
+        return (
+          /switchboard_handler_errors_total\{handler="uncaughtException"\} 1/.test(text) && text
+        );
       },
       { what: 'the escaped error to be counted' },
     );
@@ -235,13 +237,26 @@ describe('process guard', () => {
     assert.doesNotMatch(out.text, /a handler failed/, 'nothing needed containing');
   });
 
-  test('an invariant failure outside any handler still stops the process, loudly', async (t) => {
+  test('an InvariantError stops the process, loudly', async (t) => {
     const proc = child('invariant', tempDir(t));
     t.after(() => proc.kill('SIGKILL'));
     const out = output(proc);
     const [code] = (await once(proc, 'exit')) as [number];
     assert.equal(code, 1);
-    assert.match(out.text, /"level":60.*uncaught error outside any handler; stopping/);
+    assert.match(
+      out.text,
+      /"level":60.*a broken invariant, or a storm of escaped errors; stopping/,
+    );
     assert.match(out.text, /broken on purpose/);
+  });
+
+  test('a storm of escaped errors is not survivable: the process stops, loudly', async (t) => {
+    const proc = child('storm', tempDir(t));
+    t.after(() => proc.kill('SIGKILL'));
+    const out = output(proc);
+    const [code] = (await once(proc, 'exit')) as [number];
+    assert.equal(code, 1);
+    assert.equal(out.text.match(/a handler failed; the gateway goes on/g)?.length, 20);
+    assert.match(out.text, /"level":60.*"origin":"uncaughtException \(more than 20 in 60000 ms\)"/);
   });
 });

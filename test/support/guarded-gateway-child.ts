@@ -2,6 +2,7 @@
 // (process guard on), with its live hub made to fail on purpose. Prints `url <url>` once serving.
 //   handler:   every live connect throws synchronously and from a timer it started
 //   invariant: an InvariantError is thrown from a timer outside any handler
+//   storm:     25 errors escape from timers at once
 //   plain:     nothing fails on purpose (hostile clients are the test's)
 // An optional third argument is JSON merged into the config.
 import { startGateway } from '../../src/gateway.js';
@@ -29,5 +30,12 @@ if (mode === 'handler') {
   setTimeout(() => {
     throw new InvariantError('broken on purpose');
   }, 50);
+} else if (mode === 'storm') {
+  // More escaped errors in a minute than a healthy process ever has.
+  for (let i = 0; i < 25; i++) {
+    setTimeout(() => {
+      throw new TypeError(`storm error ${i}`);
+    }, 50);
+  }
 }
 process.stdout.write(`url ${gateway.url}\n`);
