@@ -146,6 +146,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   registerEventsRoute(app, {
     log: log,
     authorize: (request) => auth.authorize(request),
+    membership: (userId) => projector.state.membership(userId),
     maxPageSize: config.api.maxPageSize,
   });
   const projector = new Projector({

@@ -11,8 +11,8 @@ export interface Principal {
 }
 
 export interface ApiAuth {
-  /** Throws SB_AUTH_REQUIRED unless the request may use /api/* (any scope). */
-  authorize(request: FastifyRequest): void;
+  /** Throws SB_AUTH_REQUIRED unless the request may use /api/*; returns who is asking. */
+  authorize(request: FastifyRequest): Principal;
   /**
    * For raw requests (WebSocket upgrades) and clients that cannot set headers: the token may come
    * as `access_token` in the query instead of `Authorization: Bearer`.
@@ -48,7 +48,7 @@ export function createApiAuth(config: Pick<Config, 'api' | 'server'>): ApiAuth {
   return {
     authenticate,
     authorize(request) {
-      authenticate(request.raw);
+      return authenticate(request.raw);
     },
   };
 }

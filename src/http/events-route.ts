@@ -1,15 +1,25 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SwitchboardError } from '../errors.js';
-import type { EventLog } from '../log/event-log.js';
+import type { TokenScope } from '../config/index.js';
+import type { EventLog, StoredEvent } from '../log/event-log.js';
+import type { Principal } from './api-auth.js';
 
 export interface EventsRouteDeps {
   log: EventLog;
-  authorize: (request: FastifyRequest) => void;
+  authorize: (request: FastifyRequest) => Principal;
+  /** An agent's current team and queues (the projection's), for scoped tokens. */
+  membership: (
+    userId: string,
+  ) => { teamId: string | undefined; queueIds: ReadonlySet<string> } | undefined;
   maxPageSize: number;
 }
 
-/** `GET /api/v1/events?after=OFFSET&limit=N`: the log in offset order, bodies as received. */
+/**
+ * `GET /api/v1/events?after=OFFSET&limit=N`: the log in offset order, bodies as received. A
+ * scoped token sees only events about its queues, or about agents now in its queues or teams;
+ * `next` still moves past what it may not see, so paging ends.
+ */
 export function registerEventsRoute(app: FastifyInstance, deps: EventsRouteDeps): void {
   const query = z.object({
     after: z.coerce.number().int().min(0).default(0),
@@ -19,6 +29,7 @@ export function registerEventsRoute(app: FastifyInstance, deps: EventsRouteDeps)
     '/api/v1/events',
     { onRequest: async (request) => deps.authorize(request) },
     async (request) => {
+      const { scope } = deps.authorize(request);
       const parsed = query.safeParse(request.query);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -28,8 +39,9 @@ export function registerEventsRoute(app: FastifyInstance, deps: EventsRouteDeps)
         );
       }
       const { after, limit } = parsed.data;
-      const events = await deps.log.read(after, limit);
-      const last = events[events.length - 1];
+      const read = await deps.log.read(after, limit);
+      const last = read[read.length - 1];
+      const events = scope ? read.filter(visibleTo(scope, deps.membership)) : read;
       return {
         events: events.map((e) => ({
           offset: e.offset,
@@ -46,4 +58,21 @@ export function registerEventsRoute(app: FastifyInstance, deps: EventsRouteDeps)
       };
     },
   );
+}
+
+/** Whether a scoped token may see an event: by its queue, or by its agent's team and queues. */
+function visibleTo(
+  scope: TokenScope,
+  membership: EventsRouteDeps['membership'],
+): (e: StoredEvent) => boolean {
+  const queues = new Set(scope.queues);
+  const teams = new Set(scope.teams);
+  return ({ subject: { queueId, userId } }) => {
+    if (queueId !== undefined && queues.has(queueId)) return true;
+    const agent = userId === undefined ? undefined : membership(userId);
+    if (!agent) return false;
+    if (agent.teamId !== undefined && teams.has(agent.teamId)) return true;
+    for (const q of agent.queueIds) if (queues.has(q)) return true;
+    return false;
+  };
 }

@@ -4,7 +4,15 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { hmacHex, postWebhook, seedEvent, startTestGateway, tempDir } from '../support/helpers.js';
+import { eventInput } from '../support/events.js';
+import {
+  hmacHex,
+  postWebhook,
+  seedEvent,
+  startTestGateway,
+  tempDir,
+  waitFor,
+} from '../support/helpers.js';
 
 describe('access control', () => {
   test('off loopback (via a trusted proxy) /api/* needs a bearer token; loopback does not', async (t) => {
@@ -25,6 +33,57 @@ describe('access control', () => {
     assert.equal((await get({ ...remote, authorization: 'Bearer tok-abc' })).status, 200);
     // A client cannot forge its way to loopback: only the right-most untrusted hop counts.
     assert.equal((await get({ 'x-forwarded-for': '127.0.0.1, 203.0.113.7' })).status, 401);
+  });
+
+  test('a scoped token reads only the events of its queues and of agents in its queues or teams', async (t) => {
+    const Q1 = 'q-1';
+    const U1 = 'u-in-q1';
+    const U2 = 'u-in-team-east';
+    const gw = await startTestGateway(t, {
+      server: { trustedProxies: ['127.0.0.1/32', '::1'] },
+      api: {
+        tokens: [
+          { name: 'all', secret: 'tok-all' },
+          { name: 'q1', secret: 'tok-q1', scope: { queues: [Q1] } },
+          { name: 'east', secret: 'tok-east', scope: { teams: ['team-east'] } },
+          { name: 'none', secret: 'tok-none', scope: {} },
+        ],
+      },
+    });
+    const appended = await gw.log.append([
+      eventInput('reconcile.queue', {
+        id: 'seed-q1',
+        subject: { queueId: Q1 },
+        body: { queue: { id: Q1, name: 'Q1' }, members: [{ id: U1 }] },
+      }),
+      eventInput('reconcile.user', {
+        id: 'seed-east',
+        subject: { userId: U2 },
+        body: { id: U2, name: 'East agent', team: { id: 'team-east', name: 'East' } },
+      }),
+      eventInput('queue.conversation', { id: 'in-q1', subject: { queueId: Q1 } }),
+      eventInput('queue.conversation', { id: 'in-q2', subject: { queueId: 'q-2' } }),
+      eventInput('user.presence', { id: 'agent-of-q1', subject: { userId: U1 } }),
+      eventInput('user.presence', { id: 'agent-of-east', subject: { userId: U2 } }),
+      eventInput('user.presence', { id: 'stranger', subject: { userId: 'u-elsewhere' } }),
+      eventInput('system', { id: 'system' }),
+    ]);
+    const last = appended[appended.length - 1]!.offset;
+    await waitFor(() => gw.projector.offset >= last, { what: 'the projector' });
+    const ids = async (token: string, after = 0) => {
+      const res = await fetch(`${gw.url}/api/v1/events?after=${after}`, {
+        headers: { 'x-forwarded-for': '203.0.113.7', authorization: `Bearer ${token}` },
+      });
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { events: { id: string }[]; next: number };
+      return { ids: body.events.map((e) => e.id), next: body.next };
+    };
+    assert.equal((await ids('tok-all')).ids.length, 8);
+    const q1 = await ids('tok-q1');
+    assert.deepEqual(q1.ids, ['seed-q1', 'in-q1', 'agent-of-q1']);
+    assert.equal(q1.next, last, 'paging moves past what the token may not see');
+    assert.deepEqual((await ids('tok-east')).ids, ['seed-east', 'agent-of-east']);
+    assert.deepEqual((await ids('tok-none')).ids, []);
   });
 
   test('the ingest CIDR allow-list refuses other addresses with 403 SB_FORBIDDEN_ADDRESS', async (t) => {
