@@ -68,6 +68,10 @@ export const ERROR_CODES = {
   SB_NOT_READY: { http: 503, message: 'the gateway is not ready' },
   // API
   SB_BAD_REQUEST: { http: 400, message: 'invalid request parameters' },
+  SB_SCOPE_FORBIDDEN: {
+    http: 403,
+    message: "the token's scope does not cover this route; it needs an unscoped token",
+  },
   SB_HEADERS_TOO_LARGE: { http: 431, message: 'request headers exceed the server limit' },
   SB_NOT_FOUND: { http: 404, message: 'no such route' },
   SB_INTERNAL: { http: 500, close: CLOSE.INTERNAL, exit: 1, message: 'internal error' },

@@ -198,6 +198,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     isShuttingDown,
     consumersRunning: () => ({ projector: projector.running }),
     sourcesHealth,
+    authorize: (request) => auth.authorize(request),
   });
 
   registerDashboard(app);

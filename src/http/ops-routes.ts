@@ -1,8 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SwitchboardError } from '../errors.js';
 import type { EventLog } from '../log/event-log.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { SourceHealth } from '../sources/source.js';
+import type { Principal } from './api-auth.js';
 
 export interface OpsRouteDeps {
   log: EventLog;
@@ -12,11 +13,14 @@ export interface OpsRouteDeps {
   consumersRunning: () => Record<string, boolean>;
   /** Each source's health by name; informative only: it changes no status code. */
   sourcesHealth: () => Record<string, SourceHealth>;
+  /** Who is asking (throws SB_AUTH_REQUIRED off loopback without a token). */
+  authorize: (request: FastifyRequest) => Principal;
 }
 
 /**
  * `/healthz` (the process answers), `/readyz` (log writable, consumers running; each source's
- * health under `sources`, also in a not-ready error body), `/metrics`.
+ * health under `sources`, also in a not-ready error body), `/metrics` (an unscoped token off
+ * loopback).
  */
 export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -41,7 +45,12 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
     return { status: 'ready', log: 'writable', consumers, sources };
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  // Off loopback the figures (secret names, volumes, log size) need an unscoped token; probes
+  // (/healthz, /readyz) stay open for orchestrators.
+  const metricsAccess = async (request: FastifyRequest) => {
+    if (deps.authorize(request).scope) throw new SwitchboardError('SB_SCOPE_FORBIDDEN');
+  };
+  app.get('/metrics', { onRequest: metricsAccess }, async (_request, reply) => {
     const stats = await deps.log.stats();
     deps.metrics.logSizeBytes.set(stats.sizeBytes);
     deps.metrics.logLastOffset.set(stats.lastOffset);

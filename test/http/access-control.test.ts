@@ -86,6 +86,39 @@ describe('access control', () => {
     assert.deepEqual((await ids('tok-none')).ids, []);
   });
 
+  test('/metrics off loopback needs an unscoped token; probes stay open', async (t) => {
+    const gw = await startTestGateway(t, {
+      server: { trustedProxies: ['127.0.0.1/32', '::1'] },
+      api: {
+        tokens: [
+          { name: 'ops', secret: 'tok-ops' },
+          { name: 'board', secret: 'tok-board', scope: { queues: ['q-1'] } },
+        ],
+      },
+    });
+    const remote = { 'x-forwarded-for': '203.0.113.7' };
+    const metrics = (headers: Record<string, string>) =>
+      fetch(`${gw.url}/metrics`, { headers: { ...remote, ...headers } });
+    const anonymous = await metrics({});
+    assert.equal(anonymous.status, 401);
+    assert.equal(
+      ((await anonymous.json()) as { error: { code: string } }).error.code,
+      'SB_AUTH_REQUIRED',
+    );
+    const scoped = await metrics({ authorization: 'Bearer tok-board' });
+    assert.equal(scoped.status, 403);
+    assert.equal(
+      ((await scoped.json()) as { error: { code: string } }).error.code,
+      'SB_SCOPE_FORBIDDEN',
+    );
+    const ops = await metrics({ authorization: 'Bearer tok-ops' });
+    assert.equal(ops.status, 200);
+    assert.match(await ops.text(), /switchboard_ingest_requests_total/);
+    assert.equal((await fetch(`${gw.url}/metrics`)).status, 200, 'loopback');
+    assert.equal((await fetch(`${gw.url}/healthz`, { headers: remote })).status, 200);
+    assert.equal((await fetch(`${gw.url}/readyz`, { headers: remote })).status, 200);
+  });
+
   test('the ingest CIDR allow-list refuses other addresses with 403 SB_FORBIDDEN_ADDRESS', async (t) => {
     const gw = await startTestGateway(t, {
       server: { trustedProxies: ['127.0.0.1'] },
