@@ -191,14 +191,17 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     logger,
     reportHandlerError,
   });
-  registerReconcileRoute(app, { reconciler, authorize: (request) => auth.authorize(request) });
+  registerReconcileRoute(app, {
+    reconciler,
+    authorize: (request) => auth.authorizeUnscoped(request),
+  });
   registerOpsRoutes(app, {
     log: log,
     metrics,
     isShuttingDown,
     consumersRunning: () => ({ projector: projector.running }),
     sourcesHealth,
-    authorize: (request) => auth.authorize(request),
+    authorizeUnscoped: (request) => auth.authorizeUnscoped(request),
   });
 
   registerDashboard(app);

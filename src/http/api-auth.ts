@@ -14,6 +14,11 @@ export interface ApiAuth {
   /** Throws SB_AUTH_REQUIRED unless the request may use /api/*; returns who is asking. */
   authorize(request: FastifyRequest): Principal;
   /**
+   * For routes about the whole org (metrics, triggering a reconcile): also throws
+   * SB_SCOPE_FORBIDDEN for a scoped token.
+   */
+  authorizeUnscoped(request: FastifyRequest): void;
+  /**
    * For raw requests (WebSocket upgrades) and clients that cannot set headers: the token may come
    * as `access_token` in the query instead of `Authorization: Bearer`.
    */
@@ -49,6 +54,9 @@ export function createApiAuth(config: Pick<Config, 'api' | 'server'>): ApiAuth {
     authenticate,
     authorize(request) {
       return authenticate(request.raw);
+    },
+    authorizeUnscoped(request) {
+      if (authenticate(request.raw).scope) throw new SwitchboardError('SB_SCOPE_FORBIDDEN');
     },
   };
 }

@@ -5,6 +5,7 @@ import { ReconcileError, type Reconciler } from '../sources/reconcile/reconciler
 export interface ReconcileRouteDeps {
   /** Read on every request, so a reconciler created after the app started can be set later. */
   reconciler: Reconciler | undefined;
+  /** An unscoped token off loopback: a run spends the org's API quota and changes all state. */
   authorize: (request: FastifyRequest) => void;
 }
 

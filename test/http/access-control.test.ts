@@ -86,8 +86,9 @@ describe('access control', () => {
     assert.deepEqual((await ids('tok-none')).ids, []);
   });
 
-  test('/metrics off loopback needs an unscoped token; probes stay open', async (t) => {
+  test('/metrics and POST /api/v1/reconcile off loopback need an unscoped token; probes stay open', async (t) => {
     const gw = await startTestGateway(t, {
+      source: { demo: false },
       server: { trustedProxies: ['127.0.0.1/32', '::1'] },
       api: {
         tokens: [
@@ -115,6 +116,23 @@ describe('access control', () => {
     assert.equal(ops.status, 200);
     assert.match(await ops.text(), /switchboard_ingest_requests_total/);
     assert.equal((await fetch(`${gw.url}/metrics`)).status, 200, 'loopback');
+    const reconcile = (token: string) =>
+      fetch(`${gw.url}/api/v1/reconcile`, {
+        method: 'POST',
+        headers: { ...remote, authorization: `Bearer ${token}` },
+      });
+    const board = await reconcile('tok-board');
+    assert.equal(board.status, 403);
+    assert.equal(
+      ((await board.json()) as { error: { code: string } }).error.code,
+      'SB_SCOPE_FORBIDDEN',
+    );
+    // Past the scope check: this gateway simply has no REST source to reconcile from.
+    const ops2 = await reconcile('tok-ops');
+    assert.equal(
+      ((await ops2.json()) as { error: { code: string } }).error.code,
+      'SB_RECONCILE_UNAVAILABLE',
+    );
     assert.equal((await fetch(`${gw.url}/healthz`, { headers: remote })).status, 200);
     assert.equal((await fetch(`${gw.url}/readyz`, { headers: remote })).status, 200);
   });
