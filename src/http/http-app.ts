@@ -9,6 +9,7 @@ import type { Config } from '../config/index.js';
 import { SwitchboardError, errorBody } from '../errors.js';
 import type { IngestMetrics } from '../ops/ingest-metrics.js';
 import { truncateUtf8 } from '../protocol/close-codes.js';
+import { endWithError } from './raw-answer.js';
 import { readRawBody } from '../sources/raw-body.js';
 
 declare module 'fastify' {
@@ -66,15 +67,12 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     clientErrorHandler: (err: Error & { code?: string }, socket) => {
       if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
       const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-      const error = new SwitchboardError(
-        tooLarge ? 'SB_HEADERS_TOO_LARGE' : 'SB_BAD_REQUEST',
-        tooLarge ? undefined : 'malformed HTTP request',
-      );
-      const body = JSON.stringify(error.toBody());
-      socket.end(
-        `HTTP/1.1 ${error.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
-          `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-          `connection: close\r\n\r\n${body}`,
+      endWithError(
+        socket,
+        new SwitchboardError(
+          tooLarge ? 'SB_HEADERS_TOO_LARGE' : 'SB_BAD_REQUEST',
+          tooLarge ? undefined : 'malformed HTTP request',
+        ),
       );
     },
     ...(tls

@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../config/index.js';
-import { SwitchboardError, closeCodeOf, errorBody } from '../errors.js';
+import { SwitchboardError, closeCodeOf, type ErrorCode } from '../errors.js';
+import { endWithError } from '../http/raw-answer.js';
 import { guarded, runHandler } from '../ops/handler-guard.js';
 import { CLOSE, closeReason } from '../protocol/close-codes.js';
 import { parseLiveRequest } from './live-filter.js';
@@ -42,13 +43,12 @@ export function registerLiveEndpoints(
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 4096 });
   const alive = new WeakMap<WebSocket, boolean>();
 
-  const refuse = (socket: Duplex, status: number, code: Parameters<typeof errorBody>[0]) => {
-    const body = JSON.stringify(errorBody(code));
-    socket.end(
-      `HTTP/1.1 ${status} ${status === 503 ? 'Service Unavailable' : 'Not Found'}\r\n` +
-        'content-type: application/json\r\n' +
-        (status === 503 ? `retry-after: ${RETRY_AFTER_SEC}\r\n` : '') +
-        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  const refuse = (socket: Duplex, code: ErrorCode) => {
+    const error = new SwitchboardError(code);
+    endWithError(
+      socket,
+      error,
+      error.status === 503 ? { 'retry-after': `${RETRY_AFTER_SEC}` } : {},
     );
   };
 
@@ -61,9 +61,9 @@ export function registerLiveEndpoints(
     // `new URL` throws on request targets such as `//` or `/\\`: those are simply not the route.
     const target = req.url ?? '/';
     const url = URL.canParse(target, 'http://live') ? new URL(target, 'http://live') : undefined;
-    if (url?.pathname !== '/api/v1/live') return refuse(socket, 404, 'SB_NOT_FOUND');
+    if (url?.pathname !== '/api/v1/live') return refuse(socket, 'SB_NOT_FOUND');
     // Refused before the upgrade: cheap under a reconnect storm, and Retry-After is visible.
-    if (hub.full) return refuse(socket, 503, 'SB_LIVE_TOO_MANY_CLIENTS');
+    if (hub.full) return refuse(socket, 'SB_LIVE_TOO_MANY_CLIENTS');
     wss.handleUpgrade(
       req,
       socket,
