@@ -20,21 +20,23 @@ export function demoSetup(probe: Config): {
   overrides: Record<string, unknown>;
 } {
   const active = (list: readonly Secret[]) => list.find((s) => !s.retired)?.reveal();
+  // The emulator signs X-Genesys-Webhook-Signature, which only a `genesys` secret verifies.
+  const genesys = probe.ingest.webhook.secrets.filter((s) => s.scheme === 'genesys');
   const secrets: DemoSecrets = {
-    webhookSecret: active(probe.ingest.webhook.secrets) ?? randomBytes(24).toString('base64url'),
+    webhookSecret: active(genesys) ?? randomBytes(24).toString('base64url'),
     eventbridgeApiKey:
       active(probe.ingest.eventbridge.apiKeys) ?? randomBytes(24).toString('base64url'),
   };
-  const keep = (list: readonly Secret[]) =>
-    list.map((s) => ({ name: s.name, secret: s.reveal(), retired: s.retired }));
+  const keepOne = (s: Secret) => ({ name: s.name, secret: s.reveal(), retired: s.retired });
+  const keep = (list: readonly Secret[]) => list.map(keepOne);
   return {
     secrets,
     overrides: {
       ingest: {
         webhook: {
           secrets: [
-            ...keep(probe.ingest.webhook.secrets),
-            { name: 'demo-emulator', secret: secrets.webhookSecret },
+            ...probe.ingest.webhook.secrets.map((s) => ({ ...keepOne(s), scheme: s.scheme })),
+            { name: 'demo-emulator', secret: secrets.webhookSecret, scheme: 'genesys' },
           ],
         },
         eventbridge: {

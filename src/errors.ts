@@ -44,6 +44,14 @@ export const ERROR_CODES = {
     message: 'a bearer token is required off loopback',
   },
   SB_FORBIDDEN_ADDRESS: { http: 403, message: 'client address is not in the allow-list' },
+  SB_HOST_NOT_ALLOWED: {
+    http: 403,
+    message: 'a tokenless loopback request must name this gateway in Host',
+  },
+  SB_ORIGIN_NOT_ALLOWED: {
+    http: 403,
+    message: "a tokenless loopback request from a browser must come from the gateway's origin",
+  },
   SB_CLIENT_CERT_REJECTED: {
     http: 403,
     message: 'client certificate subject is not allowed',
@@ -80,6 +88,10 @@ export const ERROR_CODES = {
     message: 'no REST source is configured to reconcile from',
   },
   SB_RECONCILE_FAILED: { http: 502, message: 'reconciliation against the REST API failed' },
+  SB_RECONCILE_TOO_SOON: {
+    http: 429,
+    message: 'a reconcile ran too recently; retry after the given delay',
+  },
   // Live hub (WebSocket close codes and SSE statuses in docs/live-protocol.md)
   SB_LIVE_BAD_FILTER: { http: 400, close: CLOSE.BAD_FILTER, message: 'invalid live subscription' },
   SB_LIVE_FORBIDDEN: {
@@ -96,6 +108,10 @@ export const ERROR_CODES = {
     http: 408,
     close: CLOSE.SLOW_CONSUMER,
     message: 'the client did not keep up with live updates',
+  },
+  SB_LIVE_TOO_MANY_MESSAGES: {
+    close: CLOSE.TOO_MANY_MESSAGES,
+    message: 'the client sent messages faster than live.clientMessagesPerSec allows',
   },
   // Command line: the CLI prints `switchboard: <message>` on one line and exits with `exit`
   // (SB_INTERNAL's 1 for anything that has no exit code of its own)

@@ -15,7 +15,7 @@ import { reconcilerFromConfig } from './sources/reconcile/from-config.js';
 import type { ReconcileResult } from './sources/reconcile/reconciler.js';
 import { appenderFor, type Gap, type Source, type SourceHealth } from './sources/source.js';
 import { Projector } from './projection/projector.js';
-import { createEventLog } from './log/create-event-log.js';
+import { createEventLog, type CreateEventLogOptions } from './log/create-event-log.js';
 import type { EventLog } from './log/event-log.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createIngestMetrics } from './ops/ingest-metrics.js';
@@ -39,6 +39,8 @@ export interface GatewayOptions {
    * logs `fatal` and exits 1.
    */
   processGuard?: boolean;
+  /** The log's test hooks: ceilings that reach real failure paths (a full disk, dedupe pressure). */
+  logTestHooks?: CreateEventLogOptions['limits'];
 }
 
 export interface Gateway {
@@ -67,6 +69,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const log = await createEventLog(config, {
     ...(options.now ? { now: options.now } : {}),
+    ...(options.logTestHooks ? { limits: options.logTestHooks } : {}),
     onBatch: (events, ms) => {
       metrics.appendBatchSize.observe(events);
       metrics.appendCommitSeconds.observe(ms / 1000);
@@ -148,6 +151,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     authorize: (request) => auth.authorize(request),
     membership: (userId) => projector.state.membership(userId),
     maxPageSize: config.api.maxPageSize,
+    maxPageBytes: config.api.maxPageBytes,
+    maxEventBytes: config.ingest.bodyLimitBytes,
   });
   const projector = new Projector({
     serviceLevelThresholdSec: config.live.serviceLevelThresholdSec,
@@ -160,15 +165,18 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     maxClients: config.live.maxClients,
     heartbeatMs: config.live.heartbeatMs,
     highWaterBytes: config.live.highWaterBytes,
+    maxBufferedBytes: config.live.maxBufferedBytes,
     slowClientTimeoutMs: config.live.slowClientTimeoutMs,
     maxPendingChanges: config.live.maxPendingChanges,
     historyChanges: config.live.historyChanges,
+    maxFilterIdsTotal: config.live.maxFilterIdsTotal,
     metrics: {
       messages: (type, n) => metrics.liveMessages.inc({ type }, n),
       coalesced: () => metrics.liveCoalesced.inc(),
-      evicted: () => metrics.liveEvicted.inc(),
+      evicted: (reason) => metrics.liveEvicted.inc({ reason }),
       resumed: (result) => metrics.liveResumes.inc({ result }),
       clients: (n) => metrics.liveClients.set(n),
+      bufferedBytes: (n) => metrics.liveBufferedBytes.set(n),
     },
   });
   projector.onChanges((offset, changes, replayed) => hub.publish(offset, changes, replayed));
@@ -194,6 +202,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   registerReconcileRoute(app, {
     reconciler,
     authorize: (request) => auth.authorizeUnscoped(request),
+    rateLimit: { minIntervalMs: config.api.reconcileMinIntervalMs, ...clock },
   });
   registerOpsRoutes(app, {
     log: log,

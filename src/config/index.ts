@@ -1,4 +1,4 @@
 export { loadConfig, ConfigError, type Config, type LoadConfigOptions } from './load-config.js';
 export { ENV_OVERRIDES } from './env-overrides.js';
-export { ApiToken, Secret, type TokenScope } from './secret.js';
+export { ApiToken, Secret, WebhookSecret, type TokenScope } from './secret.js';
 export type { SignatureScheme } from './schema.js';

@@ -3,11 +3,17 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type ParsedConfig, type SecretRef } from './schema.js';
 import { applyEnvOverrides } from './env-overrides.js';
-import { ApiToken, Secret, SecretResolutionError, resolveSecretRef } from './secret.js';
+import {
+  ApiToken,
+  Secret,
+  SecretResolutionError,
+  WebhookSecret,
+  resolveSecretRef,
+} from './secret.js';
 import { SwitchboardError } from '../errors.js';
 import { isPlainObject } from '../util/objects.js';
 
-type NamedSecretInput = ParsedConfig['ingest']['webhook']['secrets'][number];
+type NamedSecretInput = ParsedConfig['ingest']['eventbridge']['apiKeys'][number];
 
 export interface Config extends Omit<ParsedConfig, 'ingest' | 'api' | 'server' | 'genesys'> {
   readonly server: Omit<ParsedConfig['server'], 'tls'> & {
@@ -20,7 +26,7 @@ export interface Config extends Omit<ParsedConfig, 'ingest' | 'api' | 'server' |
   };
   readonly ingest: Omit<ParsedConfig['ingest'], 'webhook' | 'eventbridge'> & {
     readonly webhook: Omit<ParsedConfig['ingest']['webhook'], 'secrets'> & {
-      readonly secrets: readonly Secret[];
+      readonly secrets: readonly WebhookSecret[];
     };
     readonly eventbridge: Omit<ParsedConfig['ingest']['eventbridge'], 'apiKeys'> & {
       readonly apiKeys: readonly Secret[];
@@ -137,7 +143,16 @@ function resolve(parsed: ParsedConfig, env: NodeJS.ProcessEnv, file: string | un
       ...parsed.ingest,
       webhook: {
         ...parsed.ingest.webhook,
-        secrets: named(parsed.ingest.webhook.secrets, 'ingest.webhook.secrets', 'webhook'),
+        secrets: parsed.ingest.webhook.secrets.map((entry, i) =>
+          typeof entry === 'object' && 'secret' in entry
+            ? new WebhookSecret(
+                entry.name ?? `webhook-${i + 1}`,
+                secret(entry.secret, `ingest.webhook.secrets.${i}.secret`),
+                entry.retired,
+                entry.scheme,
+              )
+            : new WebhookSecret(`webhook-${i + 1}`, secret(entry, `ingest.webhook.secrets.${i}`)),
+        ),
       },
       eventbridge: {
         ...parsed.ingest.eventbridge,

@@ -77,6 +77,25 @@ const onlyForJetstream = refuse<unknown>(
 export const SIGNATURE_SCHEMES = ['genesys', 'hub-signature', 'standard-webhooks'] as const;
 export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
 
+/**
+ * A webhook secret verifies exactly one scheme, so a signature made for one scheme (an HMAC over
+ * the body) can never pass as another's (an HMAC over `id.timestamp.body`). Without `scheme`: a
+ * `whsec_` secret is Standard Webhooks', any other is `genesys` (X-Genesys-Webhook-Signature);
+ * `hub-signature` is always named.
+ */
+const webhookSecretSchema = z.union([
+  secretRefSchema,
+  z
+    .object({
+      name: z.string().min(1).optional(),
+      secret: secretRefSchema,
+      scheme: z.enum(SIGNATURE_SCHEMES).optional(),
+      /** A retired secret no longer verifies; signatures made with it are reported as such. */
+      retired: z.boolean().default(false),
+    })
+    .strict(),
+]);
+
 export const configSchema = z
   .object({
     server: z
@@ -85,6 +104,23 @@ export const configSchema = z
         port: withEnv(z.number().int().min(0).max(65535).default(8080), 'PORT'),
         /** Proxies whose X-Forwarded-For is believed (CIDRs). Empty: the socket peer is the client. */
         trustedProxies: cidrList,
+        /**
+         * Host names (besides localhost, loopback addresses, this machine's name and `host`) a
+         * browser on this machine may use to reach the gateway without a token.
+         */
+        allowedHosts: z.array(z.string().min(1)).default([]),
+        /** Origins (`https://wall.example.com`) whose pages may call the gateway on loopback. */
+        allowedOrigins: z
+          .array(
+            z.string().refine(
+              (o) => {
+                const u = URL.canParse(o) ? new URL(o) : undefined;
+                return u?.origin !== 'null' && u?.pathname === '/' && !u.search && !u.hash;
+              },
+              { message: 'an origin: http(s)://host[:port], no path' },
+            ),
+          )
+          .default([]),
         /** Requests whose body has not fully arrived by then get 408 and the socket is closed. */
         bodyTimeoutMs: z.number().int().positive().default(10_000),
         /** Longest a graceful shutdown waits for in-flight requests before closing them. */
@@ -222,7 +258,10 @@ export const configSchema = z
               .array(z.enum(SIGNATURE_SCHEMES))
               .min(1)
               .default([...SIGNATURE_SCHEMES]),
-            secrets: withEnv(z.array(namedSecretSchema).default([]), 'SWITCHBOARD_WEBHOOK_SECRETS'),
+            secrets: withEnv(
+              z.array(webhookSecretSchema).default([]),
+              'SWITCHBOARD_WEBHOOK_SECRETS',
+            ),
             timestampToleranceSec: z.number().int().positive().default(300),
           })
           .strict()
@@ -245,6 +284,14 @@ export const configSchema = z
         /** Bearer tokens for /api/* off loopback. */
         tokens: withEnv(z.array(apiTokenSchema).default([]), 'SWITCHBOARD_API_TOKENS'),
         maxPageSize: z.number().int().positive().default(1000),
+        /** A page of /api/v1/events stops before the event that would take it past this size. */
+        maxPageBytes: z
+          .number()
+          .int()
+          .min(64 * 1024)
+          .default(4 * 1024 * 1024),
+        /** Least time between two runs of POST /api/v1/reconcile (each spends the org's quota). */
+        reconcileMinIntervalMs: z.number().int().min(0).default(60_000),
       })
       .strict()
       .prefault({}),
@@ -269,12 +316,26 @@ export const configSchema = z
           .default(1024 * 1024),
         /** How long a client may stay above the high-water mark before it is disconnected. */
         slowClientTimeoutMs: z.number().int().positive().default(10_000),
+        /**
+         * The outbound budget: unsent bytes one client may hold, whatever they are (snapshot,
+         * deltas, pongs); a write past it disconnects the client (4408). A client with nothing
+         * unsent always gets its message, so a snapshot larger than this still goes out.
+         */
+        maxBufferedBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(64 * 1024 * 1024),
+        /** Messages (and WebSocket pings) a client may send a second, bursts of twice that. */
+        clientMessagesPerSec: z.number().positive().default(10),
         /** Coalesced entities a slow client may have pending before it is disconnected. */
         maxPendingChanges: z.number().int().positive().default(20_000),
         /** Changed entities kept for resume (the resume window). */
         historyChanges: z.number().int().positive().default(100_000),
-        /** Most ids a filter may list per dimension. */
-        maxFilterIds: z.number().int().positive().default(5000),
+        /** Most ids a filter may list, users, queues and teams together. */
+        maxFilterIds: z.number().int().positive().default(1000),
+        /** Most ids the filters of all connected clients may list together (distinct filters). */
+        maxFilterIdsTotal: z.number().int().positive().default(1_000_000),
       })
       .strict()
       .prefault({}),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
-import type { SecretRef } from './schema.js';
+import type { SecretRef, SignatureScheme } from './schema.js';
 
 /**
  * A resolved secret value. It prints as `[redacted]` through JSON, util.inspect and string
@@ -31,6 +31,16 @@ export class Secret {
 
   [inspect.custom](): string {
     return `Secret(${this.name})`;
+  }
+}
+
+/** A webhook secret: it verifies signatures of its one scheme only (see `webhookSecretSchema`). */
+export class WebhookSecret extends Secret {
+  readonly scheme: SignatureScheme;
+
+  constructor(name: string, value: string, retired = false, scheme?: SignatureScheme) {
+    super(name, value, retired);
+    this.scheme = scheme ?? (value.startsWith('whsec_') ? 'standard-webhooks' : 'genesys');
   }
 }
 

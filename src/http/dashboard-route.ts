@@ -28,7 +28,8 @@ in the Switchboard directory (it builds the gateway and <code>web/dist</code>), 
  * for the client routes, and Vite's content-hashed files under `/assets/` (cached for a year).
  * Only those paths are claimed: `/api/*`, `/ingest/*`, `/healthz`, `/readyz` and `/metrics` stay
  * with their own routes, and anything else falls to the gateway's 404. If the app has not been
- * built, the pages answer 503 saying how to build it.
+ * built, the pages answer 503 saying how to build it. Security headers and the CSP are set for
+ * every answer in `security-headers.ts`.
  */
 export function registerDashboard(app: FastifyInstance, opts: DashboardOptions = {}): void {
   const root = opts.root ?? DEFAULT_DASHBOARD_ROOT;
@@ -57,7 +58,6 @@ export function registerDashboard(app: FastifyInstance, opts: DashboardOptions =
       }
       return reply
         .header('cache-control', 'no-cache')
-        .header('x-content-type-options', 'nosniff')
         .sendFile('index.html', root, { cacheControl: false });
     };
     for (const path of DASHBOARD_ROUTES) {
@@ -65,9 +65,7 @@ export function registerDashboard(app: FastifyInstance, opts: DashboardOptions =
     }
 
     scope.get<{ Params: { '*': string } }>('/assets/*', async (request, reply) =>
-      reply
-        .header('x-content-type-options', 'nosniff')
-        .sendFile(request.params['*'], assets, { immutable: true, maxAge: '365d' }),
+      reply.sendFile(request.params['*'], assets, { immutable: true, maxAge: '365d' }),
     );
   });
 }

@@ -13,12 +13,19 @@ export interface EventsRouteDeps {
     userId: string,
   ) => { teamId: string | undefined; queueIds: ReadonlySet<string> } | undefined;
   maxPageSize: number;
+  /** Encoded size a page stops before (`api.maxPageBytes`); one event always fits. */
+  maxPageBytes: number;
+  /** The largest body an event can have (`ingest.bodyLimitBytes`): sizes each read from the log. */
+  maxEventBytes: number;
 }
 
 /**
  * `GET /api/v1/events?after=OFFSET&limit=N`: the log in offset order, bodies as received. A
  * scoped token sees only events about its queues, or about agents now in its queues or teams;
- * `next` still moves past what it may not see, so paging ends.
+ * `next` still moves past what it may not see, so paging ends. A page also ends before the event
+ * that would take its encoded size past `maxPageBytes` (at least one event is always sent), and
+ * `next` is where it ended: a thousand 1 MiB bodies are a gigabyte, which no client wants in one
+ * answer and no JavaScript string can hold.
  */
 export function registerEventsRoute(app: FastifyInstance, deps: EventsRouteDeps): void {
   const query = z.object({
@@ -28,7 +35,7 @@ export function registerEventsRoute(app: FastifyInstance, deps: EventsRouteDeps)
   app.get(
     '/api/v1/events',
     { onRequest: async (request) => deps.authorize(request) },
-    async (request) => {
+    async (request, reply) => {
       const { scope } = deps.authorize(request);
       const parsed = query.safeParse(request.query);
       if (!parsed.success) {
@@ -39,26 +46,72 @@ export function registerEventsRoute(app: FastifyInstance, deps: EventsRouteDeps)
         );
       }
       const { after, limit } = parsed.data;
-      const read = await deps.log.read(after, limit);
-      const last = read[read.length - 1];
-      const events = scope ? read.filter(visibleTo(scope, deps.membership)) : read;
-      return {
-        events: events.map((e) => ({
-          offset: e.offset,
-          id: e.id,
-          source: e.source,
-          topic: e.topic,
-          kind: e.kind,
-          subject: e.subject,
-          occurredAt: e.occurredAt,
-          receivedAt: e.receivedAt,
-          body: Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength).toString('utf8'),
-        })),
-        next: last ? last.offset : after,
-      };
+      const visible = scope ? visibleTo(scope, deps.membership) : () => true;
+      const page = await readPage(deps, after, limit, visible);
+      reply.type('application/json; charset=utf-8');
+      return `{"events":[${page.events.join(',')}],"next":${page.next}}`;
     },
   );
 }
+
+/**
+ * Most events one read may ask for on the strength of what the page has seen so far: small events
+ * then cost one query per 16, not one per event or two, and if huge ones follow after all, a read
+ * holds at most 16 of them.
+ */
+const GUESSED_READ = 16;
+
+/**
+ * Reads events after `after` until `limit` are read or the next visible one would pass the byte
+ * budget. A read asks for what the remaining budget holds at the largest possible body, or, when
+ * the events seen so far are small, up to GUESSED_READ: memory stays bounded whatever the bodies
+ * weigh, and a page of small events takes few queries.
+ */
+async function readPage(
+  deps: EventsRouteDeps,
+  after: number,
+  limit: number,
+  visible: (e: StoredEvent) => boolean,
+): Promise<{ events: string[]; next: number }> {
+  const events: string[] = [];
+  let bytes = 0;
+  let next = after;
+  let read = 0;
+  let largest = 1;
+  while (read < limit) {
+    const room = deps.maxPageBytes - bytes;
+    const safe = Math.max(1, Math.floor(room / deps.maxEventBytes));
+    const likely = read === 0 ? safe : Math.min(GUESSED_READ, Math.floor(room / largest));
+    const want = Math.min(limit - read, Math.max(safe, likely));
+    const batch = await deps.log.read(next, want);
+    for (const e of batch) {
+      largest = Math.max(largest, e.body.byteLength);
+      if (visible(e)) {
+        const json = JSON.stringify(eventView(e));
+        const size = Buffer.byteLength(json) + 1;
+        if (events.length > 0 && bytes + size > deps.maxPageBytes) return { events, next };
+        events.push(json);
+        bytes += size;
+      }
+      next = e.offset;
+      read++;
+    }
+    if (batch.length < want) break;
+  }
+  return { events, next };
+}
+
+const eventView = (e: StoredEvent) => ({
+  offset: e.offset,
+  id: e.id,
+  source: e.source,
+  topic: e.topic,
+  kind: e.kind,
+  subject: e.subject,
+  occurredAt: e.occurredAt,
+  receivedAt: e.receivedAt,
+  body: Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength).toString('utf8'),
+});
 
 /** Whether a scoped token may see an event: by its queue, or by its agent's team and queues. */
 function visibleTo(

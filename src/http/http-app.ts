@@ -8,8 +8,10 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { SwitchboardError, errorBody } from '../errors.js';
 import type { IngestMetrics } from '../ops/ingest-metrics.js';
+import { RepeatLog } from '../ops/repeat-log.js';
 import { truncateUtf8 } from '../protocol/close-codes.js';
 import { endWithError } from './raw-answer.js';
+import { addSecurityHeaders } from './security-headers.js';
 import { readRawBody } from '../sources/raw-body.js';
 
 declare module 'fastify' {
@@ -46,11 +48,13 @@ export interface HttpAppOptions {
 
 /**
  * The gateway's Fastify instance with what every route shares: raw-body JSON parsing, one error
- * format (`{"error":{"code","message"}}`), and ack-latency timing for ingest routes.
+ * format (`{"error":{"code","message"}}`), security headers, and ack-latency timing for ingest
+ * routes.
  */
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   const { config, logger } = options;
   const tls = config.server.tls;
+  const logUnavailable = new RepeatLog(logger);
   const app = Fastify({
     // Per-request logging costs more than the rest of an ingest; errors are logged below.
     logger: false,
@@ -88,6 +92,8 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       : {}),
   }) as unknown as FastifyInstance;
 
+  addSecurityHeaders(app);
+
   // Ack latency runs from the start of body reading (set by the JSON parser below) to the answer.
   app.decorateRequest('startedAt', 0);
 
@@ -121,9 +127,13 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
       logger.error({ err, url: request.url }, 'unhandled error');
       error = new SwitchboardError('SB_INTERNAL');
     }
-    if (error.code === 'SB_LOG_UNAVAILABLE') logger.error({ err }, 'log unavailable');
-    if (error.code === 'SB_OVERLOADED') {
-      reply.header('retry-after', String(Number(error.details?.retryAfterSec ?? 1)));
+    if (error.code === 'SB_LOG_UNAVAILABLE') {
+      // A full disk fails every request alike: one line with a count, not a trace each.
+      logUnavailable.error(failureKey(error), { err }, 'log unavailable');
+    }
+    const retryAfterSec = error.details?.retryAfterSec;
+    if (error.code === 'SB_OVERLOADED' || typeof retryAfterSec === 'number') {
+      reply.header('retry-after', String(Number(retryAfterSec ?? 1)));
     }
     // Stop reading whatever the client is still sending.
     if (error.status === 413 || error.status === 408) reply.header('connection', 'close');
@@ -143,5 +153,15 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
         ),
       ),
   );
+  app.addHook('onClose', async () => {
+    logUnavailable.flush();
+    logUnavailable.close();
+  });
   return app;
+}
+
+/** What makes two log failures "the same": the driver's code when the log gives one. */
+function failureKey(error: SwitchboardError): string {
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : error.message;
 }

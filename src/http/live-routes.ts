@@ -26,7 +26,8 @@ const queueVisible = (p: Principal, q: QueueView) => !p.scope || p.scope.queues.
 
 /**
  * `GET /api/v1/agents` and `GET /api/v1/queues`: the projected state stamped with the log offset
- * it reflects; `GET /api/v1/stats/history`: the health page's recent samples.
+ * it reflects, filtered by the token's scope; `GET /api/v1/stats/history`: the health page's
+ * recent samples (an unscoped token).
  */
 export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
   const { projector, auth } = deps;
@@ -48,8 +49,13 @@ export function registerLiveRoutes(app: FastifyInstance, deps: LiveRouteDeps): v
     return { offset: projector.offset, queues };
   });
 
-  app.get('/api/v1/stats/history', { onRequest: async (r) => auth.authorize(r) }, async () => ({
-    intervalMs: deps.stats.intervalMs,
-    samples: deps.stats.samples(),
-  }));
+  // Org-wide figures (every queue's volume, every client), like /metrics: no scoped token.
+  app.get(
+    '/api/v1/stats/history',
+    { onRequest: async (r) => auth.authorizeUnscoped(r) },
+    async () => ({
+      intervalMs: deps.stats.intervalMs,
+      samples: deps.stats.samples(),
+    }),
+  );
 }

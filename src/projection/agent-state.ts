@@ -1,6 +1,7 @@
 import type { AgentView } from '../protocol/live-messages.js';
 import { getPath } from '../util/objects.js';
 import { agentLabel, dominantLeg, normalizePresence } from './agent-label.js';
+import { boundedCode, boundedId, boundedName } from './limits.js';
 import {
   iso,
   type AgentRecord,
@@ -36,14 +37,13 @@ export function applyPresence(
   at: number,
   offset: number,
 ): void {
-  const presence = normalizePresence(getPath(definition, 'systemPresence'));
+  const presence = normalizePresence(boundedCode(getPath(definition, 'systemPresence')));
   if (presence === undefined) return;
   const a = m.agent(id);
   if (at < a.presenceAt) return;
   a.presenceAt = at;
   a.presence = presence;
-  const defId = getPath(definition, 'id');
-  a.presenceDefinitionId = typeof defId === 'string' ? defId : undefined;
+  a.presenceDefinitionId = boundedId(getPath(definition, 'id'));
   a.loggedIn = presence !== 'OFFLINE';
   relabel(m, a, offset);
 }
@@ -55,11 +55,12 @@ export function applyRouting(
   at: number,
   offset: number,
 ): void {
-  if (typeof status !== 'string' || status === '') return;
+  const code = boundedCode(status);
+  if (code === undefined || code === '') return;
   const a = m.agent(id);
   if (at < a.routingAt) return;
   a.routingAt = at;
-  a.routingStatus = status.toUpperCase();
+  a.routingStatus = code.toUpperCase();
   relabel(m, a, offset);
 }
 
@@ -72,13 +73,13 @@ export function applyGuideState(
   offset: number,
 ): void {
   const a = m.agent(id);
-  const name = getPath(payload, 'user.name');
-  if (typeof name === 'string') a.name = name;
+  const name = boundedName(getPath(payload, 'user.name'));
+  if (name !== undefined) a.name = name;
   if (at < a.presenceAt) return;
   const login = getPath(payload, 'user.login.status') ?? getPath(payload, 'login.status');
-  const rawState = getPath(payload, 'user.state') ?? getPath(payload, 'state');
-  const state = typeof rawState === 'string' ? rawState.toUpperCase() : '';
-  const substate = getPath(payload, 'user.substate') ?? getPath(payload, 'substate');
+  const rawState = boundedCode(getPath(payload, 'user.state') ?? getPath(payload, 'state'));
+  const state = rawState?.toUpperCase() ?? '';
+  const substate = boundedCode(getPath(payload, 'user.substate') ?? getPath(payload, 'substate'));
   const onQueue = getPath(payload, 'user.onQueue');
   let presence: string;
   if (login === 'LOGGED_OUT') presence = 'OFFLINE';
@@ -90,8 +91,8 @@ export function applyGuideState(
   a.presence = presence;
   a.presenceDefinitionId = undefined;
   a.loggedIn = presence !== 'OFFLINE';
-  const routing = getPath(payload, 'user.routingStatus');
-  if (typeof routing === 'string' && at >= a.routingAt) {
+  const routing = boundedCode(getPath(payload, 'user.routingStatus'));
+  if (routing !== undefined && at >= a.routingAt) {
     a.routingAt = at;
     a.routingStatus = routing.toUpperCase();
   }

@@ -1,5 +1,6 @@
 import { isPlainObject } from '../util/objects.js';
 import { timeOf } from '../util/time.js';
+import { LIMITS, boundedId, boundedName } from './limits.js';
 
 /**
  * What the live state needs from a conversation topic body (FACTS §2.4): participants carry
@@ -64,9 +65,10 @@ function legOf(p: Record<string, unknown>): Leg | undefined {
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+const name = (v: unknown) => str(boundedName(v));
 
 export function parseConversation(body: Record<string, unknown>): ParsedConversation | undefined {
-  const id = str(body.id);
+  const id = boundedId(body.id);
   if (id === undefined || !Array.isArray(body.participants)) return undefined;
   let media: string | undefined;
   let acd: Record<string, unknown> | undefined;
@@ -85,11 +87,13 @@ export function parseConversation(body: Record<string, unknown>): ParsedConversa
     } else if (purpose === 'customer' || purpose === 'external') {
       customer ??= p;
       customerLeg ??= leg;
-    } else if ((purpose === 'agent' || purpose === 'user') && str(p.userId)) {
+    } else if (purpose === 'agent' || purpose === 'user') {
+      const userId = boundedId(p.userId);
+      if (userId === undefined || agents.length >= LIMITS.agentsPerConversation) continue;
       agents.push({
-        userId: p.userId as string,
+        userId,
         state: agentLegState(p, leg),
-        queueId: str(p.queueId),
+        queueId: boundedId(p.queueId),
         connectedAt: timeOf(p.connectedTime),
       });
     }
@@ -106,12 +110,12 @@ export function parseConversation(body: Record<string, unknown>): ParsedConversa
   return {
     id,
     media: media ?? 'unknown',
-    queueId: acd ? str(acd.queueId) : agents.find((a) => a.queueId)?.queueId,
-    queueName: acd ? str(acd.name) : undefined,
+    queueId: acd ? boundedId(acd.queueId) : agents.find((a) => a.queueId)?.queueId,
+    queueName: acd ? name(acd.name) : undefined,
     waitingSince: acdActive && !customerEnded ? queuedAt : undefined,
     queuedAt,
-    customerName: customer ? str(customer.name) : undefined,
-    customerAddress: customer ? (str(customer.address) ?? str(customer.ani)) : undefined,
+    customerName: customer ? name(customer.name) : undefined,
+    customerAddress: customer ? (name(customer.address) ?? name(customer.ani)) : undefined,
     customerEnded,
     agents,
   };

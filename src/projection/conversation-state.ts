@@ -1,8 +1,10 @@
 import type { LegState, ParsedConversation } from './conversation-parse.js';
 import { relabel } from './agent-state.js';
+import { LIMITS } from './limits.js';
 import {
   BUCKET_RANK,
   iso,
+  type AgentRecord,
   type Bucket,
   type ConversationRecord,
   type StateModel,
@@ -84,7 +86,8 @@ export function applyConversation(
     m.markQueue(q.id, offset);
     // Answered: an agent leg connected for the first time in this queue.
     const answered = conv.agents.find((l) => l.state === 'connected' || l.state === 'held');
-    if (answered && !rec.counted.has(q.id)) {
+    const countable = !rec.counted.has(q.id) && rec.counted.size < LIMITS.queuesPerConversation;
+    if (answered && countable) {
       rec.counted.add(q.id);
       const answeredAt = answered.connectedAt ?? at;
       const waitMs = Math.max(0, answeredAt - (rec.queuedAt ?? answeredAt));
@@ -92,7 +95,7 @@ export function applyConversation(
     } else if (
       bucket === 'ended' &&
       (previous.bucket === 'waiting' || previous.bucket === 'alerting') &&
-      !rec.counted.has(q.id)
+      countable
     ) {
       rec.counted.add(q.id);
       q.window.add(at, 'abandoned');
@@ -125,6 +128,7 @@ function setLeg(
     if (before) a.legs.delete(rec.id);
   } else {
     rec.userIds.add(userId);
+    if (before === undefined && a.legs.size >= LIMITS.legsPerAgent) dropOldestLeg(m, a.id, a.legs);
     if (before?.state !== state)
       a.legs.set(rec.id, { media: rec.media, state, queueId: rec.queueId, at });
   }
@@ -151,6 +155,20 @@ function setLeg(
     m.dirty.toasts.add(toastId);
   }
   if (before?.state !== (state === 'done' ? undefined : state)) relabel(m, a, offset);
+}
+
+/**
+ * Makes room for a new leg: legs whose end never arrived would otherwise pile up on an agent (and
+ * in every snapshot of it); the oldest is the one most likely stale.
+ */
+function dropOldestLeg(m: StateModel, userId: string, legs: AgentRecord['legs']): void {
+  const oldest = legs.keys().next();
+  if (oldest.done) return;
+  const conversationId = oldest.value;
+  legs.delete(conversationId);
+  m.conversations.get(conversationId)?.userIds.delete(userId);
+  const toastId = `${conversationId}:${userId}`;
+  if (m.toasts.delete(toastId)) m.dirty.toasts.add(toastId);
 }
 
 /** Forgets finished conversations long past (their late events are then ignored by time). */

@@ -4,6 +4,7 @@ import { getPath, isPlainObject } from '../util/objects.js';
 import { timeOf } from '../util/time.js';
 import { agentView, applyGuideState, applyPresence, applyRouting } from './agent-state.js';
 import { parseConversation } from './conversation-parse.js';
+import { boundedId } from './limits.js';
 import { applyConversation, sweepConversations } from './conversation-state.js';
 import { applyQueueMember, applyQueueObservation, queueView } from './queue-state.js';
 import {
@@ -137,7 +138,8 @@ export class LiveState {
     const at = timeOf(event.occurredAt) ?? timeOf(event.receivedAt) ?? 0;
     if (at > m.clock) m.clock = at;
     if (++this.#applied % 5000 === 0) sweepConversations(m);
-    const { userId, queueId } = event.subject;
+    const userId = boundedId(event.subject.userId);
+    const queueId = boundedId(event.subject.queueId);
     const offset = event.offset;
     switch (event.kind) {
       case 'user.presence':
@@ -161,8 +163,8 @@ export class LiveState {
         return;
       }
       case 'queue.member': {
-        const member = getPath(body, 'user.id') ?? body.id;
-        if (queueId !== undefined && typeof member === 'string') {
+        const member = boundedId(getPath(body, 'user.id') ?? body.id);
+        if (queueId !== undefined && member !== undefined) {
           applyQueueMember(m, queueId, member, offset);
         }
         return;

@@ -1,6 +1,7 @@
 import type { QueueView } from '../protocol/live-messages.js';
 import { getPath } from '../util/objects.js';
 import { count } from './agent-state.js';
+import { LIMITS, boundedCode } from './limits.js';
 import { iso, type QueueRecord, type StateModel } from './state-model.js';
 
 /**
@@ -15,7 +16,11 @@ export function setMembers(
   ids: Iterable<string>,
   offset: number,
 ): void {
-  const next = new Set(ids);
+  const next = new Set<string>();
+  for (const id of ids) {
+    if (next.size >= LIMITS.membersPerQueue) break;
+    next.add(id);
+  }
   for (const id of q.members) {
     if (next.has(id)) continue;
     const a = m.agents.get(id);
@@ -26,16 +31,22 @@ export function setMembers(
     }
   }
   for (const id of next) {
-    const a = m.agent(id);
-    if (!q.members.has(id)) count(q.tally, a.standing, 1);
-    if (!a.queueIds.has(q.id)) {
-      a.queueIds.add(q.id);
-      a.offset = offset;
-      m.dirty.agents.add(id);
-    }
+    if (!q.members.has(id) && !join(m, q, id, offset)) next.delete(id);
   }
   q.members = next;
   m.markQueue(q.id, offset);
+}
+
+/** Makes `id` a member of `q` on the agent's side; false when the agent has too many queues. */
+function join(m: StateModel, q: QueueRecord, id: string, offset: number): boolean {
+  const known = m.agents.get(id);
+  if (known !== undefined && known.queueIds.size >= LIMITS.queuesPerAgent) return false;
+  const a = known ?? m.agent(id);
+  count(q.tally, a.standing, 1);
+  a.queueIds.add(q.id);
+  a.offset = offset;
+  m.dirty.agents.add(id);
+  return true;
 }
 
 /** A queue-users topic event names a member of the queue. */
@@ -46,7 +57,10 @@ export function applyQueueMember(
   offset: number,
 ): void {
   const q = m.queue(queueId, offset);
-  if (!q.members.has(member)) setMembers(m, q, [...q.members, member], offset);
+  if (q.members.has(member) || q.members.size >= LIMITS.membersPerQueue) return;
+  // One join rather than setMembers over the whole list: that would be quadratic in members.
+  if (join(m, q, member, offset)) q.members.add(member);
+  m.markQueue(q.id, offset);
 }
 
 /** Observations name the media type of a queue known only from them. */
@@ -57,8 +71,8 @@ export function applyQueueObservation(
   offset: number,
 ): void {
   const q = m.queue(queueId, offset);
-  const media = getPath(body, 'group.mediaType');
-  if (q.mediaType === undefined && typeof media === 'string') q.mediaType = media;
+  const media = boundedCode(getPath(body, 'group.mediaType'));
+  if (q.mediaType === undefined && media !== undefined) q.mediaType = media;
 }
 
 /** The queue's view; `now` is the time its longest wait is measured to (a view-time value). */

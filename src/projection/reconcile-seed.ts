@@ -1,6 +1,7 @@
 import { getPath, isPlainObject } from '../util/objects.js';
 import { timeOf } from '../util/time.js';
 import { applyPresence, applyRouting, count, relabel } from './agent-state.js';
+import { LIMITS, boundedCode, boundedId, boundedName } from './limits.js';
 import { setMembers } from './queue-state.js';
 import type { StateModel } from './state-model.js';
 
@@ -17,9 +18,12 @@ export function reconcileDefinitions(
 ): void {
   const entities = Array.isArray(body.entities) ? (body.entities as unknown[]) : [];
   for (const d of entities) {
-    if (!isPlainObject(d) || typeof d.id !== 'string') continue;
-    const label = getPath(d, 'languageLabels.en_US') ?? d.name;
-    if (typeof label === 'string' && label !== '') m.definitions.set(d.id, label);
+    if (!isPlainObject(d)) continue;
+    const id = boundedId(d.id);
+    if (id === undefined) continue;
+    if (!m.definitions.has(id) && m.definitions.size >= LIMITS.presenceDefinitions) continue;
+    const label = boundedName(getPath(d, 'languageLabels.en_US') ?? d.name);
+    if (label !== undefined && label !== '') m.definitions.set(id, label);
   }
   for (const a of m.agents.values()) {
     if (a.presenceDefinitionId !== undefined) relabel(m, a, offset);
@@ -28,19 +32,23 @@ export function reconcileDefinitions(
 
 export function reconcileQueue(m: StateModel, body: Record<string, unknown>, offset: number): void {
   const queue = isPlainObject(body.queue) ? body.queue : undefined;
-  if (!queue || typeof queue.id !== 'string') return;
-  const q = m.queue(queue.id, offset);
-  if (typeof queue.name === 'string') q.name = queue.name;
+  const queueId = boundedId(queue?.id);
+  if (!queue || queueId === undefined) return;
+  const q = m.queue(queueId, offset);
+  q.name = boundedName(queue.name) ?? q.name;
   const settings = isPlainObject(queue.mediaSettings) ? queue.mediaSettings : {};
   const [media, setting] = Object.entries(settings)[0] ?? [];
-  if (media !== undefined) q.mediaType = media === 'call' ? 'voice' : media;
+  if (media !== undefined) q.mediaType = media === 'call' ? 'voice' : boundedCode(media);
   const slMs = getPath(setting, 'serviceLevel.durationMs');
   if (typeof slMs === 'number' && slMs > 0) q.thresholdSec = slMs / 1000;
   const members = Array.isArray(body.members) ? (body.members as unknown[]) : [];
   setMembers(
     m,
     q,
-    members.flatMap((x) => (isPlainObject(x) && typeof x.id === 'string' ? [x.id] : [])),
+    members.flatMap((x) => {
+      const id = isPlainObject(x) ? boundedId(x.id) : undefined;
+      return id === undefined ? [] : [id];
+    }),
     offset,
   );
 }
@@ -51,12 +59,13 @@ export function reconcileUser(
   at: number,
   offset: number,
 ): void {
-  if (typeof body.id !== 'string') return;
-  const a = m.agent(body.id);
-  if (typeof body.name === 'string') a.name = body.name;
+  const id = boundedId(body.id);
+  if (id === undefined) return;
+  const a = m.agent(id);
+  a.name = boundedName(body.name) ?? a.name;
   const team = isPlainObject(body.team) ? body.team : undefined;
-  a.teamId = typeof team?.id === 'string' ? team.id : undefined;
-  a.teamName = typeof team?.name === 'string' ? team.name : undefined;
+  a.teamId = boundedId(team?.id);
+  a.teamName = boundedName(team?.name);
   a.offset = offset;
   m.dirty.agents.add(a.id);
   applyPresence(

@@ -1,4 +1,4 @@
-import { BlockList, isIPv6 } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 
 /** A set of CIDRs (or single addresses), IPv4 and IPv6; IPv4-mapped IPv6 peers match IPv4 rules. */
@@ -10,7 +10,7 @@ export class AddressSet {
     for (const entry of cidrs) {
       const [addr, bits] = entry.split('/');
       if (!addr) throw new Error(`invalid address or CIDR "${entry}"`);
-      const type = isIPv6(addr) ? 'ipv6' : 'ipv4';
+      const type = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
       if (bits === undefined) this.#list.addAddress(addr, type);
       else this.#list.addSubnet(addr, Number(bits), type);
     }
@@ -19,39 +19,65 @@ export class AddressSet {
 
   has(address: string): boolean {
     const addr = unmap(address);
-    try {
-      return this.#list.check(addr, isIPv6(addr) ? 'ipv6' : 'ipv4');
-    } catch {
-      return false;
-    }
+    const version = isIP(addr);
+    if (version === 0) return false;
+    return this.#list.check(addr, version === 6 ? 'ipv6' : 'ipv4');
   }
+}
+
+const LOOPBACK = new AddressSet(['127.0.0.0/8', '::1/128']);
+
+/** The socket peer's address (IPv4-mapped IPv6 unmapped): the one address nobody can forge. */
+export function peerAddress(req: IncomingMessage): string {
+  return unmap(req.socket.remoteAddress ?? '');
 }
 
 /**
  * The client's address: the socket peer, unless the peer is a trusted proxy, in which case the
  * right-most X-Forwarded-For entry that is not itself a trusted proxy (entries further left are
- * client-controlled and ignored).
+ * client-controlled and ignored). An entry that is not an IP address ends the walk at the proxy
+ * that passed it on: whatever lies left of it came through a hop nobody vouches for.
  */
 export function clientAddress(req: IncomingMessage, trustedProxies: AddressSet): string {
-  const peer = unmap(req.socket.remoteAddress ?? '');
-  if (trustedProxies.size === 0 || !trustedProxies.has(peer)) return peer;
+  let client = peerAddress(req);
+  if (trustedProxies.size === 0 || !trustedProxies.has(client)) return client;
   const header = req.headers['x-forwarded-for'];
-  const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
-    .split(',')
-    .map((h) => h.trim())
-    .filter((h) => h !== '');
+  const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',');
   for (let i = hops.length - 1; i >= 0; i--) {
-    const hop = unmap(hops[i] as string);
-    if (!trustedProxies.has(hop)) return hop;
+    const hop = hopAddress(hops[i] as string);
+    if (hop === undefined) break;
+    client = hop;
+    if (!trustedProxies.has(hop)) break;
   }
-  return peer;
+  return client;
 }
 
+/**
+ * Whether a request comes from this machine: its socket peer is a loopback address and is not a
+ * trusted proxy. A forwarded address never counts, and neither does a proxy on the same host
+ * (the common setup), which relays requests from anywhere.
+ */
+export function isLocalRequest(req: IncomingMessage, trustedProxies: AddressSet): boolean {
+  const peer = peerAddress(req);
+  return isLoopback(peer) && !trustedProxies.has(peer);
+}
+
+/** True only for a well-formed loopback IP address (127.0.0.0/8, ::1, or either mapped). */
 export function isLoopback(address: string): boolean {
-  const a = unmap(address);
-  return a === '::1' || a.startsWith('127.');
+  return LOOPBACK.has(address);
+}
+
+/** One X-Forwarded-For entry as an IP address, or undefined (`unknown`, a name, garbage). */
+function hopAddress(entry: string): string | undefined {
+  let hop = entry.trim();
+  // Some proxies add the port: `[2001:db8::1]:443`, `203.0.113.7:443`.
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(hop);
+  if (bracketed) hop = bracketed[1] as string;
+  else if (/^[\d.]+:\d+$/.test(hop)) hop = hop.slice(0, hop.lastIndexOf(':'));
+  hop = unmap(hop);
+  return isIP(hop) === 0 ? undefined : hop;
 }
 
 function unmap(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+  return /^::ffff:[\d.]+$/i.test(address) ? address.slice(7) : address;
 }

@@ -88,9 +88,7 @@ export class IngestPipeline {
     } else {
       const parsed = parseObject(body);
       if (typeof parsed === 'string') return this.#quarantine(source, body, contentType, parsed);
-      const event = normalizeEvent(body, parsed, ctx);
-      if (fallbackId !== undefined && event.id.startsWith('sha256:')) event.id = fallbackId;
-      events = [event];
+      events = [normalizeEvent(body, parsed, { ...ctx, fallbackId })];
     }
 
     this.#admit(source, events);

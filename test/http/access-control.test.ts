@@ -13,6 +13,7 @@ import {
   tempDir,
   waitFor,
 } from '../support/helpers.js';
+import { httpRequest } from '../support/http-request.js';
 
 describe('access control', () => {
   test('off loopback (via a trusted proxy) /api/* needs a bearer token; loopback does not', async (t) => {
@@ -21,7 +22,12 @@ describe('access control', () => {
       api: { tokens: [{ name: 'wallboard', secret: 'tok-abc' }] },
     });
     const get = (headers: Record<string, string>) => fetch(`${gw.url}/api/v1/events`, { headers });
-    assert.equal((await get({})).status, 200, 'loopback client');
+    // This machine, but not the proxy (which is at 127.0.0.1).
+    const local = await httpRequest(`${gw.url}/api/v1/events`, { localAddress: '127.0.0.2' });
+    assert.equal(local.status, 200, 'loopback client');
+    // The proxy on the same host relays requests from anywhere: with no forwarded address, its
+    // own is not loopback either.
+    assert.equal((await get({})).status, 401, 'the trusted proxy itself');
     const remote = { 'x-forwarded-for': '203.0.113.7' };
     const denied = await get(remote);
     assert.equal(denied.status, 401);
@@ -86,7 +92,7 @@ describe('access control', () => {
     assert.deepEqual((await ids('tok-none')).ids, []);
   });
 
-  test('/metrics and POST /api/v1/reconcile off loopback need an unscoped token; probes stay open', async (t) => {
+  test('/metrics, stats history and POST /api/v1/reconcile off loopback need an unscoped token; probes stay open', async (t) => {
     const gw = await startTestGateway(t, {
       source: { demo: false },
       server: { trustedProxies: ['127.0.0.1/32', '::1'] },
@@ -115,7 +121,20 @@ describe('access control', () => {
     const ops = await metrics({ authorization: 'Bearer tok-ops' });
     assert.equal(ops.status, 200);
     assert.match(await ops.text(), /switchboard_ingest_requests_total/);
-    assert.equal((await fetch(`${gw.url}/metrics`)).status, 200, 'loopback');
+    const local = await httpRequest(`${gw.url}/metrics`, { localAddress: '127.0.0.2' });
+    assert.equal(local.status, 200, 'loopback');
+    // The health page's history is org-wide too.
+    const history = (token: string) =>
+      fetch(`${gw.url}/api/v1/stats/history`, {
+        headers: { ...remote, authorization: `Bearer ${token}` },
+      });
+    const scopedHistory = await history('tok-board');
+    assert.equal(scopedHistory.status, 403);
+    assert.equal(
+      ((await scopedHistory.json()) as { error: { code: string } }).error.code,
+      'SB_SCOPE_FORBIDDEN',
+    );
+    assert.equal((await history('tok-ops')).status, 200);
     const reconcile = (token: string) =>
       fetch(`${gw.url}/api/v1/reconcile`, {
         method: 'POST',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { scanJson } from '../../src/sources/normalize/json-scan.js';
+import { scanJson, sourceTextAt } from '../../src/sources/normalize/json-scan.js';
 
 const scan = (s: string, depth = 64) => scanJson(Buffer.from(s), depth);
 const slices = (s: string) => {
@@ -51,5 +51,20 @@ describe('scanJson', () => {
     assert.equal(scan('['.repeat(64) + ']'.repeat(64)).ok, true);
     const huge = '{"a":'.repeat(200_000) + '1' + '}'.repeat(200_000);
     assert.deepEqual(scan(huge, 128), { ok: false, reason: 'too-deep' });
+  });
+
+  test('sourceTextAt gives the exact text of a value at a key path (last duplicate wins)', () => {
+    const at = (text: string, ...path: string[]) => sourceTextAt(Buffer.from(text), path);
+    assert.equal(at('{"id":9007199254740993}', 'id'), '9007199254740993');
+    assert.equal(
+      at(' { "a" : { "b\\"" : 1, "c": ["}", {"d":"\\\\"}], "d" : 1.50E+3 } } ', 'a', 'd'),
+      '1.50E+3',
+    );
+    assert.equal(at('{"a":{"b":1},"a":{"b":-0}}', 'a', 'b'), '-0');
+    assert.equal(at('{"\\u0061":7}', 'a'), '7');
+    assert.equal(at('{"a":"x"}', 'a'), '"x"');
+    assert.equal(at('{"a":[1]}', 'a', 'b'), undefined);
+    assert.equal(at('{"a":1}', 'b'), undefined);
+    assert.equal(at('[{"a":1}]', 'a'), undefined);
   });
 });

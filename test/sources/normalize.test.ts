@@ -166,6 +166,44 @@ describe('normalizeEvent', () => {
     assert.equal(noId.id, norm({ eventType: 'x', value: 1 }).id, 'same bytes, same id');
   });
 
+  test('ids are the exact strings received: number ids by their digits, no trimming, distinct composites', () => {
+    const fromText = (text: string, c = ctx) =>
+      normalizeEvent(Buffer.from(text), JSON.parse(text) as Record<string, unknown>, c).id;
+    // Past 2^53 a double merges these; the source text does not.
+    assert.equal(fromText('{"id":9007199254740993}'), '9007199254740993');
+    assert.equal(fromText('{"id":9007199254740992}'), '9007199254740992');
+    assert.equal(fromText('{"id":1.0}'), '1.0');
+    assert.equal(fromText('{"id":1}'), '1');
+    assert.equal(fromText('{"id":" x"}'), ' x');
+    assert.equal(fromText('{"id":"x "}'), 'x ');
+    // The last of duplicate keys, as JSON.parse reads them; escaped keys are the same key.
+    assert.equal(
+      fromText('{"id":{"id":1},"\\u0069d":12345678901234567890}'),
+      '12345678901234567890',
+    );
+    const eb = (correlation: string) =>
+      `{"id":98765432109876543210,"detail-type":"v2.users.u.presence","detail":{"topicName":"v2.users.u.presence","metadata":{${correlation}}}}`;
+    assert.equal(fromText(eb('"CorrelationId":9007199254740993')), '9007199254740993');
+    assert.equal(fromText(eb('')), '98765432109876543210');
+    assert.equal(
+      fromText('{"topicName":"v2.users.u.presence","metadata":{"CorrelationId":9007199254740993}}'),
+      '9007199254740993',
+    );
+    const c = { ...ctx, idKeys: [['a', 'b']] };
+    assert.notEqual(fromText('{"a":"x:y","b":"z"}', c), fromText('{"a":"x","b":"y:z"}', c));
+    assert.notEqual(fromText('{"a":"x\\\\","b":":z"}', c), fromText('{"a":"x\\\\:","b":"z"}', c));
+  });
+
+  test('ids are made well-formed once, as the log will store them (a lone surrogate is U+FFFD)', () => {
+    const lone = norm({ notificationId: '\ud800' }).id;
+    assert.equal(lone, '\ufffd');
+    assert.equal(Buffer.from(lone).toString('utf8'), lone, 'round-trips through UTF-8');
+    assert.equal(norm({ notificationId: 'a\udc00b' }).id, 'a\ufffdb');
+    assert.equal(norm({ notificationId: '\ud83d\ude00' }).id, '\ud83d\ude00', 'pairs are kept');
+    const header = normalizeEvent(Buffer.from('{}'), {}, { ...ctx, fallbackId: 'msg_\ud800' });
+    assert.equal(header.id, 'msg_\ufffd');
+  });
+
   test('missing, unexpected and wrongly typed fields never throw; unknown shapes are kind unknown', () => {
     const weird: unknown[] = [
       {},

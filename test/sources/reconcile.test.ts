@@ -80,6 +80,7 @@ function interceptAppend(log: EventLog, append: EventLog['append']): EventLog {
     stats: () => log.stats(),
     runRetention: () => log.runRetention(),
     isWritable: () => log.isWritable(),
+    problem: () => log.problem(),
     pendingEvents: () => log.pendingEvents(),
     quarantine: log.quarantine,
     close: () => log.close(),

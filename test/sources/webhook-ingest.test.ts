@@ -181,15 +181,34 @@ describe('POST /ingest/webhook', () => {
       );
     });
 
-    test('Open Messaging X-Hub-Signature-256: sha256=<base64>', async (t) => {
-      const gw = await startTestGateway(t);
+    test('Open Messaging X-Hub-Signature-256: sha256=<base64>, with a hub-signature secret', async (t) => {
+      const hubSecret = 'open-messaging-secret';
+      const gw = await startTestGateway(t, {
+        ingest: {
+          webhook: {
+            secrets: [
+              { name: 'primary', secret: TEST_SECRET },
+              { name: 'om', secret: hubSecret, scheme: 'hub-signature' },
+            ],
+          },
+        },
+      });
       const body = JSON.stringify(seedEvent());
       const ok = await postWebhook(gw.url, body, {
-        'x-hub-signature-256': `sha256=${hmacBase64(body)}`,
+        'x-hub-signature-256': `sha256=${hmacBase64(body, hubSecret)}`,
       });
       assert.equal(ok.status, 200);
-      const bad = await postWebhook(gw.url, body, { 'x-hub-signature-256': hmacBase64(body) });
+      const bad = await postWebhook(gw.url, body, {
+        'x-hub-signature-256': hmacBase64(body, hubSecret),
+      });
       assertError(bad, 401, 'SB_SIGNATURE_MALFORMED');
+      // The genesys secret does not verify the hub scheme.
+      const other = JSON.stringify(seedEvent());
+      assertError(
+        await postWebhook(gw.url, other, { 'x-hub-signature-256': `sha256=${hmacBase64(other)}` }),
+        401,
+        'SB_SIGNATURE_INVALID',
+      );
     });
 
     test('Standard Webhooks: id, timestamp tolerance, multi-signature header, whsec_ key', async (t) => {

@@ -98,3 +98,81 @@ export function scanJson(buf: Buffer, maxDepth: number): JsonScan {
   if (inString || depth !== 0) return { ok: false, reason: 'not-json' };
   return topIsArray ? { ok: true, array: true, elements } : { ok: true, array: false };
 }
+
+const COLON = 0x3a;
+
+/**
+ * The exact source text of the value at `path` (object keys, outermost first) in a JSON text
+ * that JSON.parse has already accepted; undefined when the path is not there. JSON.parse turns
+ * a number into a double, so `9007199254740993` and `…992` (or `1.0` and `1`) would read the
+ * same; an id needs the digits as sent. Like JSON.parse, the last of duplicate keys wins.
+ */
+export function sourceTextAt(buf: Uint8Array, path: readonly string[]): string | undefined {
+  let at = skipSpace(buf, 0);
+  for (const key of path) {
+    if (buf[at] !== OPEN_OBJ) return undefined;
+    const wanted = Buffer.from(JSON.stringify(key));
+    let found = -1;
+    at = skipSpace(buf, at + 1);
+    while (buf[at] === QUOTE) {
+      const keyEnd = skipValue(buf, at);
+      const matches = keyEquals(buf, at, keyEnd, wanted);
+      at = skipSpace(buf, keyEnd);
+      if (buf[at] !== COLON) return undefined;
+      const valueStart = skipSpace(buf, at + 1);
+      if (matches) found = valueStart;
+      at = skipSpace(buf, skipValue(buf, valueStart));
+      if (buf[at] === COMMA) at = skipSpace(buf, at + 1);
+    }
+    if (found < 0) return undefined;
+    at = found;
+  }
+  return Buffer.from(buf.buffer, buf.byteOffset + at, skipValue(buf, at) - at).toString('utf8');
+}
+
+function skipSpace(buf: Uint8Array, at: number): number {
+  while (at < buf.length && isSpace(buf[at] as number)) at++;
+  return at;
+}
+
+/** The index just past the value starting at `at` (valid JSON assumed; never recurses). */
+function skipValue(buf: Uint8Array, at: number): number {
+  const n = buf.length;
+  const first = buf[at];
+  if (first !== QUOTE && first !== OPEN_OBJ && first !== OPEN_ARR) {
+    while (at < n) {
+      const b = buf[at] as number;
+      if (b === COMMA || b === CLOSE_OBJ || b === CLOSE_ARR || isSpace(b)) break;
+      at++;
+    }
+    return at;
+  }
+  let depth = 0;
+  let inString = false;
+  for (; at < n; at++) {
+    const b = buf[at] as number;
+    if (inString) {
+      if (b === BACKSLASH) at++;
+      else if (b === QUOTE) {
+        inString = false;
+        if (depth === 0) return at + 1;
+      }
+    } else if (b === QUOTE) inString = true;
+    else if (b === OPEN_OBJ || b === OPEN_ARR) depth++;
+    else if (b === CLOSE_OBJ || b === CLOSE_ARR) {
+      if (--depth === 0) return at + 1;
+    }
+  }
+  return n;
+}
+
+/** Whether the JSON string token [start, end) is `wanted` (itself a JSON string token). */
+function keyEquals(buf: Uint8Array, start: number, end: number, wanted: Buffer): boolean {
+  const token = Buffer.from(buf.buffer, buf.byteOffset + start, end - start);
+  if (token.equals(wanted)) return true;
+  // The same key may be written with escapes (`"\u0069d"` is `"id"`).
+  return (
+    token.includes(BACKSLASH) &&
+    JSON.parse(token.toString('utf8')) === JSON.parse(wanted.toString())
+  );
+}

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EventInput, EventKind, EventSource, EventSubject } from '../../log/event-log.js';
 import { getPath, isPlainObject } from '../../util/objects.js';
+import { sourceTextAt } from './json-scan.js';
 import { classifyTopic } from './topics.js';
 
 export interface NormalizeContext {
@@ -8,6 +9,8 @@ export interface NormalizeContext {
   receivedAt: string;
   /** Dedupe keys for guide-format events, tried in order (see config `ingest.idKeys`). */
   idKeys: readonly (readonly string[])[];
+  /** The delivery's own id (Standard Webhooks `webhook-id`), for a body that names none. */
+  fallbackId?: string | undefined;
 }
 
 /** The three push shapes Switchboard recognises; anything else is kept as kind `unknown`. */
@@ -45,7 +48,14 @@ function fromEnvelope(
   const kind = classified?.kind ?? 'unknown';
   const subject: EventSubject = { ...classified?.subject };
   enrichSubject(kind, body, subject);
-  const id = text(getPath(envelope, 'metadata.CorrelationId')) ?? text(outer?.id) ?? contentId(raw);
+  const correlation = outer
+    ? ['detail', 'metadata', 'CorrelationId']
+    : ['metadata', 'CorrelationId'];
+  const id =
+    idAt(raw, envelope, correlation.slice(outer ? 1 : 0), correlation) ??
+    (outer ? idAt(raw, outer, ['id'], ['id']) : undefined) ??
+    fallback(ctx) ??
+    contentId(raw);
   const occurredAt =
     bodyTime(kind, body) ?? toIso(envelope.timestamp) ?? toIso(outer?.time) ?? null;
   return {
@@ -143,7 +153,7 @@ function fromWebhook(
     null;
   return {
     shape: 'webhook',
-    id: idFromKeys(parsed, ctx.idKeys) ?? contentId(raw),
+    id: idFromKeys(raw, parsed, ctx.idKeys) ?? fallback(ctx) ?? contentId(raw),
     source: ctx.source,
     topic: topic ?? 'unknown',
     kind: webhookKind(topic, parsed),
@@ -174,14 +184,69 @@ function webhookKind(topic: string | undefined, parsed: Record<string, unknown>)
 }
 
 function idFromKeys(
+  raw: Uint8Array,
   parsed: Record<string, unknown>,
   idKeys: readonly (readonly string[])[],
 ): string | undefined {
   for (const keys of idKeys) {
-    const parts = keys.map((k) => text(getPath(parsed, k)));
-    if (parts.every((p) => p !== undefined)) return parts.join(':');
+    const parts = keys.map((k) => idAt(raw, parsed, splitPath(k), splitPath(k)));
+    if (parts.every((p) => p !== undefined)) {
+      // Escaped so that ("a:b", "c") and ("a", "b:c") stay two ids.
+      return parts.length === 1
+        ? parts[0]
+        : parts.map((p) => p.replace(/[\\:]/g, '\\$&')).join(':');
+    }
   }
   return undefined;
+}
+
+const MAX_ID_CHARS = 512;
+
+/**
+ * The dedupe id at `path` of `node` (`rawPath`: the same value's path in `raw`), as the exact
+ * string received: never trimmed, a JSON number by its source text (a double would merge
+ * 9007199254740993 with …992), and made well-formed (a lone surrogate becomes U+FFFD, as the
+ * log's UTF-8 storage would make it, so the id deduped now is the id found after a restart).
+ */
+function idAt(
+  raw: Uint8Array,
+  node: unknown,
+  path: readonly string[],
+  rawPath: readonly string[],
+): string | undefined {
+  let v: unknown = node;
+  for (const key of path) v = isPlainObject(v) ? v[key] : undefined;
+  if (typeof v === 'number') v = sourceTextAt(raw, rawPath);
+  return typeof v === 'string' ? idText(v) : undefined;
+}
+
+function fallback(ctx: NormalizeContext): string | undefined {
+  return ctx.fallbackId === undefined ? undefined : idText(ctx.fallbackId);
+}
+
+/**
+ * A usable dedupe id, kept exactly (see idAt): not blank (a blank id is as good as none, and the
+ * body's hash is used), not over-long, and well-formed UTF-16.
+ */
+function idText(v: string): string | undefined {
+  if (v.length > MAX_ID_CHARS || v.trim() === '') return undefined;
+  return toWellFormed(v);
+}
+
+/** `String.prototype.toWellFormed` (Node 20 has it; the project's TypeScript lib is ES2023). */
+function toWellFormed(v: string): string {
+  return (v as unknown as { toWellFormed(): string }).toWellFormed();
+}
+
+const PATHS = new Map<string, readonly string[]>();
+
+function splitPath(path: string): readonly string[] {
+  let keys = PATHS.get(path);
+  if (keys === undefined) {
+    keys = path.split('.');
+    if (PATHS.size < 10_000) PATHS.set(path, keys);
+  }
+  return keys;
 }
 
 /** Last-resort dedupe key: identical bytes are the same event. */

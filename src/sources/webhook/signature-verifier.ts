@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Secret, SignatureScheme } from '../../config/index.js';
+import type { Secret, SignatureScheme, WebhookSecret } from '../../config/index.js';
 import type { ErrorCode } from '../../errors.js';
 
 export type VerifyResult =
@@ -15,7 +15,8 @@ export type VerifyResult =
 
 export interface SignatureVerifierOptions {
   schemes: readonly SignatureScheme[];
-  secrets: readonly Secret[];
+  /** Each verifies its own scheme only. */
+  secrets: readonly WebhookSecret[];
   timestampToleranceSec: number;
   now?: () => number;
 }
@@ -33,25 +34,30 @@ const BASE64_DIGEST = /^[A-Za-z0-9+/]{43}=?$|^[A-Za-z0-9_-]{43}$/;
  * - `hub-signature`: Genesys Open Messaging, `X-Hub-Signature-256: sha256=<base64|hex>`.
  * - `genesys`: the integration guides' `X-Genesys-Webhook-Signature: <hex|base64>`.
  * Every comparison is between two 32-byte digests with timingSafeEqual, so a malformed or
- * wrong-length signature is rejected before any comparison and never throws.
+ * wrong-length signature is rejected before any comparison and never throws. A secret verifies
+ * only its own scheme: with one key for all, an HMAC over `id.ts.body` made for one scheme
+ * would pass as another's signature (and the other way round).
  */
 export class SignatureVerifier {
   readonly #schemes: ReadonlySet<SignatureScheme>;
-  readonly #active: readonly Secret[];
-  readonly #retired: readonly Secret[];
+  readonly #secrets: ReadonlyMap<SignatureScheme, { active: Secret[]; retired: Secret[] }>;
   readonly #toleranceSec: number;
   readonly #now: () => number;
 
   constructor(options: SignatureVerifierOptions) {
     this.#schemes = new Set(options.schemes);
-    this.#active = options.secrets.filter((s) => !s.retired);
-    this.#retired = options.secrets.filter((s) => s.retired);
+    const byScheme = new Map<SignatureScheme, { active: Secret[]; retired: Secret[] }>();
+    for (const scheme of this.#schemes) byScheme.set(scheme, { active: [], retired: [] });
+    for (const secret of options.secrets) {
+      byScheme.get(secret.scheme)?.[secret.retired ? 'retired' : 'active'].push(secret);
+    }
+    this.#secrets = byScheme;
     this.#toleranceSec = options.timestampToleranceSec;
     this.#now = options.now ?? Date.now;
   }
 
   get activeSecretNames(): string[] {
-    return this.#active.map((s) => s.name);
+    return [...this.#secrets.values()].flatMap((s) => s.active.map((secret) => secret.name));
   }
 
   verify(headers: IncomingHttpHeaders, body: Uint8Array): VerifyResult {
@@ -178,10 +184,11 @@ export class SignatureVerifier {
       for (const sig of sigs) hit = timingSafeEqual(expected, sig) || hit;
       return hit;
     };
-    for (const secret of this.#active) {
+    const { active, retired } = this.#secrets.get(scheme) ?? { active: [], retired: [] };
+    for (const secret of active) {
       if (matches(secret)) return { ok: true, scheme, secret: secret.name };
     }
-    for (const secret of this.#retired) {
+    for (const secret of retired) {
       if (matches(secret)) {
         return fail(
           scheme,
@@ -195,7 +202,9 @@ export class SignatureVerifier {
       scheme,
       'SB_SIGNATURE_INVALID',
       'mismatch',
-      'signature does not match any active secret',
+      active.length > 0
+        ? `signature does not match any active ${scheme} secret`
+        : `no active secret has scheme ${scheme}; a secret verifies only its own scheme`,
     );
   }
 }
