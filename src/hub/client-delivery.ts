@@ -2,25 +2,32 @@ import type { LiveClient } from './hub-groups.js';
 import { deltaText, type Item } from './hub-items.js';
 import { Payload } from './live-payload.js';
 
+/** Why a client was disconnected by the hub rather than by itself. */
+export type EvictReason = 'behind' | 'pending' | 'budget' | 'flood';
+
 export interface DeliveryOptions {
   highWaterBytes: number;
+  /** The outbound budget: most unsent bytes a client may hold, whatever they are. */
+  maxBufferedBytes: number;
   slowClientTimeoutMs: number;
   maxPendingChanges: number;
   now: () => number;
-  /** Takes an evicted client out of the hub (before its transport is closed with 4408). */
-  disconnect: (client: LiveClient) => void;
+  /** Takes the client out of the hub and closes it (4408): it did not keep up. */
+  evict: (client: LiveClient, reason: EvictReason, message: string) => void;
   metrics?: {
     messages(type: string, n: number): void;
     coalesced(): void;
-    evicted(): void;
   };
 }
 
 /**
- * Per-client back-pressure. A client whose socket's unsent bytes pass the high-water mark stops
- * receiving and has its changes merged per entity; once the socket drains to half the mark it
- * gets them as one coalesced delta. One that stays behind too long, or piles up too many
- * changes, is evicted with 4408.
+ * Per-client back-pressure. Everything written to a client — snapshot, resumed and live deltas,
+ * heartbeats, pongs — counts against one outbound budget, measured as the socket's own unsent
+ * bytes: a write that would pass it evicts the client instead. A client whose unsent bytes pass
+ * the high-water mark stops receiving deltas and has its changes merged per entity; once the
+ * socket drains to half the mark it gets them as one coalesced delta. A client behind for too
+ * long, or with too many changes piled up, is evicted; a sweep on a timer looks at every client,
+ * so one that never reads is evicted on a quiet floor too, not only when deltas flow.
  */
 export class ClientDelivery {
   readonly #o: DeliveryOptions;
@@ -36,23 +43,74 @@ export class ClientDelivery {
     return this.#blocked.size;
   }
 
+  /**
+   * Writes one message within the client's outbound budget, or evicts the client. A client
+   * that has nothing unsent always gets the message: its opening snapshot may be larger than
+   * the budget on a big floor, and refusing it would refuse the client for good.
+   */
+  send(c: LiveClient, payload: Payload, buffered = c.transport.bufferedBytes()): boolean {
+    if (c.closed) return false;
+    if (buffered > 0 && buffered + payload.bytes.length > this.#o.maxBufferedBytes) {
+      this.#o.evict(
+        c,
+        'budget',
+        `the client did not keep up: over ${this.#o.maxBufferedBytes} unsent bytes`,
+      );
+      return false;
+    }
+    c.transport.send(payload);
+    return true;
+  }
+
   /** Sends now, or coalesces when the client's socket is backed up. True when written. */
   deliver(c: LiveClient, payload: Payload, items: Item[], now: number): boolean {
-    if (!c.blocked && c.transport.bufferedBytes() <= this.#o.highWaterBytes) {
-      c.transport.send(payload);
-      c.lastSentAt = now;
-      return true;
-    }
     if (!c.blocked) {
+      const buffered = c.transport.bufferedBytes();
+      if (buffered <= this.#o.highWaterBytes) {
+        if (!this.send(c, payload, buffered)) return false;
+        c.lastSentAt = now;
+        return true;
+      }
       c.blocked = true;
-      c.blockedSince = now;
+      c.behindSince ??= now;
       this.#blocked.add(c);
       this.#drainTimer ??= setInterval(() => this.#drain(), 25);
     }
     for (const it of items) c.pending.set(`${it.kind}:${it.id}`, it);
     c.pendingOffset = payload.offset ?? c.pendingOffset;
-    if (c.pending.size > this.#o.maxPendingChanges) this.#evict(c, 'too many pending changes');
+    if (c.pending.size > this.#o.maxPendingChanges) {
+      this.#o.evict(
+        c,
+        'pending',
+        `the client did not keep up: more than ${this.#o.maxPendingChanges} changes pending`,
+      );
+    }
     return false;
+  }
+
+  /**
+   * Looks at every client: one that has been behind for longer than the timeout is evicted.
+   * Returns the unsent bytes of all of them.
+   */
+  sweep(clients: Iterable<LiveClient>): number {
+    const now = this.#o.now();
+    let total = 0;
+    for (const c of clients) {
+      const buffered = c.transport.bufferedBytes();
+      total += buffered;
+      if (!c.blocked && buffered <= this.#o.highWaterBytes) {
+        c.behindSince = undefined;
+      } else if (c.behindSince === undefined) {
+        c.behindSince = now;
+      } else if (now - c.behindSince > this.#o.slowClientTimeoutMs) {
+        this.#o.evict(
+          c,
+          'behind',
+          `the client did not keep up: behind for more than ${this.#o.slowClientTimeoutMs} ms`,
+        );
+      }
+    }
+    return total;
   }
 
   /** The client is gone: stop draining it. */
@@ -62,6 +120,7 @@ export class ClientDelivery {
 
   stop(): void {
     clearInterval(this.#drainTimer);
+    this.#drainTimer = undefined;
   }
 
   #drain(): void {
@@ -71,34 +130,26 @@ export class ClientDelivery {
         this.#blocked.delete(c);
         continue;
       }
-      if (c.transport.bufferedBytes() <= this.#o.highWaterBytes / 2) {
-        // Merged changes skip states the client never saw: full views, never patches.
-        const text = deltaText(
-          c.pendingOffset,
-          new Date(now).toISOString(),
-          [...c.pending.values()],
-          true,
-        );
-        c.pending.clear();
-        c.blocked = false;
-        this.#blocked.delete(c);
-        c.transport.send(new Payload(text, 'delta', c.pendingOffset));
+      const buffered = c.transport.bufferedBytes();
+      if (buffered > this.#o.highWaterBytes / 2) continue;
+      // Merged changes skip states the client never saw: full views, never patches.
+      const text = deltaText(
+        c.pendingOffset,
+        new Date(now).toISOString(),
+        [...c.pending.values()],
+        true,
+      );
+      c.pending.clear();
+      c.blocked = false;
+      // It drained: if the merged delta puts it behind again, that is a new episode.
+      c.behindSince = undefined;
+      this.#blocked.delete(c);
+      if (this.send(c, new Payload(text, 'delta', c.pendingOffset), buffered)) {
         c.lastSentAt = now;
         this.#o.metrics?.messages('delta', 1);
         this.#o.metrics?.coalesced();
-      } else if (now - c.blockedSince > this.#o.slowClientTimeoutMs) {
-        this.#evict(c, `behind for more than ${this.#o.slowClientTimeoutMs} ms`);
       }
     }
-    if (this.#blocked.size === 0) {
-      clearInterval(this.#drainTimer);
-      this.#drainTimer = undefined;
-    }
-  }
-
-  #evict(c: LiveClient, why: string): void {
-    this.#o.disconnect(c);
-    this.#o.metrics?.evicted();
-    c.transport.close(4408, 'SB_LIVE_SLOW_CONSUMER', `the client did not keep up: ${why}`);
+    if (this.#blocked.size === 0) this.stop();
   }
 }

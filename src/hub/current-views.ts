@@ -12,7 +12,11 @@ export type Membership = (
  * snapshots are cut from it, once per group and hub offset.
  */
 export class CurrentViews {
-  readonly #current = new Map<string, Item>();
+  readonly #current: Record<LiveKind, Map<string, Item>> = {
+    agents: new Map(),
+    queues: new Map(),
+    toasts: new Map(),
+  };
 
   constructor(readonly membership: Membership) {}
 
@@ -23,7 +27,7 @@ export class CurrentViews {
   itemsOf(changes: LiveChanges): Item[] {
     const items: Item[] = [];
     for (const a of changes.agents) {
-      const prev = this.#current.get(`agents:${a.id}`)?.view as typeof a | undefined;
+      const prev = this.#current.agents.get(a.id)?.view as typeof a | undefined;
       const sameMembership =
         prev !== undefined &&
         prev.teamId === a.teamId &&
@@ -45,7 +49,7 @@ export class CurrentViews {
       items.push(it);
     }
     for (const q of changes.queues) {
-      const prev = this.#current.get(`queues:${q.id}`)?.view as typeof q | undefined;
+      const prev = this.#current.queues.get(q.id)?.view as typeof q | undefined;
       items.push({
         kind: 'queues',
         id: q.id,
@@ -69,25 +73,28 @@ export class CurrentViews {
   /** Makes these items the current ones. */
   update(items: Item[]): void {
     for (const it of items) {
-      const key = `${it.kind}:${it.id}`;
+      const current = this.#current[it.kind];
       // Only the current item's view is diffed against; the replaced one lives on in the
       // history as JSON alone.
-      const replaced = this.#current.get(key);
+      const replaced = current.get(it.id);
       if (replaced) replaced.view = null;
-      if (it.json === null) this.#current.delete(key);
-      else this.#current.set(key, it);
+      if (it.json === null) current.delete(it.id);
+      else current.set(it.id, it);
     }
   }
 
   /** A snapshot for the group as of `offset` (the hub's), its body cached until that moves. */
   snapshotText(g: Group, offset: number, now: string, reason: string | undefined): string {
     if (g.cache?.offset !== offset) {
-      const lists: Record<LiveKind, string[]> = { agents: [], queues: [], toasts: [] };
-      for (const it of this.#current.values()) {
-        if (it.json !== null && g.matches(it)) lists[it.kind].push(it.json);
-      }
       let body = '';
-      for (const k of KINDS) if (g.filter.kinds.has(k)) body += `,"${k}":[${lists[k].join(',')}]`;
+      for (const k of KINDS) {
+        if (!g.filter.kinds.has(k)) continue;
+        const list: string[] = [];
+        for (const it of this.#candidates(g, k)) {
+          if (it.json !== null && g.matches(it)) list.push(it.json);
+        }
+        body += `,"${k}":[${list.join(',')}]`;
+      }
       g.cache = { offset, body };
     }
     return (
@@ -96,6 +103,29 @@ export class CurrentViews {
       g.cache.body +
       '}'
     );
+  }
+
+  /**
+   * What a group's snapshot of one kind is cut from. Groups seldom share a filter that names
+   * ids, so each such client's snapshot is made for it alone: by its ids when it names fewer
+   * than there are entities, not by a pass over the whole floor per client.
+   */
+  #candidates(g: Group, kind: LiveKind): Iterable<Item> {
+    const all = this.#current[kind];
+    const f = g.filter;
+    const ids =
+      kind === 'queues'
+        ? f.queues
+        : kind === 'agents' && f.queues === undefined && f.teams === undefined
+          ? f.users
+          : undefined;
+    if (ids === undefined || ids.size >= all.size) return all.values();
+    const found: Item[] = [];
+    for (const id of ids) {
+      const it = all.get(id);
+      if (it) found.push(it);
+    }
+    return found;
   }
 
   #toastItem(id: string, userId: string, json: string | null): Item {

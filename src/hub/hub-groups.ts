@@ -1,5 +1,5 @@
 import { gone, type Item } from './hub-items.js';
-import { filterKey, type LiveFilter } from './live-filter.js';
+import type { LiveFilter } from './live-filter.js';
 import type { LiveTransport } from './live-payload.js';
 
 /** One connected client, in the group of clients with its filter. */
@@ -7,7 +7,11 @@ export class LiveClient {
   blocked = false;
   /** Last time anything was written to this client (heartbeats skip busy clients). */
   lastSentAt = 0;
-  blockedSince = 0;
+  /**
+   * When the client fell behind (blocked, or more unsent bytes than the high-water mark);
+   * undefined while it keeps up. How long it has been behind is what evicts it.
+   */
+  behindSince: number | undefined;
   /** Coalesced changes while blocked: the latest item per entity. */
   readonly pending = new Map<string, Item>();
   pendingOffset = 0;
@@ -26,6 +30,8 @@ export class Group {
   cache: { offset: number; body: string } | undefined;
   /** Agents (and toasts) match without looking at users / queues / teams. */
   readonly allAgents: boolean;
+  /** No client is left: it is being taken out of the indexes and gets nothing. */
+  retired = false;
 
   constructor(
     readonly key: string,
@@ -69,26 +75,50 @@ function inAny(
   return false;
 }
 
+/** Groups by id: most ids are in one group's filter only, which needs no Set of its own. */
+type IdIndex = Map<string, Group | Set<Group>>;
+
+/** Ids taken out of the indexes per turn of the event loop when groups are dropped. */
+const UNINDEX_PER_TURN = 20_000;
+
 /**
  * The groups by filter, with indexes by user, team and queue, so a change is offered only to the
  * groups it can matter to (not to every group, on a floor with thousands of agent desktops).
+ * Each distinct filter's ids are indexed once; `maxIds` bounds them all together, since every
+ * id a client lists costs memory here and work when the client comes and goes. A dropped group
+ * leaves the indexes a slice per turn of the event loop: thousands of clients leaving at once
+ * (a network blip) would otherwise stall the loop for as long as all their ids take.
  */
 export class GroupIndex {
   readonly #groups = new Map<string, Group>();
   readonly #allAgentGroups = new Set<Group>();
   readonly #allQueueGroups = new Set<Group>();
   readonly #agentKindGroups = new Set<Group>();
-  readonly #byUser = new Map<string, Set<Group>>();
-  readonly #byTeam = new Map<string, Set<Group>>();
-  readonly #byQueue = new Map<string, Set<Group>>();
+  readonly #byUser: IdIndex = new Map();
+  readonly #byTeam: IdIndex = new Map();
+  readonly #byQueue: IdIndex = new Map();
+  #ids = 0;
+  readonly #retired: Group[] = [];
+  #unindexing: NodeJS.Immediate | undefined;
+
+  constructor(readonly maxIds: number) {}
+
+  /** Ids indexed for all groups together. */
+  get ids(): number {
+    return this.#ids;
+  }
+
+  /** Whether a client with this filter fits: its group exists, or its ids fit `maxIds`. */
+  admits(filter: LiveFilter): boolean {
+    return this.#groups.has(filter.key) || this.#ids + idCount(filter) <= this.maxIds;
+  }
 
   /** The group for this filter, made and indexed the first time. */
   group(filter: LiveFilter): Group {
-    const key = filterKey(filter);
-    let g = this.#groups.get(key);
+    let g = this.#groups.get(filter.key);
     if (g) return g;
-    g = new Group(key, filter);
-    this.#groups.set(key, g);
+    g = new Group(filter.key, filter);
+    this.#groups.set(g.key, g);
     const agentish = filter.kinds.has('agents') || filter.kinds.has('toasts');
     if (filter.kinds.has('agents')) this.#agentKindGroups.add(g);
     if (filter.kinds.has('queues') && !filter.queues) this.#allQueueGroups.add(g);
@@ -96,23 +126,45 @@ export class GroupIndex {
     index(this.#byUser, filter.users, g);
     index(this.#byTeam, filter.teams, g);
     index(this.#byQueue, filter.queues, g);
+    this.#ids += idCount(filter);
     return g;
   }
 
   drop(g: Group): void {
+    if (this.#groups.get(g.key) !== g) return;
     this.#groups.delete(g.key);
     this.#allAgentGroups.delete(g);
     this.#allQueueGroups.delete(g);
     this.#agentKindGroups.delete(g);
-    unindex(this.#byUser, g.filter.users, g);
-    unindex(this.#byTeam, g.filter.teams, g);
-    unindex(this.#byQueue, g.filter.queues, g);
+    g.retired = true;
+    this.#retired.push(g);
+    if (this.#unindexing === undefined) {
+      this.#unindexing = setImmediate(() => this.#unindexSome()).unref();
+    }
+  }
+
+  /** Takes retired groups out of the indexes, about `UNINDEX_PER_TURN` ids at a time. */
+  #unindexSome(): void {
+    this.#unindexing = undefined;
+    for (let budget = UNINDEX_PER_TURN; budget > 0 && this.#retired.length > 0;) {
+      const g = this.#retired.pop()!;
+      unindex(this.#byUser, g.filter.users, g);
+      unindex(this.#byTeam, g.filter.teams, g);
+      unindex(this.#byQueue, g.filter.queues, g);
+      const n = idCount(g.filter);
+      this.#ids -= n;
+      budget -= n;
+    }
+    if (this.#retired.length > 0) {
+      this.#unindexing = setImmediate(() => this.#unindexSome()).unref();
+    }
   }
 
   /** What each group is sent for a run of changes, in order, each change at most once. */
   route(items: Item[]): Map<Group, Item[]> {
     const perGroup = new Map<Group, Item[]>();
     const add = (g: Group, it: Item) => {
+      if (g.retired) return;
       const routed = g.route(it);
       if (!routed) return;
       let list = perGroup.get(g);
@@ -130,8 +182,7 @@ export class GroupIndex {
   *#candidates(it: Item): Iterable<Group> {
     if (it.kind === 'queues') {
       yield* this.#allQueueGroups;
-      const byQueue = this.#byQueue.get(it.id);
-      if (byQueue) yield* byQueue;
+      yield* at(this.#byQueue, it.id);
       return;
     }
     if (it.kind === 'agents' && it.json === null) {
@@ -139,35 +190,42 @@ export class GroupIndex {
       return;
     }
     yield* this.#allAgentGroups;
-    if (it.userId !== undefined) {
-      const u = this.#byUser.get(it.userId);
-      if (u) yield* u;
-    }
-    if (it.teamId !== undefined) {
-      const t = this.#byTeam.get(it.teamId);
-      if (t) yield* t;
-    }
-    for (const q of it.queueIds) {
-      const g = this.#byQueue.get(q);
-      if (g) yield* g;
-    }
+    if (it.userId !== undefined) yield* at(this.#byUser, it.userId);
+    if (it.teamId !== undefined) yield* at(this.#byTeam, it.teamId);
+    for (const q of it.queueIds) yield* at(this.#byQueue, q);
   }
 }
 
-function index(map: Map<string, Set<Group>>, ids: ReadonlySet<string> | undefined, g: Group) {
+const NONE: readonly Group[] = [];
+
+function at(map: IdIndex, id: string): Iterable<Group> {
+  const found = map.get(id);
+  return found === undefined ? NONE : found instanceof Set ? found : [found];
+}
+
+function idCount(f: LiveFilter): number {
+  return (f.users?.size ?? 0) + (f.queues?.size ?? 0) + (f.teams?.size ?? 0);
+}
+
+function index(map: IdIndex, ids: ReadonlySet<string> | undefined, g: Group) {
   if (!ids) return;
   for (const id of ids) {
-    let set = map.get(id);
-    if (!set) map.set(id, (set = new Set()));
-    set.add(g);
+    const found = map.get(id);
+    if (found === undefined) map.set(id, g);
+    else if (found instanceof Set) found.add(g);
+    else if (found !== g) map.set(id, new Set([found, g]));
   }
 }
 
-function unindex(map: Map<string, Set<Group>>, ids: ReadonlySet<string> | undefined, g: Group) {
+function unindex(map: IdIndex, ids: ReadonlySet<string> | undefined, g: Group) {
   if (!ids) return;
   for (const id of ids) {
-    const set = map.get(id);
-    set?.delete(g);
-    if (set?.size === 0) map.delete(id);
+    const found = map.get(id);
+    if (found === g) {
+      map.delete(id);
+    } else if (found instanceof Set) {
+      found.delete(g);
+      if (found.size === 1) map.set(id, found.values().next().value!);
+    }
   }
 }

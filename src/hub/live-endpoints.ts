@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../config/index.js';
@@ -16,7 +16,9 @@ import {
   type Payload,
 } from './live-hub.js';
 import type { ApiAuth } from '../http/api-auth.js';
-import { sseEvent, wsTextFrame } from './live-frames.js';
+import { sseEvent, sseFrame, wsTextFrame } from './live-frames.js';
+import { ConnectQueue } from './connect-queue.js';
+import { TokenBucket } from './token-bucket.js';
 
 export interface LiveEndpointDeps {
   hub: LiveHub;
@@ -28,8 +30,25 @@ export interface LiveEndpointDeps {
 }
 
 const RETRY_AFTER_SEC = 5;
+/** Clients send only `{"type":"ping"}`: anything near this size is not the protocol. */
+const MAX_CLIENT_MESSAGE_BYTES = 1024;
 const frameWs = (p: Payload) => wsTextFrame(p.bytes);
-const frameSse = (p: Payload) => Buffer.from(sseEvent(p.type, p.offset, p.text));
+
+/** `{"type":"ping"}` and nothing else (parsed: under 64 bytes, that costs nothing). */
+function isPing(data: Buffer): boolean {
+  try {
+    const value: unknown = JSON.parse(data.toString('utf8'));
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      (value as { type?: unknown }).type === 'ping'
+    );
+  } catch {
+    return false;
+  }
+}
+const frameSse = (p: Payload) => sseFrame(p.type, p.offset, p.bytes);
 
 /**
  * `GET /api/v1/live` (WebSocket) and `GET /api/v1/live/sse`: authenticate, read the filter, and
@@ -40,8 +59,13 @@ export function registerLiveEndpoints(
   deps: LiveEndpointDeps,
 ): { close(): void } {
   const { hub, auth, config, logger, reportHandlerError: report } = deps;
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 4096 });
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: MAX_CLIENT_MESSAGE_BYTES,
+  });
   const alive = new WeakMap<WebSocket, boolean>();
+  const connects = new ConnectQueue();
 
   const refuse = (socket: Duplex, code: ErrorCode) => {
     const error = new SwitchboardError(code);
@@ -62,74 +86,102 @@ export function registerLiveEndpoints(
     const target = req.url ?? '/';
     const url = URL.canParse(target, 'http://live') ? new URL(target, 'http://live') : undefined;
     if (url?.pathname !== '/api/v1/live') return refuse(socket, 'SB_NOT_FOUND');
+    // A browser steered by another site gets no handshake at all (loopback-site.ts).
+    const foreign = auth.siteRefusal(req, url.searchParams.get('access_token') ?? undefined);
+    if (foreign) return endWithError(socket, foreign);
     // Refused before the upgrade: cheap under a reconnect storm, and Retry-After is visible.
     if (hub.full) return refuse(socket, 'SB_LIVE_TOO_MANY_CLIENTS');
-    wss.handleUpgrade(
-      req,
-      socket,
-      head,
-      (ws) =>
-        void runHandler('live.upgrade', report, () => {
-          // First, before any path can return: a bad frame from the peer (oversized, invalid
-          // opcode, unmasked) is an 'error' event on `ws`, and one with no listener, emitted from
-          // the socket's data callback, would stop the process. Refused clients included.
-          ws.on('error', () => ws.terminate());
-          const transport: LiveTransport = {
-            // Written to the socket `ws` owns, framed once per group: `ws` would frame the same
-            // bytes per socket. Nothing may follow a close frame, so only while the socket is open.
-            // (`ws` queues nothing of its own here: no compression, no Blobs.)
-            send: (payload) => {
-              if (ws.readyState === WebSocket.OPEN) {
-                socket.write(payload.framed('ws', frameWs));
-              }
-            },
-            bufferedBytes: () => socket.writableLength,
-            close: (code, errorCode, message) => {
-              if (errorCode) ws.send(JSON.stringify({ type: 'error', code: errorCode, message }));
-              ws.close(code, closeReason(message));
-              // A client that does not read will never answer the close: drop it after a grace.
-              setTimeout(() => ws.terminate(), 5000).unref();
-            },
-          };
-          let client;
-          try {
-            const principal = auth.authenticate(
-              req,
-              url.searchParams.get('access_token') ?? undefined,
-            );
-            const { filter, since } = parseLiveRequest(url.searchParams, principal.scope, {
-              maxIds: config.live.maxFilterIds,
-            });
-            client = hub.connect(transport, filter, since);
-          } catch (err) {
-            if (err instanceof SwitchboardError) {
-              transport.close(closeCodeOf(err.code), err.code, err.message);
-            } else if (err instanceof LiveClientLimitError) {
-              const code = 'SB_LIVE_TOO_MANY_CLIENTS';
-              transport.close(closeCodeOf(code), code, err.message);
-            } else {
-              logger.error({ err }, 'live connection failed');
-              transport.close(closeCodeOf('SB_INTERNAL'), 'SB_INTERNAL', 'internal error');
-            }
-            return;
-          }
-          alive.set(ws, true);
-          ws.on('pong', () => alive.set(ws, true));
-          ws.on(
-            'message',
-            guarded('live.message', report, (data: unknown, isBinary: boolean) => {
-              if (isBinary) return;
-              const text = Buffer.isBuffer(data) ? data.toString('utf8') : '';
-              if (text.length < 64 && /"type"\s*:\s*"ping"/.test(text)) {
-                ws.send(JSON.stringify({ type: 'pong', now: new Date().toISOString() }));
-              }
-            }),
-          );
-          const disconnect = guarded('live.close', report, () => hub.disconnect(client));
-          ws.on('close', disconnect);
-          ws.on('error', disconnect);
-        }),
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // First, before any path can return: a bad frame from the peer (oversized, invalid
+      // opcode, unmasked) is an 'error' event on `ws`, and one with no listener, emitted from
+      // the socket's data callback, would stop the process. Refused clients included.
+      ws.on('error', () => ws.terminate());
+      // The set-up waits its turn (connect-queue.ts); a client gone by then is dropped.
+      connects.push(
+        () =>
+          void runHandler('live.upgrade', report, () => {
+            if (ws.readyState === WebSocket.OPEN) setUp(req, url, socket, ws);
+          }),
+      );
+    });
+  };
+
+  /** Authenticates the client, reads its filter and hands it to the hub. */
+  const setUp = (req: IncomingMessage, url: URL, socket: Duplex, ws: WebSocket) => {
+    const transport: LiveTransport = {
+      // Written to the socket `ws` owns, framed once per group: `ws` would frame the same
+      // bytes per socket. Nothing may follow a close frame, so only while the socket is open.
+      // (`ws` queues nothing of its own here: no compression, no Blobs.)
+      send: (payload) => {
+        if (ws.readyState === WebSocket.OPEN) {
+          socket.write(payload.framed('ws', frameWs));
+        }
+      },
+      bufferedBytes: () => socket.writableLength,
+      close: (code, errorCode, message) => {
+        if (errorCode) ws.send(JSON.stringify({ type: 'error', code: errorCode, message }));
+        ws.close(code, closeReason(message));
+        // A client that does not read will never answer the close: drop it after a grace.
+        setTimeout(() => ws.terminate(), 5000).unref();
+      },
+    };
+    let client;
+    try {
+      const principal = auth.authenticate(req, url.searchParams.get('access_token') ?? undefined);
+      const { filter, since } = parseLiveRequest(url.searchParams, principal.scope, {
+        maxIds: config.live.maxFilterIds,
+      });
+      client = hub.connect(transport, filter, since);
+    } catch (err) {
+      if (err instanceof SwitchboardError) {
+        transport.close(closeCodeOf(err.code), err.code, err.message);
+      } else if (err instanceof LiveClientLimitError) {
+        const code = 'SB_LIVE_TOO_MANY_CLIENTS';
+        transport.close(closeCodeOf(code), code, err.message);
+      } else {
+        logger.error({ err }, 'live connection failed');
+        transport.close(closeCodeOf('SB_INTERNAL'), 'SB_INTERNAL', 'internal error');
+      }
+      return;
+    }
+    alive.set(ws, true);
+    // Whatever a client sends costs work, and a ping an answer it may never read: each
+    // client gets an allowance of messages (control frames included) and of raw bytes
+    // (frames that make no message, such as empty fragments), and is closed past it.
+    const perSec = config.live.clientMessagesPerSec;
+    const messages = new TokenBucket(perSec, 2 * perSec);
+    const bytes = new TokenBucket(
+      perSec * MAX_CLIENT_MESSAGE_BYTES,
+      2 * perSec * MAX_CLIENT_MESSAGE_BYTES,
     );
+    const flood = () => {
+      hub.evict(client, 'flood', `more than ${perSec} messages a second`);
+      // Read nothing more from it: the close goes out, its flood stays in the kernel.
+      socket.pause();
+    };
+    const allowed = () => {
+      if (client.closed) return false;
+      if (messages.take()) return true;
+      flood();
+      return false;
+    };
+    socket.on('data', (chunk: Buffer) => {
+      if (!client.closed && !bytes.take(chunk.length)) flood();
+    });
+    ws.on('ping', allowed);
+    ws.on('pong', () => {
+      if (allowed()) alive.set(ws, true);
+    });
+    ws.on(
+      'message',
+      guarded('live.message', report, (data: unknown, isBinary: boolean) => {
+        if (!allowed() || isBinary || !Buffer.isBuffer(data) || data.length >= 64) return;
+        if (isPing(data)) hub.pong(client);
+      }),
+    );
+    const disconnect = guarded('live.close', report, () => hub.disconnect(client));
+    ws.on('close', disconnect);
+    ws.on('error', disconnect);
   };
   app.server.on(
     'upgrade',
@@ -160,6 +212,21 @@ export function registerLiveEndpoints(
   // No automatic HEAD route: a HEAD answer has no body, so a hijacked stream would never send
   // its headers and the request would hang.
   app.get('/api/v1/live/sse', { exposeHeadRoute: false }, async (request, reply) => {
+    // The set-up waits its turn like a WebSocket's, and runs within it, synchronously.
+    await new Promise<void>((resolve, reject) =>
+      connects.push(() => {
+        try {
+          if (request.raw.destroyed) reply.hijack();
+          else openStream(request, reply);
+          resolve();
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      }),
+    );
+  });
+
+  const openStream = (request: FastifyRequest, reply: FastifyReply) => {
     const url = new URL(request.url, 'http://live');
     const principal = auth.authenticate(
       request.raw,
@@ -170,7 +237,7 @@ export function registerLiveEndpoints(
       maxIds: config.live.maxFilterIds,
       lastEventId: typeof lastEventId === 'string' ? lastEventId : undefined,
     });
-    if (hub.full) {
+    if (!hub.admits(filter)) {
       reply.header('retry-after', String(RETRY_AFTER_SEC));
       throw new SwitchboardError('SB_LIVE_TOO_MANY_CLIENTS');
     }
@@ -205,10 +272,11 @@ export function registerLiveEndpoints(
       'close',
       guarded('live.sse.close', report, () => hub.disconnect(client)),
     );
-  });
+  };
 
   return {
     close() {
+      connects.close();
       clearInterval(pinger);
       for (const ws of wss.clients) ws.terminate();
       wss.close();

@@ -14,6 +14,8 @@ export interface LiveFilter {
   teams: ReadonlySet<string> | undefined;
   /** The token's scope: agents must be in these queues or teams; queues must be listed. */
   scope: { queues: ReadonlySet<string>; teams: ReadonlySet<string> } | undefined;
+  /** `filterKey` of the above, made once: clients with equal keys share a group. */
+  key: string;
 }
 
 export interface LiveRequest {
@@ -22,20 +24,32 @@ export interface LiveRequest {
   since: number | undefined;
 }
 
-function list(params: URLSearchParams, name: string, maxIds: number): Set<string> | undefined {
-  const values = params
-    .getAll(name)
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter((v) => v !== '');
-  if (values.length === 0) return undefined;
-  if (values.length > maxIds) {
-    throw new SwitchboardError(
-      'SB_LIVE_BAD_FILTER',
-      `${name}: ${values.length} ids, at most ${maxIds} allowed (live.maxFilterIds)`,
-    );
+/**
+ * The ids of one list parameter. `budget` is what is left of the filter's limit on ids (all
+ * lists together): every id costs the hub index memory and work when the client comes and
+ * goes, so a filter over the limit is refused before any more of it is read.
+ */
+function list(
+  params: URLSearchParams,
+  name: string,
+  budget: { left: number; refusal: string },
+): Set<string> | undefined {
+  let ids: Set<string> | undefined;
+  for (const raw of params.getAll(name)) {
+    // Cut one id at a time (not split): a list over the limit stops costing at the limit.
+    for (let from = 0; from <= raw.length;) {
+      let to = raw.indexOf(',', from);
+      if (to < 0) to = raw.length;
+      const id = raw.slice(from, to).trim();
+      from = to + 1;
+      if (id === '') continue;
+      if (--budget.left < 0) {
+        throw new SwitchboardError('SB_LIVE_BAD_FILTER', `${name}: ${budget.refusal}`);
+      }
+      (ids ??= new Set()).add(id);
+    }
   }
-  return new Set(values);
+  return ids;
 }
 
 /**
@@ -48,7 +62,7 @@ export function parseLiveRequest(
   scope: TokenScope | undefined,
   options: { maxIds: number; lastEventId?: string | undefined },
 ): LiveRequest {
-  const rawKinds = list(params, 'kinds', 10);
+  const rawKinds = list(params, 'kinds', { left: 10, refusal: 'more than 10 kinds' });
   const kinds = new Set<LiveKind>();
   for (const k of rawKinds ?? LIVE_KINDS) {
     if (!(LIVE_KINDS as readonly string[]).includes(k)) {
@@ -59,9 +73,13 @@ export function parseLiveRequest(
     }
     kinds.add(k as LiveKind);
   }
-  const users = list(params, 'users', options.maxIds);
-  let queues = list(params, 'queues', options.maxIds);
-  let teams = list(params, 'teams', options.maxIds);
+  const budget = {
+    left: options.maxIds,
+    refusal: `more than ${options.maxIds} ids in users, queues and teams together (live.maxFilterIds)`,
+  };
+  const users = list(params, 'users', budget);
+  let queues = list(params, 'queues', budget);
+  let teams = list(params, 'teams', budget);
 
   const rawSince = options.lastEventId ?? params.get('since') ?? undefined;
   let since: number | undefined;
@@ -98,11 +116,12 @@ export function parseLiveRequest(
       teams = scoped.teams.size > 0 ? new Set(scoped.teams) : undefined;
     }
   }
-  return { filter: { kinds, users, queues, teams, scope: scoped }, since };
+  const filter = { kinds, users, queues, teams, scope: scoped };
+  return { filter: { ...filter, key: filterKey(filter) }, since };
 }
 
 /** One string per distinct filter: clients with equal keys share serialization work. */
-export function filterKey(f: LiveFilter): string {
+export function filterKey(f: Omit<LiveFilter, 'key'>): string {
   const s = (set: ReadonlySet<string> | undefined) => (set ? [...set].sort().join(',') : '*');
   return [
     [...f.kinds].sort().join(','),

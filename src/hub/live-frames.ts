@@ -34,3 +34,13 @@ export function wsTextFrame(payload: Buffer): Buffer {
 export function sseEvent(type: string, offset: number | undefined, text: string): string {
   return `${offset === undefined ? '' : `id: ${offset}\n`}event: ${type}\ndata: ${text}\n\n`;
 }
+
+/** `sseEvent` around a message already encoded (the bytes the hub measures and the ws frame uses). */
+export function sseFrame(type: string, offset: number | undefined, data: Buffer): Buffer {
+  const head = `${offset === undefined ? '' : `id: ${offset}\n`}event: ${type}\ndata: `;
+  const frame = Buffer.allocUnsafe(Buffer.byteLength(head) + data.length + 2);
+  const at = frame.write(head, 'utf8');
+  data.copy(frame, at);
+  frame.write('\n\n', at + data.length, 'latin1');
+  return frame;
+}

@@ -1,5 +1,6 @@
+import { closeCodeOf, type ErrorCode } from '../errors.js';
 import type { LiveChanges } from '../protocol/live-messages.js';
-import { ClientDelivery } from './client-delivery.js';
+import { ClientDelivery, type EvictReason } from './client-delivery.js';
 import { CurrentViews, type Membership } from './current-views.js';
 import { GroupIndex, LiveClient } from './hub-groups.js';
 import { deltaText } from './hub-items.js';
@@ -7,6 +8,7 @@ import type { LiveFilter } from './live-filter.js';
 import { Payload, type LiveTransport } from './live-payload.js';
 import { ResumeHistory } from './resume-history.js';
 
+export type { EvictReason } from './client-delivery.js';
 export { LiveClient } from './hub-groups.js';
 export { Payload, type LiveTransport } from './live-payload.js';
 
@@ -16,9 +18,15 @@ export interface LiveHubOptions {
   maxClients: number;
   heartbeatMs: number;
   highWaterBytes: number;
+  /** The outbound budget: most unsent bytes one client may hold (snapshot and all). */
+  maxBufferedBytes: number;
   slowClientTimeoutMs: number;
   maxPendingChanges: number;
   historyChanges: number;
+  /** Most ids the filters of all connected clients may name together (distinct filters). */
+  maxFilterIdsTotal: number;
+  /** How often every client is checked for having fallen behind (default: from the timeout). */
+  sweepMs?: number;
   now?: () => number;
   metrics?: LiveHubMetrics;
 }
@@ -26,9 +34,11 @@ export interface LiveHubOptions {
 export interface LiveHubMetrics {
   messages(type: string, n: number): void;
   coalesced(): void;
-  evicted(): void;
+  evicted(reason: EvictReason): void;
   resumed(result: 'resumed' | 'snapshot'): void;
   clients(n: number): void;
+  /** Unsent bytes of all clients, as of the last sweep. */
+  bufferedBytes(n: number): void;
 }
 
 export class LiveClientLimitError extends Error {}
@@ -49,10 +59,11 @@ export class LiveHub {
   #offset = 0;
   readonly #views: CurrentViews;
   readonly #history: ResumeHistory;
-  readonly #groups = new GroupIndex();
+  readonly #groups: GroupIndex;
   readonly #delivery: ClientDelivery;
   readonly #clients = new Set<LiveClient>();
   #heartbeat: NodeJS.Timeout | undefined;
+  #sweeper: NodeJS.Timeout | undefined;
   #beatEveryMs: number;
   #closed = false;
 
@@ -61,17 +72,24 @@ export class LiveHub {
     this.#now = options.now ?? Date.now;
     this.#views = new CurrentViews(options.membership);
     this.#history = new ResumeHistory(options.historyChanges);
+    this.#groups = new GroupIndex(options.maxFilterIdsTotal);
     this.#delivery = new ClientDelivery({
       highWaterBytes: options.highWaterBytes,
+      maxBufferedBytes: options.maxBufferedBytes,
       slowClientTimeoutMs: options.slowClientTimeoutMs,
       maxPendingChanges: options.maxPendingChanges,
       now: this.#now,
-      disconnect: (c) => this.disconnect(c),
+      evict: (c, reason, message) => this.evict(c, reason, message),
       ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     this.#beatEveryMs = Math.max(10, Math.min(250, Math.floor(options.heartbeatMs / 4)));
     this.#heartbeat = setInterval(() => this.#beat(), this.#beatEveryMs);
     this.#heartbeat.unref();
+    // A quarter of the timeout: a client is evicted at most a quarter late.
+    const sweepMs =
+      options.sweepMs ?? Math.max(10, Math.min(1000, Math.floor(options.slowClientTimeoutMs / 4)));
+    this.#sweeper = setInterval(() => this.sweep(), sweepMs);
+    this.#sweeper.unref();
   }
 
   get offset(): number {
@@ -89,6 +107,11 @@ export class LiveHub {
 
   get full(): boolean {
     return this.#clients.size >= this.#o.maxClients;
+  }
+
+  /** Whether a client with this filter would be let in (the client limit, the id limit). */
+  admits(filter: LiveFilter): boolean {
+    return !this.#closed && !this.full && this.#groups.admits(filter);
   }
 
   /**
@@ -122,16 +145,28 @@ export class LiveHub {
 
   /**
    * Adds a client: it receives a snapshot (or, with `since` inside the history window, the
-   * missed deltas) and from then on every matching delta. Throws LiveClientLimitError when full.
+   * missed deltas) and from then on every matching delta. Throws LiveClientLimitError when full
+   * or when its filter's ids would pass the hub's limit (`admits` says so beforehand).
    */
   connect(transport: LiveTransport, filter: LiveFilter, since: number | undefined): LiveClient {
     if (this.#closed || this.full) throw new LiveClientLimitError('live client limit reached');
+    if (!this.#groups.admits(filter)) {
+      throw new LiveClientLimitError(
+        `live filters hold ${this.#groups.ids} ids, at most ${this.#o.maxFilterIdsTotal} (live.maxFilterIdsTotal)`,
+      );
+    }
     const group = this.#groups.group(filter);
     const client = new LiveClient(transport, group);
+    // In the hub before the first write: the opening can evict it (over the budget) like any
+    // other write, and an eviction takes it out of the hub.
+    group.clients.add(client);
+    this.#clients.add(client);
+    this.#o.metrics?.clients(this.#clients.size);
     client.lastSentAt = this.#now();
     const now = new Date(client.lastSentAt).toISOString();
+    const send = (payload: Payload) => this.#delivery.send(client, payload);
     if (since !== undefined && since >= this.#history.base && since <= this.#offset) {
-      transport.send(
+      send(
         new Payload(
           JSON.stringify({ type: 'resumed', from: since, offset: this.#offset, now }),
           'resumed',
@@ -140,12 +175,12 @@ export class LiveHub {
       );
       let n = 0;
       this.#history.forEachAfter(since, (entry) => {
+        if (client.closed) return;
         const list = entry.items.flatMap((it) => group.route(it) ?? []);
         if (list.length === 0) return;
-        transport.send(
-          new Payload(deltaText(entry.offset, now, list, false), 'delta', entry.offset),
-        );
-        n++;
+        if (send(new Payload(deltaText(entry.offset, now, list, false), 'delta', entry.offset))) {
+          n++;
+        }
       });
       this.#o.metrics?.messages('delta', n);
       this.#o.metrics?.resumed('resumed');
@@ -156,7 +191,7 @@ export class LiveHub {
           : since > this.#offset
             ? 'resume-ahead'
             : 'resume-out-of-window';
-      transport.send(
+      send(
         new Payload(
           this.#views.snapshotText(group, this.#offset, now, reason),
           'snapshot',
@@ -166,10 +201,32 @@ export class LiveHub {
       this.#o.metrics?.messages('snapshot', 1);
       if (since !== undefined) this.#o.metrics?.resumed('snapshot');
     }
-    group.clients.add(client);
-    this.#clients.add(client);
-    this.#o.metrics?.clients(this.#clients.size);
     return client;
+  }
+
+  /** Answers a client's `ping`, within its outbound budget like everything else it is sent. */
+  pong(client: LiveClient): void {
+    const now = new Date(this.#now()).toISOString();
+    const payload = new Payload(JSON.stringify({ type: 'pong', now }), 'pong', undefined);
+    if (this.#delivery.send(client, payload)) this.#o.metrics?.messages('pong', 1);
+  }
+
+  /**
+   * Disconnects a client the hub will not serve any more, with the reason as an `error`
+   * message and close code: it fell behind (4408), or it sent more than its share (4429).
+   */
+  evict(client: LiveClient, reason: EvictReason, message: string): void {
+    if (client.closed) return;
+    this.disconnect(client);
+    this.#o.metrics?.evicted(reason);
+    const code: ErrorCode =
+      reason === 'flood' ? 'SB_LIVE_TOO_MANY_MESSAGES' : 'SB_LIVE_SLOW_CONSUMER';
+    client.transport.close(closeCodeOf(code), code, message);
+  }
+
+  /** Evicts every client that has been behind too long (also run on a timer). */
+  sweep(): void {
+    this.#o.metrics?.bufferedBytes(this.#delivery.sweep(this.#clients));
   }
 
   disconnect(client: LiveClient): void {
@@ -187,6 +244,7 @@ export class LiveHub {
   close(): void {
     this.#closed = true;
     clearInterval(this.#heartbeat);
+    clearInterval(this.#sweeper);
     this.#delivery.stop();
     for (const c of [...this.#clients]) {
       this.disconnect(c);
@@ -209,7 +267,9 @@ export class LiveHub {
     for (const c of this.#clients) {
       if (c.lastSentAt > quietSince) continue;
       // A blocked client's offset would claim deltas it has not been sent yet.
-      if (c.blocked || c.transport.bufferedBytes() > this.#o.highWaterBytes) continue;
+      if (c.blocked) continue;
+      const buffered = c.transport.bufferedBytes();
+      if (buffered > this.#o.highWaterBytes) continue;
       payload ??= new Payload(
         JSON.stringify({
           type: 'heartbeat',
@@ -219,7 +279,7 @@ export class LiveHub {
         'heartbeat',
         this.#offset,
       );
-      c.transport.send(payload);
+      if (!this.#delivery.send(c, payload, buffered)) continue;
       c.lastSentAt = nowMs;
       n++;
     }

@@ -84,7 +84,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     dedupeEntries: new Gauge({
       name: 'switchboard_dedupe_entries',
-      help: 'Event ids inside the dedupe horizon held in memory by the log writer (~100 B each).',
+      help: 'Event ids inside the dedupe horizon held in memory by the log writer (about 16 B each).',
       registers,
     }),
     logPendingEvents: new Gauge({
@@ -116,7 +116,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     liveEvicted: new Counter({
       name: 'switchboard_live_evicted_total',
-      help: 'Live clients disconnected for not keeping up (close code 4408).',
+      help: 'Live clients disconnected by the hub, by reason: behind, pending, budget (close code 4408), flood (4429).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    liveBufferedBytes: new Gauge({
+      name: 'switchboard_live_buffered_bytes',
+      help: 'Bytes written to live clients and not yet sent, all clients together (each is held to live.maxBufferedBytes).',
       registers,
     }),
     liveResumes: new Counter({

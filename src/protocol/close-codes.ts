@@ -24,6 +24,8 @@ export const CLOSE = {
   AUTH_REQUIRED: 4401,
   FORBIDDEN: 4403,
   SLOW_CONSUMER: 4408,
+  /** The client sent messages (pings included) faster than its allowance. */
+  TOO_MANY_MESSAGES: 4429,
 } as const;
 export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];
 

@@ -178,8 +178,9 @@ describe('process guard', () => {
       timeoutMs: 30_000,
     });
     const refusals: [string, Record<string, string>, number][] = [
-      ['/api/v1/live?kinds=bogus', {}, CLOSE.BAD_FILTER],
-      ['/api/v1/live?since=abc', {}, CLOSE.BAD_FILTER],
+      // The trusted proxy's own address is not loopback: these carry the token.
+      ['/api/v1/live?kinds=bogus', { authorization: 'Bearer tok-board' }, CLOSE.BAD_FILTER],
+      ['/api/v1/live?since=abc', { authorization: 'Bearer tok-board' }, CLOSE.BAD_FILTER],
       // Off loopback through the trusted proxy, with no token: anyone who reaches the port.
       ['/api/v1/live', { 'x-forwarded-for': '203.0.113.9' }, CLOSE.AUTH_REQUIRED],
     ];

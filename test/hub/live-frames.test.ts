@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
-import { sseEvent, wsTextFrame } from '../../src/hub/live-frames.js';
+import { sseEvent, sseFrame, wsTextFrame } from '../../src/hub/live-frames.js';
 
 // Every length class of RFC 6455 §5.2 (7-bit, 16-bit, 64-bit), at and around the boundaries,
 // written raw to an upgraded socket and read back by a real `ws` client.
@@ -46,4 +46,16 @@ test('wsTextFrame: a ws client reads every length class back byte for byte', asy
 test('sseEvent: the offset as id, the type as event, the JSON on one data line', () => {
   assert.equal(sseEvent('delta', 42, '{"a":1}'), 'id: 42\nevent: delta\ndata: {"a":1}\n\n');
   assert.equal(sseEvent('error', undefined, '{}'), 'event: error\ndata: {}\n\n');
+});
+
+test('sseFrame: the same bytes as sseEvent, around a message already encoded', () => {
+  for (const [type, offset, text] of [
+    ['snapshot', 7, '{"name":"Zoë 😀"}'],
+    ['pong', undefined, '{"type":"pong"}'],
+  ] as const) {
+    assert.deepEqual(
+      sseFrame(type, offset, Buffer.from(text)),
+      Buffer.from(sseEvent(type, offset, text)),
+    );
+  }
 });

@@ -23,9 +23,11 @@ test('heartbeats go to each client as it falls quiet for a period, not to all at
     maxClients: 10,
     heartbeatMs: 400, // checked every 100 ms (a quarter period)
     highWaterBytes: 1 << 20,
+    maxBufferedBytes: 1 << 24,
     slowClientTimeoutMs: 10_000,
     maxPendingChanges: 100,
     historyChanges: 100,
+    maxFilterIdsTotal: 1000,
     now: () => now,
     metrics: {
       messages: (type) => void (type === 'heartbeat' && ticks++),
@@ -33,6 +35,7 @@ test('heartbeats go to each client as it falls quiet for a period, not to all at
       evicted: () => {},
       resumed: () => {},
       clients: () => {},
+      bufferedBytes: () => {},
     },
   });
   /** Waits until the hub has checked for quiet clients twice more. */

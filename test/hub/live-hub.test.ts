@@ -69,15 +69,18 @@ async function churn(gw: Gateway, round: number, agents = AGENTS): Promise<numbe
   return results.at(-1)!.offset;
 }
 
-/** Like `churn`, with every agent renamed to a long new name, so each patch is big. */
+/** Agents besides the 30: live state cuts names to 256 bytes, so big deltas take many agents. */
+const CROWD = Array.from({ length: 1500 }, (_, i) => `crowd-${String(i).padStart(4, '0')}`);
+
+/** Like `churn`, for a crowd of agents each renamed to a new long name, so each delta is big. */
 async function heavyChurn(gw: Gateway, round: number): Promise<number> {
   const status = ['INTERACTING', 'IDLE', 'NOT_RESPONDING'][round % 3]!;
   const results = await gw.log.append(
-    AGENTS.flatMap((id, i) => [
+    [...AGENTS, ...CROWD].flatMap((id, i) => [
       ev(
         'reconcile.user',
         { userId: id },
-        { id, name: `${id} ${String(round).repeat(20_000)}`, team: { id: teamOf(i) } },
+        { id, name: `${id} ${String(round).repeat(200)}`, team: { id: teamOf(i) } },
       ),
       ev('user.routing', { userId: id }, { routingStatus: { status, startTime: undefined } }),
     ]),
@@ -418,9 +421,11 @@ describe('live hub', () => {
     const forbidden = open(t, gw, '?queues=q-support', bearer('tok-sales-0123456789'));
     assert.equal((await forbidden.waitForClose()).code, 4403);
     assert.equal(forbidden.of('error')[0]?.code, 'SB_LIVE_FORBIDDEN');
-    const bad = open(t, gw, '?kinds=agents,gossip');
+    // The proxy's own address (127.0.0.1) is not loopback: the rest goes with the admin token.
+    const admin = bearer('tok-admin-0123456789');
+    const bad = open(t, gw, '?kinds=agents,gossip', admin);
     assert.equal((await bad.waitForClose()).code, 4400);
-    const badSince = open(t, gw, '?since=-4');
+    const badSince = open(t, gw, '?since=-4', admin);
     assert.equal((await badSince.waitForClose()).code, 4400);
 
     // REST state APIs honour the same scope.
@@ -477,15 +482,15 @@ describe('live hub', () => {
     // Connection limit: refused at the handshake with 503 and Retry-After.
     const extra: LiveTestClient[] = [];
     while (gw.hub.clientCount < 6) {
-      const c = open(t, gw, '?kinds=queues');
+      const c = open(t, gw, '?kinds=queues', admin);
       extra.push(c);
       await c.opened;
       await waitFor(() => c.messages.length > 0 || c.closed, { what: 'a snapshot' });
     }
-    const over = open(t, gw, '?kinds=queues');
+    const over = open(t, gw, '?kinds=queues', admin);
     await over.waitForClose();
     assert.equal(over.refused, 503);
-    const overSse = await fetch(`${gw.url}/api/v1/live/sse`);
+    const overSse = await fetch(`${gw.url}/api/v1/live/sse`, { headers: admin });
     assert.equal(overSse.status, 503);
     assert.equal(overSse.headers.get('retry-after'), '5');
   });
