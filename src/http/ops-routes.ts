@@ -18,8 +18,9 @@ export interface OpsRouteDeps {
 
 /**
  * `/healthz` (the process answers), `/readyz` (log writable, consumers running; each source's
- * health under `sources`, also in a not-ready error body), `/metrics` (an unscoped token off
- * loopback).
+ * health under `sources`, also in a not-ready error body; when the log cannot write, why under
+ * `log`: `disk-full`, `dedupe-pressure`, `write-failed`, `writer-failed`), `/metrics` (an
+ * unscoped token off loopback).
  */
 export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -31,10 +32,15 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
       .map(([name]) => name);
     if (deps.isShuttingDown()) throw new SwitchboardError('SB_SHUTTING_DOWN');
     const sources = deps.sourcesHealth();
-    if (!deps.log.isWritable()) {
-      throw new SwitchboardError('SB_NOT_READY', 'the event log is not writable', {
-        details: { sources },
-      });
+    const problem = deps.log.problem();
+    if (problem) {
+      throw new SwitchboardError(
+        'SB_NOT_READY',
+        `the event log is not writable: ${problem.message}`,
+        {
+          details: { log: problem, sources },
+        },
+      );
     }
     if (stopped.length > 0) {
       throw new SwitchboardError('SB_NOT_READY', `consumers not running: ${stopped.join(', ')}`, {

@@ -6,7 +6,7 @@ import { SqliteEventLog, type SqliteEventLogOptions } from './sqlite-event-log.j
 
 export type CreateEventLogOptions = Pick<
   SqliteEventLogOptions,
-  'now' | 'onBatch' | 'onRetentionError'
+  'now' | 'onBatch' | 'onRetentionError' | 'limits' | 'probeIntervalMs'
 >;
 
 /** Picks the backend named by `log.backend`; the core sees only the `EventLog` port. */

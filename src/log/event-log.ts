@@ -25,6 +25,9 @@
  *   enter the log's offsets and are never deleted by retention.
  * - Back-pressure: `pendingEvents()` answers synchronously (admission control reads it on every
  *   request) with the events handed to `append` and not yet durable.
+ * - Failure: an append refused by a failed write (full disk, dedupe pressure, I/O error) stored
+ *   none of its events, so the sender's retry cannot store them twice (a crash of the writer is
+ *   the Durability case above); `problem()` says why until a write succeeds again.
  *
  * Out of scope: ordering across different logs, exactly-once side effects in consumers (they
  * make their own writes idempotent with the event id), and payload validation (the log stores
@@ -83,6 +86,26 @@ export interface LogStats {
   dedupeEntries: number;
 }
 
+/** Why appends cannot be made durable now (`/readyz` reports it). */
+export type LogProblemReason =
+  /** The last write failed for lack of disk space. */
+  | 'disk-full'
+  /** The dedupe index could not grow: appends are refused before anything is stored. */
+  | 'dedupe-pressure'
+  /** The last write failed otherwise (an I/O error). */
+  | 'write-failed'
+  /** The writer stopped; only a restart brings it back. */
+  | 'writer-failed'
+  | 'closing';
+
+export interface LogProblem {
+  reason: LogProblemReason;
+  /** For operators: what failed, with the driver's code. */
+  message: string;
+  /** When this reason began (ISO 8601, wall clock). */
+  since?: string;
+}
+
 export interface ConsumerInfo {
   name: string;
   committedOffset: number;
@@ -119,8 +142,14 @@ export interface EventLog {
   stats(): Promise<LogStats>;
   /** Applies retention now (it also runs on a timer); resolves with the number of events deleted. */
   runRetention(): Promise<number>;
-  /** True while appends can be made durable (for /readyz). */
+  /** True while appends can be made durable: `problem()` is undefined. */
   isWritable(): boolean;
+  /**
+   * Why appends cannot be made durable now, or undefined. A failed write sets it; the next
+   * write that succeeds clears it (the backend checks by itself too, so it clears without
+   * traffic).
+   */
+  problem(): LogProblem | undefined;
   /** Events handed to `append` and not yet durable; cheap and synchronous. */
   pendingEvents(): number;
   /** Bodies kept aside because they could not be parsed into events (same durability). */

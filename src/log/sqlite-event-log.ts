@@ -11,6 +11,8 @@ import type {
   ConsumerInfo,
   EventInput,
   EventLog,
+  LogProblem,
+  LogProblemReason,
   LogStats,
   Quarantine,
   QuarantineEntry,
@@ -20,13 +22,15 @@ import type {
   Subscription,
 } from './event-log.js';
 import { LogSubscription } from './log-subscription.js';
-import type {
-  WireBatch,
-  WriterOptions,
-  WriterReady,
-  WriterRequest,
-  WriterResponse,
-  WriterStats,
+import {
+  DEDUPE_PRESSURE,
+  type WireBatch,
+  type WriterLimits,
+  type WriterOptions,
+  type WriterReady,
+  type WriterRequest,
+  type WriterResponse,
+  type WriterStats,
 } from './sqlite-protocol.js';
 
 export interface SqliteEventLogOptions {
@@ -42,7 +46,40 @@ export interface SqliteEventLogOptions {
   onBatch?: (events: number, durationMs: number) => void;
   /** Told when a timed retention pass fails (it is retried on the next pass). */
   onRetentionError?: (err: unknown) => void;
+  /** While a write failure holds, how often the writer checks whether writes work again. */
+  probeIntervalMs?: number;
+  /** Ceilings for tests (see WriterLimits). */
+  limits?: WriterLimits;
 }
+
+/** A failed write as the writer reported it: the cause of the LogUnavailableError callers get. */
+export class LogWriteError extends Error {
+  /** The driver's code (`SQLITE_FULL`, …) or `DEDUPE_PRESSURE`. */
+  readonly code: string;
+  readonly reason: LogProblemReason;
+
+  constructor(code: string, message: string) {
+    super(`${code}: ${message}`);
+    this.name = 'LogWriteError';
+    this.code = code;
+    this.reason = reasonOf(code);
+  }
+}
+
+/** Driver codes translated at the adapter boundary; callers see only the reason. */
+function reasonOf(code: string): LogProblemReason {
+  if (code === 'SQLITE_FULL') return 'disk-full';
+  if (code === DEDUPE_PRESSURE) return 'dedupe-pressure';
+  return 'write-failed';
+}
+
+const REASON_TEXT: Record<LogProblemReason, string> = {
+  'disk-full': 'the disk is full',
+  'dedupe-pressure': 'the dedupe index cannot grow',
+  'write-failed': 'a write failed',
+  'writer-failed': 'the writer thread failed',
+  closing: 'the log is closing',
+};
 
 interface PendingAppend {
   events: readonly EventInput[];
@@ -74,9 +111,12 @@ export class SqliteEventLog implements EventLog {
   #writing = false;
   #waitTimer: NodeJS.Timeout | undefined;
   #retentionTimer: NodeJS.Timeout | undefined;
+  #probeTimer: NodeJS.Timeout | undefined;
+  #problem: LogProblem | undefined;
   #stats: WriterStats;
   #closing: Promise<void> | undefined;
   #failed: Error | undefined;
+  #failedAt = '';
   #readStmt: Database.Statement<[number, number], RawRow>;
   #firstStmt: Database.Statement<[], { offset: number }>;
   #lastStmt: Database.Statement<[], { offset: number }>;
@@ -129,6 +169,8 @@ export class SqliteEventLog implements EventLog {
         maxAgeMs: options.retention?.maxAgeMs ?? 7 * 24 * 3600 * 1000,
         maxBytes: options.retention?.maxBytes ?? 10 * 1024 ** 3,
       },
+      startMs: (options.now ?? Date.now)(),
+      ...(options.limits ? { limits: options.limits } : {}),
     };
     const worker = spawnWorker(new URL(`./sqlite-writer.worker${WORKER_EXT}`, import.meta.url), {
       workerData: writerOptions,
@@ -202,12 +244,14 @@ export class SqliteEventLog implements EventLog {
             }),
           );
         }
+        this.#writeSucceeded();
         this.#options.onBatch?.(count, performance.now() - started);
         this.#appended.emit('appended', this.#stats.lastOffset);
       })
       .catch((err: Error) => {
         const error =
           err instanceof LogUnavailableError ? err : new LogUnavailableError(err.message, err);
+        this.#writeFailed(error);
         for (const b of batch) b.reject(error);
       })
       .finally(() => {
@@ -305,12 +349,55 @@ export class SqliteEventLog implements EventLog {
   }
 
   isWritable(): boolean {
-    return !this.#closing && !this.#failed;
+    return this.problem() === undefined;
+  }
+
+  problem(): LogProblem | undefined {
+    if (this.#failed) {
+      return { reason: 'writer-failed', message: this.#failed.message, since: this.#failedAt };
+    }
+    if (this.#closing) return { reason: 'closing', message: REASON_TEXT.closing };
+    return this.#problem;
+  }
+
+  /** Bytes the dedupe index holds and the ids in it (benchmarks). */
+  dedupeFootprint(): { entries: number; bytes: number } {
+    return { entries: this.#stats.dedupeEntries, bytes: this.#stats.dedupeBytes };
+  }
+
+  /** A write failed: readiness reports it until a write (or a probe of one) succeeds. */
+  #writeFailed(error: LogUnavailableError): void {
+    const cause = error.cause;
+    if (!(cause instanceof LogWriteError)) return;
+    if (this.#problem?.reason !== cause.reason) {
+      this.#problem = {
+        reason: cause.reason,
+        message: `${REASON_TEXT[cause.reason]} (${cause.message})`,
+        since: new Date().toISOString(),
+      };
+    }
+    // Without traffic (an orchestrator stops routing to an unready instance) nothing would
+    // ever clear it: a timer asks the writer whether a write would work now.
+    this.#probeTimer ??= setInterval(() => {
+      this.#call({ op: 'probe', batch: 1 })
+        .then(() => this.#writeSucceeded())
+        .catch((err: unknown) => {
+          if (err instanceof LogUnavailableError) this.#writeFailed(err);
+        });
+    }, this.#options.probeIntervalMs ?? 1_000);
+    this.#probeTimer.unref();
+  }
+
+  #writeSucceeded(): void {
+    this.#problem = undefined;
+    clearInterval(this.#probeTimer);
+    this.#probeTimer = undefined;
   }
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
       clearInterval(this.#retentionTimer);
+      clearInterval(this.#probeTimer);
       // Drain: queued appends still commit; only new ones are refused.
       clearTimeout(this.#waitTimer);
       this.#flush();
@@ -327,16 +414,23 @@ export class SqliteEventLog implements EventLog {
 
   async #putQuarantine(entry: QuarantineEntry): Promise<number> {
     if (this.#closing || this.#failed) throw new LogUnavailableError('the log is not writable');
-    return (await this.#call({
-      op: 'quarantine',
-      entry: {
-        source: entry.source,
-        reason: entry.reason,
-        contentType: entry.contentType ?? null,
-        receivedAt: entry.receivedAt,
-        body: entry.body,
-      },
-    })) as number;
+    try {
+      const id = (await this.#call({
+        op: 'quarantine',
+        entry: {
+          source: entry.source,
+          reason: entry.reason,
+          contentType: entry.contentType ?? null,
+          receivedAt: entry.receivedAt,
+          body: entry.body,
+        },
+      })) as number;
+      this.#writeSucceeded();
+      return id;
+    } catch (err) {
+      if (err instanceof LogUnavailableError) this.#writeFailed(err);
+      throw err;
+    }
   }
 
   #listQuarantine(after: number, limit: number): QuarantinedItem[] {
@@ -373,13 +467,18 @@ export class SqliteEventLog implements EventLog {
       this.#stats = msg.stats;
       call.resolve(msg.result);
     } else {
-      call.reject(new LogUnavailableError(`${msg.error.code}: ${msg.error.message}`));
+      const cause = new LogWriteError(msg.error.code, msg.error.message);
+      call.reject(
+        new LogUnavailableError(`${REASON_TEXT[cause.reason]} (${cause.message})`, cause),
+      );
     }
   }
 
   #fail(err: Error): void {
     if (this.#failed) return;
     this.#failed = err;
+    this.#failedAt = new Date().toISOString();
+    clearInterval(this.#probeTimer);
     const error = new LogUnavailableError(`sqlite writer failed: ${err.message}`, err);
     for (const call of this.#calls.values()) call.reject(error);
     this.#calls.clear();

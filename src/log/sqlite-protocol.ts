@@ -5,7 +5,25 @@ export interface WriterOptions {
   fsync: boolean;
   dedupeHorizonMs: number;
   retention: { maxAgeMs: number; maxBytes: number };
+  /** The log's clock at open: which stored ids are still inside the horizon. */
+  startMs: number;
+  limits?: WriterLimits;
 }
+
+/**
+ * Ceilings that let tests reach real failure paths without filling a disk or the memory:
+ * `maxPageCount` (PRAGMA max_page_count: appends past it fail with SQLITE_FULL, as on a full
+ * disk), `dedupeMaxSlots` (index growth past it fails as a failed allocation does),
+ * `dedupeFingerprintBits` (fewer bits force fingerprint collisions).
+ */
+export interface WriterLimits {
+  maxPageCount?: number;
+  dedupeMaxSlots?: number;
+  dedupeFingerprintBits?: number;
+}
+
+/** The error code of an append refused because the dedupe index could not grow. */
+export const DEDUPE_PRESSURE = 'DEDUPE_PRESSURE';
 
 /**
  * A batch of events as it crosses to the writer, in columns: structured clone costs per value,
@@ -48,6 +66,8 @@ export type WriterRequest =
   | { seq: number; op: 'register'; consumer: string; startAt: 'earliest' | 'latest'; nowMs: number }
   | { seq: number; op: 'unregister'; consumer: string }
   | { seq: number; op: 'retention'; nowMs: number }
+  /** Room for `batch` more ids and a committed write of about one event; nothing is kept. */
+  | { seq: number; op: 'probe'; batch: number }
   | { seq: number; op: 'close' };
 
 export interface WriterStats {
@@ -55,6 +75,8 @@ export interface WriterStats {
   sizeBytes: number;
   /** Ids inside the dedupe horizon held by the writer's index. */
   dedupeEntries: number;
+  /** Memory the dedupe index holds. */
+  dedupeBytes: number;
 }
 
 export type WriterResponse =

@@ -5,6 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { DedupePressureError } from './dedupe-index.js';
+import { SqliteDedupe } from './sqlite-dedupe.js';
 import { migrate } from './sqlite-migrations.js';
 import type {
   WireBatch,
@@ -14,22 +16,42 @@ import type {
   WriterResponse,
   WriterStats,
 } from './sqlite-protocol.js';
-import { WIRE_FIELDS } from './sqlite-protocol.js';
+import { DEDUPE_PRESSURE, WIRE_FIELDS } from './sqlite-protocol.js';
+import { lastOlderThan } from './sqlite-time-search.js';
 
 const RETENTION_CHUNK = 5_000;
 const RETENTION_CHUNKS_PER_CALL = 20;
+/** Bytes a readiness probe writes: about what one event needs, more than a page. */
+const PROBE_BYTES = 16 * 1024;
 
 const options = workerData as WriterOptions;
 const port = parentPort;
 if (!port) throw new Error('sqlite writer must run in a worker thread');
 
 let db: Database.Database;
+let dedupe: SqliteDedupe;
 try {
   db = new Database(options.path);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.fsync ? 'FULL' : 'NORMAL'}`);
   db.pragma('busy_timeout = 5000');
   migrate(db);
+  if (options.limits?.maxPageCount !== undefined) {
+    db.pragma(`max_page_count = ${Math.floor(options.limits.maxPageCount)}`);
+  }
+  dedupe = new SqliteDedupe(
+    db,
+    {
+      horizonMs: options.dedupeHorizonMs,
+      ...(options.limits?.dedupeMaxSlots !== undefined
+        ? { maxSlots: options.limits.dedupeMaxSlots }
+        : {}),
+      ...(options.limits?.dedupeFingerprintBits !== undefined
+        ? { fingerprintBits: options.limits.dedupeFingerprintBits }
+        : {}),
+    },
+    options.startMs,
+  );
 } catch (err) {
   port.postMessage({ ready: false, error: translate(err) } satisfies WriterReady);
   throw err;
@@ -41,17 +63,6 @@ const stmt = {
        occurred_at, received_at, received_ms, body)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ),
-  appendDedupe: db.prepare('INSERT INTO dedupe_log (id, offset, seen_ms) VALUES (?, ?, ?)'),
-  dedupeAtOrAfter: db.prepare<[number], { offset: number; received_ms: number }>(
-    'SELECT seq AS offset, seen_ms AS received_ms FROM dedupe_log WHERE seq >= ? ORDER BY seq LIMIT 1',
-  ),
-  firstDedupe: db.prepare<[], { offset: number }>(
-    'SELECT seq AS offset FROM dedupe_log ORDER BY seq LIMIT 1',
-  ),
-  lastDedupe: db.prepare<[], { offset: number }>(
-    'SELECT seq AS offset FROM dedupe_log ORDER BY seq DESC LIMIT 1',
-  ),
-  deleteDedupeUpTo: db.prepare('DELETE FROM dedupe_log WHERE seq <= ?'),
   insertQuarantine: db.prepare(
     'INSERT INTO quarantine (source, reason, content_type, received_at, body) VALUES (?, ?, ?, ?, ?)',
   ),
@@ -75,47 +86,39 @@ const stmt = {
     'SELECT offset, received_ms FROM events WHERE offset >= ? ORDER BY offset LIMIT 1',
   ),
   deleteUpTo: db.prepare('DELETE FROM events WHERE offset <= ?'),
+  // A committed write that needs free pages, undone in the same transaction (see `probe`).
+  probeWrite: db.prepare(
+    "INSERT INTO meta (name, value) VALUES ('write_probe', zeroblob(?)) ON CONFLICT (name) DO NOTHING",
+  ),
+  probeClear: db.prepare("DELETE FROM meta WHERE name = 'write_probe'"),
 };
 
 let lastOffset = stmt.lastOffset.get()?.seq ?? 0;
-
-/**
- * The dedupe index: id → first offset and when it was stored, in storage order (an update is
- * re-inserted at the end), so expiry walks from the front. Rebuilt from dedupe_log at start.
- */
-interface Seen {
-  offset: number;
-  seenMs: number;
-}
-const dedupe = new Map<string, Seen>();
-for (const row of db
-  .prepare<[], { id: string; offset: number; seen_ms: number }>(
-    'SELECT id, offset, seen_ms FROM dedupe_log ORDER BY seq',
-  )
-  .iterate()) {
-  dedupe.delete(row.id);
-  dedupe.set(row.id, { offset: row.offset, seenMs: row.seen_ms });
-}
 
 function stats(): WriterStats {
   const pageSize = db.pragma('page_size', { simple: true }) as number;
   const pages = db.pragma('page_count', { simple: true }) as number;
   const free = db.pragma('freelist_count', { simple: true }) as number;
-  return { lastOffset, sizeBytes: (pages - free) * pageSize, dedupeEntries: dedupe.size };
+  return {
+    lastOffset,
+    sizeBytes: (pages - free) * pageSize,
+    dedupeEntries: dedupe.entries,
+    dedupeBytes: dedupe.bytes,
+  };
 }
 
 const N_FIELDS = WIRE_FIELDS.length;
 
-const appendTx = db.transaction((batch: WireBatch, nowMs: number, added: Map<string, Seen>) => {
-  const horizonStart = nowMs - options.dedupeHorizonMs;
+const appendTx = db.transaction((batch: WireBatch, nowMs: number) => {
   const results: [offset: number, duplicate: 0 | 1][] = [];
   const { fields, bodies, ends } = batch;
+  dedupe.begin(nowMs);
   for (let i = 0; i < batch.count; i++) {
     const f = i * N_FIELDS;
     const id = fields[f] as string;
-    const seen = added.get(id) ?? dedupe.get(id);
-    if (seen && seen.seenMs >= horizonStart) {
-      results.push([seen.offset, 1]);
+    const firstCopy = dedupe.duplicateOf(id);
+    if (firstCopy !== undefined) {
+      results.push([firstCopy, 1]);
       continue;
     }
     const start = i === 0 ? 0 : (ends[i - 1] as number);
@@ -133,39 +136,30 @@ const appendTx = db.transaction((batch: WireBatch, nowMs: number, added: Map<str
       Buffer.from(bodies.buffer, bodies.byteOffset + start, (ends[i] as number) - start),
     );
     const offset = Number(info.lastInsertRowid);
-    stmt.appendDedupe.run(id, offset, nowMs);
-    added.set(id, { offset, seenMs: nowMs });
+    dedupe.record(id, offset, nowMs);
     results.push([offset, 0]);
   }
+  dedupe.end();
   return results;
 });
 
-/** One durable batch; the in-memory index learns the new ids only once the commit succeeded. */
+/**
+ * One durable batch. The index makes room before the transaction (the one step that can fail
+ * for memory, refusing the batch with nothing stored) and learns the new ids after COMMIT with
+ * writes that cannot fail: an answer never says "failed" for events that are stored.
+ */
 function append(batch: WireBatch, nowMs: number): [number, 0 | 1][] {
-  const added = new Map<string, Seen>();
-  const results = appendTx.immediate(batch, nowMs, added);
-  for (const [id, seen] of added) {
-    dedupe.delete(id);
-    dedupe.set(id, seen);
-  }
+  dedupe.reserve(batch.count);
+  const results = appendTx.immediate(batch, nowMs);
+  dedupe.commit();
   return results;
 }
 
-/** Forgets ids stored before the horizon, in memory and (boundedly) in dedupe_log; true if more. */
-function pruneDedupe(nowMs: number): boolean {
-  const cutoff = nowMs - options.dedupeHorizonMs;
-  for (const [id, seen] of dedupe) {
-    if (seen.seenMs >= cutoff) break;
-    dedupe.delete(id);
-  }
-  const first = stmt.firstDedupe.get()?.offset;
-  const last = stmt.lastDedupe.get()?.offset;
-  if (first === undefined || last === undefined) return false;
-  const upTo = lastOlderThan(stmt.dedupeAtOrAfter, first, last, cutoff);
-  const bound = first + RETENTION_CHUNK - 1;
-  if (upTo >= first) stmt.deleteDedupeUpTo.run(Math.min(upTo, bound));
-  return upTo > bound;
-}
+/** A committed write of about one event, undone in the same transaction: can appends go on? */
+const probeTx = db.transaction(() => {
+  stmt.probeWrite.run(PROBE_BYTES);
+  stmt.probeClear.run();
+});
 
 /** Deletes at most a bounded amount per call so appends are never held up for long. */
 function retention(nowMs: number): { deleted: number; more: boolean } {
@@ -191,35 +185,7 @@ function retention(nowMs: number): { deleted: number; more: boolean } {
     }
     if (first + deleted <= cutoff && deleted > 0) return { deleted, more: true };
   }
-  return { deleted, more: pruneDedupe(nowMs) };
-}
-
-/**
- * Largest key in [first, limit] whose time is before `beforeMs`, by binary search over a table
- * whose times rise with its key (one writer stamps both), so no index on time is needed.
- */
-function lastOlderThan(
-  atOrAfter: Database.Statement<[number], { offset: number; received_ms: number }>,
-  first: number,
-  limit: number,
-  beforeMs: number,
-): number {
-  let lo = first;
-  let hi = limit;
-  let found = first - 1;
-  while (lo <= hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    const row = atOrAfter.get(mid);
-    if (!row || row.offset > hi) {
-      hi = mid - 1;
-    } else if (row.received_ms < beforeMs) {
-      found = row.offset;
-      lo = row.offset + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  return found;
+  return { deleted, more: dedupe.prune(nowMs) };
 }
 
 function handle(msg: WriterRequest): unknown {
@@ -247,6 +213,10 @@ function handle(msg: WriterRequest): unknown {
       return null;
     case 'retention':
       return retention(msg.nowMs);
+    case 'probe':
+      dedupe.reserve(msg.batch);
+      probeTx.immediate();
+      return null;
     case 'close': {
       db.pragma('wal_checkpoint(TRUNCATE)');
       return null;
@@ -258,7 +228,9 @@ function asBuffer(body: Uint8Array): Buffer {
   return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
+/** Driver errors become a code the main thread maps to a reason (see WriterError). */
 function translate(err: unknown): { code: string; message: string } {
+  if (err instanceof DedupePressureError) return { code: DEDUPE_PRESSURE, message: err.message };
   const e = err as { code?: unknown; message?: unknown };
   return {
     code: typeof e.code === 'string' ? e.code : 'SQLITE_ERROR',

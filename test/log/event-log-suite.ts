@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { describe, test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { EventInput, EventLog, StoredEvent } from '../../src/log/event-log.js';
+import type { AppendResult, EventInput, EventLog, StoredEvent } from '../../src/log/event-log.js';
 import { eventInput } from '../support/events.js';
 import { waitFor } from '../support/helpers.js';
 
@@ -17,6 +17,11 @@ export interface OpenOptions {
   dedupeHorizonMs?: number;
   retention?: { maxAgeMs?: number; maxBytes?: number; intervalMs?: number };
   onRetentionError?: (err: unknown) => void;
+  /**
+   * Backends whose dedupe index keeps fingerprints instead of ids give every id the same one,
+   * so only the confirmation against the stored id tells ids apart; others ignore it.
+   */
+  collideFingerprints?: boolean;
 }
 
 export interface EventLogFactory {
@@ -166,6 +171,135 @@ export function runEventLogSuite(name: string, factory: EventLogFactory): void {
       const [again] = await log.append([makeEvent({ id: a.id })]);
       assert.equal(again!.duplicate, false);
       assert.ok(again!.offset > first!.offset);
+    });
+
+    test('after a reopen every stored id is a duplicate with its first offset, and new ids are new', async (t) => {
+      const location = await factory.location(t);
+      let log = await factory.open(location);
+      const first = Array.from({ length: 1500 }, (_, i) => makeEvent({ id: `reopen-${i}` }));
+      const stored: AppendResult[] = [];
+      for (let i = 0; i < first.length; i += 250) {
+        stored.push(...(await log.append(first.slice(i, i + 250))));
+      }
+      await log.close();
+      log = await factory.open(location);
+      t.after(() => log.close());
+      const again = await log.append(first.map((e) => makeEvent({ id: e.id })));
+      assert.deepEqual(
+        again,
+        stored.map((r) => ({ offset: r.offset, duplicate: true })),
+      );
+      const fresh = await log.append([makeEvent({ id: 'reopen-1500' }), makeEvent()]);
+      assert.deepEqual(
+        fresh.map((r) => r.duplicate),
+        [false, false],
+      );
+      assert.equal((await readAll(log)).length, 1502);
+    });
+
+    test('ids that share a fingerprint are never merged, before or after a reopen', async (t) => {
+      const location = await factory.location(t);
+      const options = { collideFingerprints: true };
+      let log = await factory.open(location, options);
+      const ids = Array.from({ length: 300 }, (_, i) => `collide-${i}`);
+      const stored = await log.append(ids.map((id) => makeEvent({ id })));
+      assert.equal(stored.filter((r) => r.duplicate).length, 0, 'no id taken for another');
+      assert.equal(new Set(stored.map((r) => r.offset)).size, 300);
+      const check = async () => {
+        // Every other id again, interleaved with new ones: each answer must be its own.
+        const batch = ids.flatMap((id, i) => (i % 2 === 0 ? [id, `collide-new-${i}`] : []));
+        const results = await log.append(batch.map((id) => makeEvent({ id })));
+        batch.forEach((id, j) => {
+          const i = ids.indexOf(id);
+          if (i >= 0) assert.deepEqual(results[j], { offset: stored[i]!.offset, duplicate: true });
+          else assert.equal(results[j]!.duplicate, false, `${id} is new`);
+        });
+      };
+      await check();
+      await log.close();
+      log = await factory.open(location, options);
+      t.after(() => log.close());
+      const reopened = await log.append(ids.map((id) => makeEvent({ id })));
+      assert.deepEqual(
+        reopened,
+        stored.map((r) => ({ offset: r.offset, duplicate: true })),
+      );
+      assert.equal((await readAll(log)).length, 300 + 150);
+    });
+
+    test('duplicates inside one call, mixed with stored ids, keep the first offset of each', async (t) => {
+      const { log } = await openFresh(t);
+      const [old] = await log.append([makeEvent({ id: 'old' })]);
+      const results = await log.append(
+        ['a', 'b', 'a', 'old', 'c', 'b', 'old', 'a'].map((id) => makeEvent({ id })),
+      );
+      const a = results[0]!.offset;
+      const b = results[1]!.offset;
+      const c = results[4]!.offset;
+      assert.deepEqual(results, [
+        { offset: a, duplicate: false },
+        { offset: b, duplicate: false },
+        { offset: a, duplicate: true },
+        { offset: old!.offset, duplicate: true },
+        { offset: c, duplicate: false },
+        { offset: b, duplicate: true },
+        { offset: old!.offset, duplicate: true },
+        { offset: a, duplicate: true },
+      ]);
+      assert.ok(old!.offset < a && a < b && b < c);
+      assert.equal((await readAll(log)).length, 4);
+    });
+
+    test('the horizon still expires ids after a reopen, with or without a pruning pass', async (t) => {
+      let now = Date.parse('2026-11-23T00:00:00Z');
+      const location = await factory.location(t);
+      const options = { now: () => now, dedupeHorizonMs: 60_000 };
+      let log = await factory.open(location, options);
+      const [early] = await log.append([makeEvent({ id: 'early' })]);
+      now += 30_000;
+      const [late] = await log.append([makeEvent({ id: 'late' })]);
+      await log.close();
+      now += 40_000; // early: 70 s old, late: 40 s
+      log = await factory.open(location, options);
+      const afterReopen = await log.append([makeEvent({ id: 'early' }), makeEvent({ id: 'late' })]);
+      assert.equal(afterReopen[0]!.duplicate, false, 'early is outside the horizon');
+      assert.ok(afterReopen[0]!.offset > late!.offset);
+      assert.deepEqual(afterReopen[1], { offset: late!.offset, duplicate: true });
+      now += 30_000; // late: 70 s old, no pruning pass yet
+      const [lateAgain] = await log.append([makeEvent({ id: 'late' })]);
+      assert.equal(lateAgain!.duplicate, false);
+      await log.close();
+      log = await factory.open(location, options);
+      t.after(() => log.close());
+      const final = await log.append([makeEvent({ id: 'early' }), makeEvent({ id: 'late' })]);
+      assert.deepEqual(final, [
+        { offset: afterReopen[0]!.offset, duplicate: true },
+        { offset: lateAgain!.offset, duplicate: true },
+      ]);
+      assert.notEqual(early!.offset, afterReopen[0]!.offset);
+    });
+
+    test('stats().dedupeEntries counts the ids inside the horizon, across pruning and a reopen', async (t) => {
+      let now = Date.parse('2026-11-23T00:00:00Z');
+      const location = await factory.location(t);
+      const options = { now: () => now, dedupeHorizonMs: 60_000 };
+      let log = await factory.open(location, options);
+      assert.equal((await log.stats()).dedupeEntries, 0);
+      await log.append(Array.from({ length: 40 }, (_, i) => makeEvent({ id: `s-${i}` })));
+      await log.append(Array.from({ length: 40 }, (_, i) => makeEvent({ id: `s-${i}` })));
+      assert.equal((await log.stats()).dedupeEntries, 40, 'duplicates add nothing');
+      now += 45_000;
+      await log.append(Array.from({ length: 25 }, (_, i) => makeEvent({ id: `t-${i}` })));
+      assert.equal((await log.stats()).dedupeEntries, 65);
+      now += 20_000; // the first 40 are 65 s old
+      await log.runRetention();
+      assert.equal((await log.stats()).dedupeEntries, 25);
+      await log.close();
+      log = await factory.open(location, options);
+      t.after(() => log.close());
+      assert.equal((await log.stats()).dedupeEntries, 25);
+      await log.append([makeEvent({ id: 's-0' })]);
+      assert.equal((await log.stats()).dedupeEntries, 26, 'an expired id stored again counts once');
     });
 
     test('many concurrent appenders: every event stored once, offsets unique and ordered', async (t) => {
