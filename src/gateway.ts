@@ -20,6 +20,7 @@ import type { EventLog } from './log/event-log.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createIngestMetrics } from './ops/ingest-metrics.js';
 import { createLogger } from './ops/logger.js';
+import { failureKey, RepeatLog } from './ops/repeat-log.js';
 import { installProcessGuard } from './ops/handler-guard.js';
 import { createIngestGuard } from './sources/ingest-guard.js';
 import { createEventBridgeSource } from './sources/eventbridge/eventbridge-source.js';
@@ -67,6 +68,8 @@ export interface Gateway {
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logging.level);
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  // A pass runs every minute: on a full disk one stack trace, then a count every quarter hour.
+  const retentionFailures = new RepeatLog(logger, { windowMs: 15 * 60_000 });
   const log = await createEventLog(config, {
     ...(options.now ? { now: options.now } : {}),
     ...(options.logTestHooks ? { limits: options.logTestHooks } : {}),
@@ -76,7 +79,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     },
     onRetentionError: (err) => {
       metrics.retentionFailures.inc();
-      logger.error({ err }, 'log retention failed; retried on the next pass');
+      retentionFailures.error(
+        failureKey(err),
+        { err },
+        'log retention failed; retried on the next pass',
+      );
     },
   });
   let shuttingDown = false;

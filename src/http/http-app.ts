@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { SwitchboardError, errorBody } from '../errors.js';
 import type { IngestMetrics } from '../ops/ingest-metrics.js';
-import { RepeatLog } from '../ops/repeat-log.js';
+import { failureKey, RepeatLog } from '../ops/repeat-log.js';
 import { truncateUtf8 } from '../protocol/close-codes.js';
 import { endWithError } from './raw-answer.js';
 import { addSecurityHeaders } from './security-headers.js';
@@ -161,7 +161,3 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
 }
 
 /** What makes two log failures "the same": the driver's code when the log gives one. */
-function failureKey(error: SwitchboardError): string {
-  const code = (error.cause as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? code : error.message;
-}

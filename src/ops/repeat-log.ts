@@ -68,3 +68,11 @@ export class RepeatLog {
     this.#timer = undefined;
   }
 }
+
+/** What makes two failures "the same": the driver code under the error, else its message. */
+export function failureKey(err: unknown): string {
+  const e = err as { code?: unknown; cause?: { code?: unknown }; message?: unknown } | undefined;
+  const code = e?.cause?.code ?? e?.code;
+  if (typeof code === 'string') return code;
+  return typeof e?.message === 'string' ? e.message : String(err);
+}
