@@ -33,7 +33,11 @@ export class IdFingerprint {
   }
 }
 
-/** HalfSipHash-2-4 with a 32-bit output over `bytes[0, length)`; the key as two LE words. */
+/**
+ * HalfSipHash-2-4 with a 32-bit output over `bytes[0, length)`; the key as two LE words.
+ * The SipRound is written out in both loops on purpose: a helper would have to return four state
+ * words per call, and this runs for every id appended and every id loaded at start.
+ */
 export function halfSipHash24(k0: number, k1: number, bytes: Uint8Array, length: number): number {
   let v0 = k0 | 0;
   let v1 = k1 | 0;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually, freePort, launchBrowser, newPage } from '../support/browser.js';
-import { startCli, type RunningCli } from '../support/cli.js';
+import { startCli, stopCli, type RunningCli } from '../support/cli.js';
 
 /**
  * Row 12 in a real browser: the dashboard works under its Content-Security-Policy (the live
@@ -41,12 +41,7 @@ describe('dashboard under its Content-Security-Policy in Chromium', () => {
   });
 
   after(async () => {
-    if (gateway) {
-      gateway.child.kill('SIGTERM');
-      const killer = setTimeout(() => gateway?.child.kill('SIGKILL'), 10_000);
-      await gateway.exited;
-      clearTimeout(killer);
-    }
+    await stopCli(gateway);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import type { AgentTruth, QueueTruth, Truth } from '../../src/emulator/model/truth.js';
 import { SETTINGS_KEY } from '../../web/src/lib/settings.js';
 import { eventually, freePort, launchBrowser, newPage, screenshot } from '../support/browser.js';
-import { startCli, type RunningCli } from '../support/cli.js';
+import { startCli, stopCli, type RunningCli } from '../support/cli.js';
 import { expectedLabel } from '../support/truth.js';
 
 /**
@@ -173,12 +173,7 @@ describe('dashboard in Chromium against the demo emulator', () => {
   });
 
   after(async () => {
-    if (gateway) {
-      gateway.child.kill('SIGTERM');
-      const killer = setTimeout(() => gateway?.child.kill('SIGKILL'), 10_000);
-      await gateway.exited;
-      clearTimeout(killer);
-    }
+    await stopCli(gateway);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

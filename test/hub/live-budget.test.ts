@@ -9,6 +9,7 @@ import {
 } from '../../src/hub/live-hub.js';
 import type { AgentView, LiveChanges } from '../../src/protocol/live-messages.js';
 import { waitFor } from '../support/helpers.js';
+import { agent as viewOf } from '../web/fixtures.js';
 
 interface FakeSocket {
   buffered: number;
@@ -66,26 +67,9 @@ function hubWith(t: TestContext, options: Partial<LiveHubOptions> = {}) {
 const filterOf = (query: string, maxIds = 1000) =>
   parseLiveRequest(new URLSearchParams(query), undefined, { maxIds }).filter;
 
-function agent(id: string, name = id): AgentView {
-  return {
-    id,
-    name,
-    teamId: undefined,
-    teamName: undefined,
-    queueIds: [],
-    loggedIn: true,
-    presence: 'ON_QUEUE',
-    presenceDefinitionId: undefined,
-    presenceLabel: undefined,
-    routingStatus: 'IDLE',
-    label: 'Idle',
-    since: undefined,
-    presenceSince: undefined,
-    routingSince: undefined,
-    conversations: [],
-    offset: 1,
-  };
-}
+/** An agent in no team and no queue, so only user filters pick it. */
+const agent = (id: string, name = id): AgentView =>
+  viewOf(id, { name, teamId: undefined, teamName: undefined, queueIds: [], since: undefined });
 
 const changes = (agents: AgentView[]): LiveChanges => ({
   agents,

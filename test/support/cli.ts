@@ -50,6 +50,15 @@ export async function startCli(
   return { child, url, stdout, stderr, exited };
 }
 
+/** SIGTERM (a graceful stop), SIGKILL after `graceMs`; resolves once the process is gone. */
+export async function stopCli(cli: RunningCli | undefined, graceMs = 10_000): Promise<void> {
+  if (!cli) return;
+  cli.child.kill('SIGTERM');
+  const killer = setTimeout(() => cli.child.kill('SIGKILL'), graceMs);
+  await cli.exited;
+  clearTimeout(killer);
+}
+
 /** Runs `switchboard <args>` to completion. */
 export function runCli(args: string[], env: Record<string, string> = {}) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
