@@ -40,6 +40,9 @@ export class ResumeHistory {
       const dropped = this.#entries[this.#head]!;
       this.#items -= dropped.items.length;
       this.#base = dropped.offset;
+      // The slot lives on until the bulk splice (up to 4,096 batches later): let go of its
+      // items now, or the window holds thousands of batches instead of `limit` changes.
+      dropped.items = [];
       this.#head++;
     }
     if (this.#head > 4096 && this.#head * 2 > this.#entries.length) {
