@@ -164,6 +164,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const projector = new Projector({
     serviceLevelThresholdSec: config.live.serviceLevelThresholdSec,
     windowMinutes: config.live.windowMinutes,
+    showNonAgents: config.live.showNonAgents,
     // Views only (a queue's longest wait as of now), on the hub's clock; the fold never reads it.
     now: Date.now,
   });

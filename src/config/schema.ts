@@ -299,6 +299,11 @@ export const configSchema = z
       .object({
         /** Service-level threshold for queues whose own setting is unknown (seconds). */
         serviceLevelThresholdSec: z.number().positive().default(20),
+        /**
+         * Show users that are not agents (in no queue and never on a conversation as an agent:
+         * admins, supervisors) as agents on the wall too. Genesys marks no user as an agent.
+         */
+        showNonAgents: z.boolean().default(false),
         /** Rolling window for answered / abandoned / service level, in minutes of event time. */
         windowMinutes: z
           .number()

@@ -28,7 +28,8 @@ import {
   eventbridgeEnvelope,
 } from './render/eventbridge-envelope.js';
 import { guideEventsFor, type GuideEvent } from './render/guide-formats.js';
-import { observationBody, topicsFor, type TopicMessage } from './render/topics.js';
+import { observationMessages } from './render/observations.js';
+import { topicsFor, type TopicMessage } from './render/topics.js';
 
 export { EVENTBRIDGE_TOPICS } from './render/eventbridge-envelope.js';
 export type { WebhookSubscription } from './push/webhook-subscription.js';
@@ -319,17 +320,24 @@ export class Emulator {
       if (this.finished.length > MAX_FINISHED)
         this.finished.splice(0, this.finished.length - MAX_FINISHED);
     }
-    for (const msg of topicsFor(event, this.#agentName)) this.publish(msg);
+    // As Genesys may: one CorrelationId for every topic one change goes out on (nothing promises
+    // it unique across topics). A topic met twice in one change gets its own, or the two
+    // messages would be one event.
+    const shared = this.newCorrelationId();
+    const seen = new Set<string>();
+    for (const msg of topicsFor(event, this.#agentName)) {
+      const repeated = seen.size === seen.add(msg.topicName).size;
+      this.publish(msg, repeated ? this.newCorrelationId() : shared);
+    }
     if (this.webhooks.size > 0) {
       for (const guide of guideEventsFor(event, this.#agentName)) this.#publishGuide(guide);
     }
   }
 
   /** One topic message to every subscribed socket and to the EventBridge target. */
-  publish(msg: TopicMessage): void {
+  publish(msg: TopicMessage, correlationId = this.newCorrelationId()): void {
     if (this.deletedQueues.size > 0 && this.#ofDeletedQueue(msg.topicName)) return;
     if (this.faults.silenced()) return; // maintenance: lost, as on the real platform
-    const correlationId = this.newCorrelationId();
     // One conversation change goes out on up to four topics with the same body: serialize the
     // body once and splice it into each envelope.
     let body = this.#bodyText.get(msg.eventBody);
@@ -349,7 +357,8 @@ export class Emulator {
     const detailType = detailTypeOf(msg.topicName);
     if (!this.#eventbridgeTopics.has(detailType)) return;
     const envelope = eventbridgeEnvelope({
-      correlationId,
+      // EventBridge's own event id, not the CorrelationId (Genesys's sample has two different ids).
+      eventId: this.newCorrelationId(),
       detailType,
       orgId: this.orgId,
       at: msg.at,
@@ -387,12 +396,10 @@ export class Emulator {
     const truth = queueTruths(this.sim);
     for (const id of this.#dirtyQueues) {
       const q = truth.find((x) => x.id === id);
-      if (!q) continue;
-      this.publish({
-        topicName: `v2.analytics.queues.${id}.observations`,
-        eventBody: observationBody(id, q.mediaType, q, now),
-        at: now,
-      });
+      const queue = this.sim.org.queues.find((x) => x.id === id);
+      if (!q || !queue) continue;
+      const media = [queue.media, ...queue.otherMedia];
+      for (const msg of observationMessages(this.sim, q, media, now)) this.publish(msg);
     }
     this.#dirtyQueues.clear();
   }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from './clock.js';
 import type { Simulation } from './model/simulation.js';
@@ -149,15 +150,20 @@ export const FAULTS = [
     apply: (t) => {
       t.tokens.clear();
       for (const ch of t.channels.channels.values()) {
+        // SystemMessageSystemMessage on `v2.system.token_revoked.{id}` (notificationMappings.json
+        // of MyPureCloud/platform-client-sdk-javascript); what `{id}` names is not documented,
+        // and the channel is what the message is about.
         ch.socket?.send(
           JSON.stringify({
-            topicName: 'v2.system.token_revoked',
+            topicName: `v2.system.token_revoked.${ch.id}`,
             version: '2',
             eventBody: {
               channelId: ch.id,
               systemTopicType: 'token_revoked',
               reason: 'user_tokens_revoked',
+              message: '',
             },
+            metadata: { CorrelationId: randomUUID() },
           }),
         );
       }

@@ -16,6 +16,8 @@ export const EVENT_KINDS = {
   'conversation.detail': 'v2.detail.events.conversation.{id}.*',
   'conversation.transcription': 'v2.conversations.{id}.transcription',
   audit: 'v2.audits.*',
+  'system.token-revoked':
+    'v2.system.token_revoked.{id}: the OAuth token behind a notification channel was revoked',
   system: 'v2.system.*, channel.metadata',
   // Pushed by relays and workflows (SEED-FORMATS), from the event type.
   'agent.state': 'a pushed agent login / state change',

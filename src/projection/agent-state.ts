@@ -2,6 +2,7 @@ import type { AgentView } from '../protocol/live-messages.js';
 import { getPath } from '../util/objects.js';
 import { agentLabel, dominantLeg, normalizePresence } from './agent-label.js';
 import { boundedCode, boundedId, boundedName } from './limits.js';
+import { systemPresenceOf } from './presence-definitions.js';
 import {
   iso,
   type AgentRecord,
@@ -24,6 +25,15 @@ export function standingOf(a: AgentRecord): Standing {
   return 'onQueue';
 }
 
+/**
+ * Whether the agent is joined to a queue it is a member of. A member that is not joined stays a
+ * member (REST keeps the two apart: PATCH …/members joins or unjoins, DELETE removes) but takes
+ * no work from that queue, so it counts as none of on queue, idle or interacting there.
+ */
+export function joinedTo(a: AgentRecord, queueId: string): boolean {
+  return a.joins.get(queueId)?.joined !== false;
+}
+
 export function count(t: Tally, standing: Standing, by: 1 | -1): void {
   if (standing === 'off') return;
   t.onQueue += by;
@@ -37,7 +47,10 @@ export function applyPresence(
   at: number,
   offset: number,
 ): void {
-  const presence = normalizePresence(boundedCode(getPath(definition, 'systemPresence')));
+  const presence = systemPresenceOf(
+    boundedCode(getPath(definition, 'systemPresence')),
+    getPath(definition, 'id'),
+  );
   if (presence === undefined) return;
   const a = m.agent(id);
   if (at < a.presenceAt) return;
@@ -101,6 +114,7 @@ export function applyGuideState(
 
 /** Recomputes the agent's label, standing (its queues' tallies) and time in state. */
 export function relabel(m: StateModel, a: AgentRecord, offset: number): void {
+  if (a.legs.size > 0) a.routed = true;
   const leg = dominantLeg([...a.legs.values()].map((l) => l.state));
   const label = agentLabel({
     loggedIn: a.loggedIn,
@@ -114,7 +128,7 @@ export function relabel(m: StateModel, a: AgentRecord, offset: number): void {
   const standing = standingOf(a);
   for (const id of a.queueIds) {
     const q = m.queues.get(id);
-    if (q && standing !== a.standing) {
+    if (q && standing !== a.standing && joinedTo(a, id)) {
       count(q.tally, a.standing, -1);
       count(q.tally, standing, 1);
     }
@@ -132,6 +146,19 @@ export function relabel(m: StateModel, a: AgentRecord, offset: number): void {
     }
   }
   a.since = Number.isFinite(since) ? since : undefined;
+}
+
+/**
+ * Whether a user is an agent. Genesys's `User` has no such flag (MyPureCloud/
+ * platform-client-sdk-javascript build/index.d.ts `User`), and every user of the org gets
+ * presence events, so admins and supervisors in no queue would fill the wall. A user is an
+ * agent once it has been a member of a queue or held a conversation leg as `purpose: agent`,
+ * and stays one (an agent between queues is still on the floor). Others keep their record (a
+ * later membership shows them with their state) but are left out of the views unless
+ * `live.showNonAgents`.
+ */
+export function isAgent(a: AgentRecord): boolean {
+  return a.routed;
 }
 
 export function agentView(m: StateModel, a: AgentRecord): AgentView {

@@ -1,11 +1,15 @@
-import { isPlainObject } from '../util/objects.js';
+import { getPath, isPlainObject } from '../util/objects.js';
 import { timeOf } from '../util/time.js';
 import { LIMITS, boundedId, boundedName } from './limits.js';
 
 /**
- * What the live state needs from a conversation topic body (FACTS §2.4): participants carry
- * per-media arrays whose items say alerting / connected / disconnected; there is no top-level
- * media type or state, so both are read off the participants.
+ * What the live state needs from a conversation topic body. Genesys sends two families (SDK
+ * `notificationMappings.json`): the generic topics (`…conversations`,
+ * `ConversationEventTopicConversation`), whose participants carry per-media arrays whose items
+ * hold `state` / `direction` / `held`, and the media-specific topics (`…conversations.calls`,
+ * `.chats`, …, e.g. `QueueConversationCallEventTopicCallConversation`), whose participants hold
+ * those fields themselves, name agent and queue as `user{id}` / `queue{id}`, and say nothing of
+ * the media: that is known only from the topic's suffix.
  */
 export interface ParsedConversation {
   id: string;
@@ -19,6 +23,13 @@ export interface ParsedConversation {
   customerName: string | undefined;
   customerAddress: string | undefined;
   customerEnded: boolean;
+  /**
+   * Placed by the org (agent-initiated or a dialer campaign): never a queue arrival, never in
+   * service level, and its agent legs never ring.
+   */
+  outbound: boolean;
+  /** Someone is still on it (an IVR, a flow, voicemail, a queue, an agent or the customer). */
+  active: boolean;
   agents: ParsedAgentLeg[];
 }
 
@@ -31,6 +42,7 @@ export interface ParsedAgentLeg {
   connectedAt: number | undefined;
 }
 
+/** Media array keys of the generic shape, and topic suffixes of the media-specific one. */
 const MEDIA_KEYS: Record<string, string> = {
   calls: 'voice',
   callbacks: 'callback',
@@ -42,45 +54,80 @@ const MEDIA_KEYS: Record<string, string> = {
   socialExpressions: 'social',
   videos: 'video',
 };
+const SUFFIX_MEDIA = new Map(
+  Object.entries(MEDIA_KEYS).map(([key, media]) => [key.toLowerCase(), media]),
+);
 
 const ENDED_STATES = new Set(['disconnected', 'terminated', 'none']);
 
 interface Leg {
-  media: string;
+  media: string | undefined;
   state: string;
+  initialState: string;
+  direction: string;
   held: boolean;
 }
 
-/** The participant's current media item (the last item of the first non-empty media array). */
-function legOf(p: Record<string, unknown>): Leg | undefined {
+const lower = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : '');
+
+/**
+ * The participant's current leg: the last item of its first non-empty media array (generic
+ * shape), else the participant itself when it carries `state` (media-specific shape).
+ */
+function legOf(p: Record<string, unknown>, topicMedia: string | undefined): Leg | undefined {
   for (const [key, media] of Object.entries(MEDIA_KEYS)) {
     const items = p[key];
     if (!Array.isArray(items) || items.length === 0) continue;
     const item: unknown = items[items.length - 1];
     if (!isPlainObject(item)) continue;
-    const state = typeof item.state === 'string' ? item.state.toLowerCase() : '';
-    return { media, state, held: item.held === true };
+    return legFields(item, media);
   }
-  return undefined;
+  return typeof p.state === 'string' ? legFields(p, topicMedia) : undefined;
+}
+
+function legFields(o: Record<string, unknown>, media: string | undefined): Leg {
+  return {
+    media,
+    state: lower(o.state),
+    initialState: lower(o.initialState),
+    direction: lower(o.direction),
+    held: o.held === true,
+  };
+}
+
+/** The media a media-specific topic is about (`v2.users.{id}.conversations.calls` → voice). */
+export function topicMedia(topic: string | undefined): string | undefined {
+  const suffix = topic === undefined ? undefined : /\.conversations\.([a-z]+)$/i.exec(topic)?.[1];
+  return suffix === undefined ? undefined : SUFFIX_MEDIA.get(suffix.toLowerCase());
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 const name = (v: unknown) => str(boundedName(v));
+/** `user{id}` / `queue{id}` (media-specific) or `userId` / `queueId` (generic). */
+const refId = (p: Record<string, unknown>, ref: 'user' | 'queue') =>
+  boundedId(getPath(p, `${ref}.id`)) ?? boundedId(p[`${ref}Id`]);
 
-export function parseConversation(body: Record<string, unknown>): ParsedConversation | undefined {
+export function parseConversation(
+  body: Record<string, unknown>,
+  topic?: string,
+): ParsedConversation | undefined {
   const id = boundedId(body.id);
   if (id === undefined || !Array.isArray(body.participants)) return undefined;
+  const fromTopic = topicMedia(topic);
   let media: string | undefined;
   let acd: Record<string, unknown> | undefined;
   let acdLeg: Leg | undefined;
   let customer: Record<string, unknown> | undefined;
   let customerLeg: Leg | undefined;
+  let dialer = false;
+  let active = false;
   const agents: ParsedAgentLeg[] = [];
   for (const p of body.participants as unknown[]) {
     if (!isPlainObject(p)) continue;
-    const leg = legOf(p);
+    const leg = legOf(p, fromTopic);
     media ??= leg?.media;
-    const purpose = typeof p.purpose === 'string' ? p.purpose.toLowerCase() : '';
+    if (!participantEnded(p) && (leg === undefined || !ENDED_STATES.has(leg.state))) active = true;
+    const purpose = lower(p.purpose);
     if (purpose === 'acd') {
       acd = p;
       acdLeg = leg;
@@ -88,37 +135,52 @@ export function parseConversation(body: Record<string, unknown>): ParsedConversa
       customer ??= p;
       customerLeg ??= leg;
     } else if (purpose === 'agent' || purpose === 'user') {
-      const userId = boundedId(p.userId);
+      const userId = refId(p, 'user');
       if (userId === undefined || agents.length >= LIMITS.agentsPerConversation) continue;
+      // A supervisor monitoring, coaching or barging in is not working the conversation.
+      if (str(p.monitoredParticipantId) ?? str(p.coachedParticipantId)) continue;
       agents.push({
         userId,
         state: agentLegState(p, leg),
-        queueId: boundedId(p.queueId),
+        queueId: refId(p, 'queue'),
         connectedAt: timeOf(p.connectedTime),
       });
+    } else if (purpose === 'dialer.system') {
+      dialer = true;
     }
+    // Other purposes (ivr, workflow, voicemail, …) are the org's systems: they keep the
+    // conversation going (`active`) but are nobody's work and no queue's.
   }
   const customerEnded =
     customer !== undefined &&
     (participantEnded(customer) ||
       (customerLeg !== undefined && ENDED_STATES.has(customerLeg.state)));
+  const outbound = dialer || customerLeg?.direction === 'outbound';
   const acdActive =
     acd !== undefined &&
     !participantEnded(acd) &&
     (acdLeg === undefined || !ENDED_STATES.has(acdLeg.state));
-  const queuedAt = acd ? timeOf(acd.connectedTime) : undefined;
+  const queuedAt = acd && !outbound ? timeOf(acd.connectedTime) : undefined;
   return {
     id,
-    media: media ?? 'unknown',
-    queueId: acd ? boundedId(acd.queueId) : agents.find((a) => a.queueId)?.queueId,
-    queueName: acd ? name(acd.name) : undefined,
+    media: fromTopic ?? media ?? 'unknown',
+    queueId: acd ? refId(acd, 'queue') : undefined,
+    queueName: acd ? (name(getPath(acd, 'queue.name')) ?? name(acd.name)) : undefined,
     waitingSince: acdActive && !customerEnded ? queuedAt : undefined,
     queuedAt,
-    customerName: customer ? name(customer.name) : undefined,
-    customerAddress: customer ? (name(customer.address) ?? name(customer.ani)) : undefined,
+    customerName: customer ? (name(customer.name) ?? name(customer.callbackUserName)) : undefined,
+    customerAddress: customer ? customerAddress(customer) : undefined,
     customerEnded,
+    outbound,
+    active: active && !customerEnded,
     agents,
   };
+}
+
+function customerAddress(p: Record<string, unknown>): string | undefined {
+  const numbers = p.callbackNumbers;
+  const callback = Array.isArray(numbers) ? name(numbers[0]) : undefined;
+  return name(p.address) ?? name(p.ani) ?? callback;
 }
 
 function participantEnded(p: Record<string, unknown>): boolean {
@@ -127,8 +189,17 @@ function participantEnded(p: Record<string, unknown>): boolean {
 
 function agentLegState(p: Record<string, unknown>, leg: Leg | undefined): LegState {
   const state = leg?.state ?? '';
-  if (state === 'alerting' || state === 'offering' || state === 'contacting') return 'alerting';
-  if (state === 'connected' || state === 'dialing') return leg?.held ? 'held' : 'connected';
+  // An outbound leg (the agent dialing out, or a dialer's call placed for the agent) does not
+  // ring the agent: while it dials or is contacted the agent is already busy on it.
+  const placed =
+    leg !== undefined &&
+    (leg.direction === 'outbound' ||
+      leg.initialState === 'dialing' ||
+      leg.initialState === 'contacting');
+  if (state === 'alerting' || state === 'offering' || state === 'contacting')
+    return placed ? 'connected' : 'alerting';
+  if (state === 'dialing') return 'connected';
+  if (state === 'connected') return leg?.held ? 'held' : 'connected';
   // After the leg ends the agent may still be wrapping up: started ACW that has not ended.
   if (str(p.startAcwTime) !== undefined && str(p.endAcwTime) === undefined) return 'acw';
   return 'done';

@@ -1,6 +1,8 @@
 import type { LegState, ParsedConversation } from './conversation-parse.js';
+import { detailConversation, foldDetail, newDetailView } from './detail-events.js';
 import { relabel } from './agent-state.js';
 import { LIMITS } from './limits.js';
+import { recordAbandon, recordAnswer } from './queue-state.js';
 import {
   BUCKET_RANK,
   iso,
@@ -31,7 +33,11 @@ export function applyConversation(
       ? 'interacting'
       : conv.waitingSince !== undefined
         ? 'waiting'
-        : 'ended';
+        : conv.active
+          ? 'flow'
+          : 'ended';
+  // An outbound conversation is no queue's arrival, even when a campaign routes it via one.
+  const queueId = conv.outbound ? undefined : conv.queueId;
   let rec = m.conversations.get(conv.id);
   const isNew = rec === undefined;
   if (rec) {
@@ -60,7 +66,7 @@ export function applyConversation(
     : { bucket: rec.bucket, queueId: rec.queueId };
   rec.at = at;
   rec.media = conv.media;
-  rec.queueId = conv.queueId ?? rec.queueId;
+  rec.queueId = queueId ?? rec.queueId;
   rec.queueName = conv.queueName ?? rec.queueName;
   rec.caller = conv.customerName ?? rec.caller;
   rec.address = conv.customerAddress ?? rec.address;
@@ -91,14 +97,14 @@ export function applyConversation(
       rec.counted.add(q.id);
       const answeredAt = answered.connectedAt ?? at;
       const waitMs = Math.max(0, answeredAt - (rec.queuedAt ?? answeredAt));
-      q.window.add(at, waitMs <= (q.thresholdSec ?? m.thresholdSec) * 1000 ? 'within' : 'late');
+      recordAnswer(m, q, rec.media, at, waitMs);
     } else if (
       bucket === 'ended' &&
       (previous.bucket === 'waiting' || previous.bucket === 'alerting') &&
       countable
     ) {
       rec.counted.add(q.id);
-      q.window.add(at, 'abandoned');
+      recordAbandon(m, q, rec.media, at);
     }
   }
 
@@ -111,6 +117,47 @@ export function applyConversation(
   for (const userId of rec.userIds) {
     if (!seen.has(userId)) setLeg(m, rec, userId, 'done', at, offset);
   }
+}
+
+/**
+ * A conversation topic body. Once one names a conversation, its detail events are ignored: the
+ * body is the whole conversation (with the alerting the detail events lack), and mixing deltas
+ * into snapshots could move it back and forth. Answers and abandons are counted once per queue
+ * (`counted`) whichever family counted first.
+ */
+export function applyConversationBody(
+  m: StateModel,
+  conv: ParsedConversation,
+  at: number,
+  offset: number,
+): void {
+  m.details.set(conv.id, null);
+  applyConversation(m, conv, at, offset);
+}
+
+/** A detail event (`v2.detail.events.conversation.{id}.{milestone}`) of a conversation. */
+export function applyDetail(
+  m: StateModel,
+  conversationId: string,
+  milestone: string,
+  body: Record<string, unknown>,
+  at: number,
+  offset: number,
+): void {
+  let view = m.details.get(conversationId);
+  if (view === null) return;
+  const known = view !== undefined;
+  view ??= newDetailView();
+  if (!foldDetail(view, milestone, body, at)) return;
+  if (!known) m.details.set(conversationId, view);
+  // The latest milestone's time: a late (reordered) older one still updates the view.
+  const rec = m.conversations.get(conversationId);
+  applyConversation(
+    m,
+    detailConversation(conversationId, view),
+    Math.max(at, rec?.at ?? at),
+    offset,
+  );
 }
 
 function setLeg(
@@ -175,6 +222,9 @@ function dropOldestLeg(m: StateModel, userId: string, legs: AgentRecord['legs'])
 export function sweepConversations(m: StateModel): void {
   const horizon = m.clock - TOMBSTONE_MS;
   for (const [id, c] of m.conversations) {
-    if (c.bucket === 'ended' && c.at < horizon) m.conversations.delete(id);
+    if (c.bucket === 'ended' && c.at < horizon) {
+      m.conversations.delete(id);
+      m.details.delete(id);
+    }
   }
 }

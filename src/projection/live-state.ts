@@ -2,18 +2,20 @@ import type { StoredEvent } from '../log/event-log.js';
 import type { AgentView, LiveChanges, QueueView, ToastView } from '../protocol/live-messages.js';
 import { getPath, isPlainObject } from '../util/objects.js';
 import { timeOf } from '../util/time.js';
-import { agentView, applyGuideState, applyPresence, applyRouting } from './agent-state.js';
+import { agentView, applyGuideState, applyPresence, applyRouting, isAgent } from './agent-state.js';
 import { parseConversation } from './conversation-parse.js';
 import { boundedId } from './limits.js';
-import { applyConversation, sweepConversations } from './conversation-state.js';
-import { applyQueueMember, applyQueueObservation, queueView } from './queue-state.js';
+import { applyConversationBody, applyDetail, sweepConversations } from './conversation-state.js';
+import { detailMilestone } from './detail-events.js';
+import { applyActiveQueues, applyQueueMember, queueView } from './queue-state.js';
+import { applyQueueObservation } from './queue-observations.js';
 import {
   reconcileComplete,
   reconcileDefinitions,
   reconcileQueue,
   reconcileUser,
 } from './reconcile-seed.js';
-import { StateModel } from './state-model.js';
+import { StateModel, type AgentRecord } from './state-model.js';
 
 export type { AgentView, QueueView, ToastView } from '../protocol/live-messages.js';
 
@@ -28,6 +30,12 @@ export interface LiveStateOptions {
    * Without it, views are as of the latest event time.
    */
   now?: () => number;
+  /**
+   * Show users that are not agents (in no queue, never on a conversation as an agent: admins,
+   * supervisors) as agents too. Default true here, so a bare fold shows every user it is told
+   * of; the gateway passes `live.showNonAgents` (default false).
+   */
+  showNonAgents?: boolean;
 }
 
 /**
@@ -41,6 +49,7 @@ export interface LiveStateOptions {
 export class LiveState {
   readonly #m: StateModel;
   readonly #now: (() => number) | undefined;
+  readonly #showNonAgents: boolean;
   #applied = 0;
 
   constructor(options: LiveStateOptions = {}) {
@@ -49,6 +58,7 @@ export class LiveState {
       (options.windowMinutes ?? 30) * 60_000,
     );
     this.#now = options.now;
+    this.#showNonAgents = options.showNonAgents ?? true;
   }
 
   /** Latest event time folded in (ms). */
@@ -57,12 +67,14 @@ export class LiveState {
   }
 
   agents(): AgentView[] {
-    return [...this.#m.agents.values()].map((a) => agentView(this.#m, a));
+    return [...this.#m.agents.values()]
+      .filter((a) => this.#shows(a))
+      .map((a) => agentView(this.#m, a));
   }
 
   agent(id: string): AgentView | undefined {
     const a = this.#m.agents.get(id);
-    return a && agentView(this.#m, a);
+    return a && this.#shows(a) ? agentView(this.#m, a) : undefined;
   }
 
   /** `now`: the time longest waits are measured to (default: the injected clock). */
@@ -101,8 +113,9 @@ export class LiveState {
     };
     for (const id of m.dirty.agents) {
       const a = m.agents.get(id);
-      if (a) out.agents.push(agentView(m, a));
-      else out.removed.agents.push(id);
+      // Never shown, a non-agent is never removed either: `isAgent` does not go back.
+      if (a && this.#shows(a)) out.agents.push(agentView(m, a));
+      else if (!a) out.removed.agents.push(id);
     }
     for (const id of m.dirty.queues) {
       const q = m.queues.get(id);
@@ -152,30 +165,45 @@ export class LiveState {
         // One body with both: the presence under `presence`, the routing status as usual.
         if (userId === undefined) return;
         presenceOf(m, userId, getPath(body, 'presence'), at, offset);
-        return routingOf(m, userId, body, at, offset);
+        routingOf(m, userId, body, at, offset);
+        return applyActiveQueues(
+          m,
+          userId,
+          body.activeQueueIds,
+          timeOf(body.dateActiveQueuesChanged) ?? at,
+          offset,
+        );
       case 'agent.state':
         if (userId === undefined) return;
         return applyGuideState(m, userId, parsed, at, offset);
       case 'queue.conversation':
       case 'user.conversation': {
-        const conv = parseConversation(body);
-        if (conv) applyConversation(m, conv, at, offset);
+        // The topic names the media of the media-specific family (`…conversations.calls`).
+        const conv = parseConversation(body, event.topic);
+        if (conv) applyConversationBody(m, conv, at, offset);
         return;
+      }
+      case 'conversation.detail': {
+        const conversationId = boundedId(event.subject.conversationId);
+        const milestone = detailMilestone(event.topic);
+        if (conversationId === undefined || milestone === undefined) return;
+        return applyDetail(m, conversationId, milestone, body, at, offset);
       }
       case 'queue.member': {
         const member = boundedId(getPath(body, 'user.id') ?? body.id);
         if (queueId !== undefined && member !== undefined) {
-          applyQueueMember(m, queueId, member, offset);
+          const joined = typeof body.joined === 'boolean' ? body.joined : undefined;
+          applyQueueMember(m, queueId, member, joined, at, offset);
         }
         return;
       }
       case 'queue.observation':
         if (queueId === undefined) return;
-        return applyQueueObservation(m, queueId, body, offset);
+        return applyQueueObservation(m, queueId, body, at, offset);
       case 'reconcile.presence-definitions':
         return reconcileDefinitions(m, body, offset);
       case 'reconcile.queue':
-        return reconcileQueue(m, body, offset);
+        return reconcileQueue(m, body, at, offset);
       case 'reconcile.user':
         return reconcileUser(m, body, at, offset);
       case 'reconcile.complete':
@@ -183,6 +211,10 @@ export class LiveState {
       default:
         return;
     }
+  }
+
+  #shows(a: AgentRecord): boolean {
+    return this.#showNonAgents || isAgent(a);
   }
 
   /** View time: the injected clock, never behind the events already folded. */

@@ -1,8 +1,9 @@
 import { getPath, isPlainObject } from '../util/objects.js';
 import { timeOf } from '../util/time.js';
-import { applyPresence, applyRouting, count, relabel } from './agent-state.js';
-import { LIMITS, boundedCode, boundedId, boundedName } from './limits.js';
-import { setMembers } from './queue-state.js';
+import { applyPresence, applyRouting, count, joinedTo, relabel } from './agent-state.js';
+import { LIMITS, boundedId, boundedName } from './limits.js';
+import { definitionLabel } from './presence-definitions.js';
+import { setMediaSettings, setMembers } from './queue-state.js';
 import type { StateModel } from './state-model.js';
 
 /**
@@ -22,7 +23,7 @@ export function reconcileDefinitions(
     const id = boundedId(d.id);
     if (id === undefined) continue;
     if (!m.definitions.has(id) && m.definitions.size >= LIMITS.presenceDefinitions) continue;
-    const label = boundedName(getPath(d, 'languageLabels.en_US') ?? d.name);
+    const label = boundedName(definitionLabel(d));
     if (label !== undefined && label !== '') m.definitions.set(id, label);
   }
   for (const a of m.agents.values()) {
@@ -30,25 +31,33 @@ export function reconcileDefinitions(
   }
 }
 
-export function reconcileQueue(m: StateModel, body: Record<string, unknown>, offset: number): void {
+/**
+ * A queue and its members (QueueMember: `joined`, `memberBy` `user` or `group`). Members via a
+ * group are members like any other; `joined` says whether each counts in the queue's figures.
+ */
+export function reconcileQueue(
+  m: StateModel,
+  body: Record<string, unknown>,
+  at: number,
+  offset: number,
+): void {
   const queue = isPlainObject(body.queue) ? body.queue : undefined;
   const queueId = boundedId(queue?.id);
   if (!queue || queueId === undefined) return;
   const q = m.queue(queueId, offset);
   q.name = boundedName(queue.name) ?? q.name;
-  const settings = isPlainObject(queue.mediaSettings) ? queue.mediaSettings : {};
-  const [media, setting] = Object.entries(settings)[0] ?? [];
-  if (media !== undefined) q.mediaType = media === 'call' ? 'voice' : boundedCode(media);
-  const slMs = getPath(setting, 'serviceLevel.durationMs');
-  if (typeof slMs === 'number' && slMs > 0) q.thresholdSec = slMs / 1000;
+  setMediaSettings(q, isPlainObject(queue.mediaSettings) ? queue.mediaSettings : {});
   const members = Array.isArray(body.members) ? (body.members as unknown[]) : [];
   setMembers(
     m,
     q,
     members.flatMap((x) => {
-      const id = isPlainObject(x) ? boundedId(x.id) : undefined;
-      return id === undefined ? [] : [id];
+      if (!isPlainObject(x)) return [];
+      const id = boundedId(x.id ?? getPath(x, 'user.id'));
+      const joined = typeof x.joined === 'boolean' ? x.joined : undefined;
+      return id === undefined ? [] : [{ id, joined }];
     }),
+    at,
     offset,
   );
 }
@@ -101,7 +110,10 @@ export function reconcileComplete(
       m.dirty.agents.add(a.id);
       for (const qid of a.queueIds) {
         const q = m.queues.get(qid);
-        if (q?.members.delete(a.id)) count(q.tally, a.standing, -1);
+        if (q?.members.delete(a.id) && joinedTo(a, qid)) {
+          q.tally.joined--;
+          count(q.tally, a.standing, -1);
+        }
         m.markQueue(qid, offset);
       }
     }
@@ -113,6 +125,7 @@ export function reconcileComplete(
       m.dirty.queues.add(q.id);
       for (const id of q.members) {
         const a = m.agents.get(id);
+        a?.joins.delete(q.id);
         if (a?.queueIds.delete(q.id)) m.dirty.agents.add(id);
       }
     }

@@ -1,5 +1,6 @@
 import type { ToastView } from '../protocol/live-messages.js';
 import type { LegState } from './conversation-parse.js';
+import type { DetailView } from './detail-events.js';
 import { QueueWindow } from './queue-window.js';
 
 export interface AgentRecord {
@@ -21,6 +22,16 @@ export interface AgentRecord {
   offset: number;
   /** What this agent counts as in the tallies of its queues. */
   standing: Standing;
+  /**
+   * Joined or not, per member queue, with the event time that said so; a queue without an entry
+   * is joined. Only joined queues count the agent in their tallies.
+   */
+  joins: Map<string, { joined: boolean; at: number }>;
+  /**
+   * Has been a member of a queue or held a conversation leg as `purpose: agent`: an agent, even
+   * while in no queue (see `isAgent`).
+   */
+  routed: boolean;
 }
 
 /** An agent as its queues count it: off queue, or on queue and idle / interacting / … */
@@ -32,14 +43,18 @@ export type Standing = 'off' | 'idle' | 'interacting' | 'notResponding' | 'onQue
  * touches one of their members).
  */
 export interface Tally {
+  /** Members joined to the queue, whatever their standing. */
+  joined: number;
   onQueue: number;
   idle: number;
   interacting: number;
   notResponding: number;
 }
 
-export type Bucket = 'waiting' | 'alerting' | 'interacting' | 'ended';
+/** `flow`: still going but in no queue and with no agent (an IVR, a flow, voicemail). */
+export type Bucket = 'flow' | 'waiting' | 'alerting' | 'interacting' | 'ended';
 export const BUCKET_RANK: Record<Bucket, number> = {
+  flow: 0,
   waiting: 0,
   alerting: 1,
   interacting: 2,
@@ -67,12 +82,33 @@ export interface QueueRecord {
   mediaType: string | undefined;
   members: Set<string>;
   thresholdSec: number | undefined;
+  /** The queue's media (from its mediaSettings) with each one's service-level target. */
+  mediaSettings: Map<string, MediaServiceLevel>;
+  /** Answers and abandons per media (the `window` counts them all). */
+  mediaWindows: Map<string, QueueWindow>;
+  /** The org's own figures from observation topics, by media group, metric and qualifier. */
+  observations: Map<string, ObservedRow>;
   waiting: Map<string, number>;
   alerting: Set<string>;
   interacting: Set<string>;
   window: QueueWindow;
   offset: number;
   tally: Tally;
+}
+
+export interface MediaServiceLevel {
+  thresholdSec: number | undefined;
+  /** Target share answered within the threshold (0..1). */
+  target: number | undefined;
+}
+
+/** One observed metric of a queue (see queue-observations.ts). */
+export interface ObservedRow {
+  media: string | undefined;
+  metric: string;
+  qualifier: string | undefined;
+  stats: Record<string, number>;
+  at: number;
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString();
@@ -86,6 +122,11 @@ export class StateModel {
   readonly agents = new Map<string, AgentRecord>();
   readonly queues = new Map<string, QueueRecord>();
   readonly conversations = new Map<string, ConversationRecord>();
+  /**
+   * Milestones of conversations known from detail events, forgotten with the conversation;
+   * `null` once a conversation topic body named it: its full snapshots outrank the deltas.
+   */
+  readonly details = new Map<string, DetailView | null>();
   readonly toasts = new Map<string, ToastView>();
   /** Labels of presence definitions (the org's secondary presences), by definition id. */
   readonly definitions = new Map<string, string>();
@@ -126,6 +167,8 @@ export class StateModel {
         legs: new Map(),
         offset: 0,
         standing: 'off',
+        joins: new Map(),
+        routed: false,
       };
       this.agents.set(id, a);
     }
@@ -142,12 +185,15 @@ export class StateModel {
         mediaType: undefined,
         members: new Set(),
         thresholdSec: undefined,
+        mediaSettings: new Map(),
+        mediaWindows: new Map(),
+        observations: new Map(),
         waiting: new Map(),
         alerting: new Set(),
         interacting: new Set(),
         window: new QueueWindow(this.windowMs),
         offset,
-        tally: { onQueue: 0, idle: 0, interacting: 0, notResponding: 0 },
+        tally: { joined: 0, onQueue: 0, idle: 0, interacting: 0, notResponding: 0 },
       };
       this.queues.set(id, q);
       this.dirty.queues.add(id);

@@ -41,6 +41,20 @@ export interface AgentView {
   offset: number;
 }
 
+/**
+ * One metric of the org's own queue observations (`v2.analytics.queues.{id}.observations`), as
+ * last observed: `media` null for the all-media group, `qualifier` null when the metric has none.
+ */
+export interface QueueObservationView {
+  media: string | null;
+  metric: string;
+  qualifier: string | null;
+  /** The metric's stats as sent (`count`, `max`, …). */
+  stats: Record<string, number>;
+  /** When it was observed (ISO). */
+  at: string;
+}
+
 /** A queue tile. Windowed figures cover the last `windowMinutes` of event time. */
 export interface QueueView {
   id: string;
@@ -56,8 +70,11 @@ export interface QueueView {
   alerting: number;
   /** Conversations connected, held or in wrap-up. */
   interacting: number;
+  /** All members, joined or not (REST `/members`). */
   members: number;
-  /** Members on queue (logged in, presence On Queue). */
+  /** Members joined to the queue: only they count in the figures below. */
+  joined: number;
+  /** Joined members on queue (logged in, presence On Queue). */
   onQueue: number;
   /** On-queue members by routing status. */
   idle: number;
@@ -68,11 +85,32 @@ export interface QueueView {
   answeredWithinThreshold: number;
   /** Customers who left while waiting or alerting, within the window. */
   abandoned: number;
-  /** answeredWithinThreshold / (answered + abandoned); null when nothing was offered. */
+  /**
+   * answeredWithinThreshold / (answered + abandoned) over every media, each answer judged by its
+   * own media's threshold; null when nothing was offered.
+   */
   serviceLevel: number | null;
+  /** The threshold of the queue's first media (call, callback, chat, email, message). */
   serviceLevelThresholdSec: number;
+  /** The same figures per media: the queue's media, then any other answered or abandoned. */
+  byMedia: QueueMediaFigures[];
   windowMinutes: number;
   offset: number;
+  /** The org's own observed figures, when observations arrived; each metric as last observed. */
+  observations?: QueueObservationView[];
+}
+
+/** One media of a queue tile: its service level against its own threshold and target. */
+export interface QueueMediaFigures {
+  /** `voice`, `callback`, `chat`, `email`, `message`. */
+  media: string;
+  answered: number;
+  answeredWithinThreshold: number;
+  abandoned: number;
+  serviceLevel: number | null;
+  serviceLevelThresholdSec: number;
+  /** The org's target share within the threshold (0..1), when the queue's settings give one. */
+  serviceLevelTarget: number | null;
 }
 
 /** A ringing interaction for one agent: the desktop toast. */

@@ -53,6 +53,7 @@ function queueView(i: number, offset: number, now: number): QueueView {
     alerting: i % 3,
     interacting: i % 9,
     members: 250,
+    joined: 230,
     onQueue: 200,
     idle: 40,
     interactingAgents: 150,
@@ -62,6 +63,7 @@ function queueView(i: number, offset: number, now: number): QueueView {
     abandoned: i % 6,
     serviceLevel: (50 + i) / 106,
     serviceLevelThresholdSec: 20,
+    byMedia: [],
     windowMinutes: 30,
     offset,
   };

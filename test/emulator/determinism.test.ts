@@ -9,9 +9,9 @@ async function wire(seed: number): Promise<string[]> {
   const emu = await startEmulator({ agents: 120, queues: 5, seed, startMs: START });
   const out: string[] = [];
   const publish = emu.publish.bind(emu);
-  emu.publish = (msg) => {
-    out.push(`${msg.topicName} ${JSON.stringify(msg.eventBody)}`);
-    publish(msg);
+  emu.publish = (msg, correlationId) => {
+    out.push(`${msg.topicName} ${correlationId} ${JSON.stringify(msg.eventBody)}`);
+    publish(msg, correlationId);
   };
   try {
     emu.advance(45 * 60_000);

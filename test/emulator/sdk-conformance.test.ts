@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
 import WebSocket from 'ws';
+import { topicsFor } from '../../src/emulator/render/topics.js';
 import { startTestEmulator } from '../support/emulator.js';
 import { waitFor } from '../support/helpers.js';
+import { assertSdkShape } from '../support/sdk-models.js';
 
 // The official SDK is CommonJS without ESM types for its runtime objects.
 const require = createRequire(import.meta.url);
@@ -84,7 +86,8 @@ describe('emulator conformance with the official SDK (purecloud-platform-client-
     assert.equal(routing.version, '2');
     assert.match(routing.metadata?.CorrelationId ?? '', /^[0-9a-f-]{36}$/);
     assert.ok(
-      ['OFF_QUEUE', 'IDLE', 'INTERACTING', 'NOT_RESPONDING'].includes(
+      // UserRoutingStatusUserRoutingStatus.routingStatus.status (FACTS §2.2).
+      ['OFF_QUEUE', 'IDLE', 'INTERACTING', 'NOT_RESPONDING', 'COMMUNICATING'].includes(
         (routing.eventBody.routingStatus as { status: string }).status,
       ),
     );
@@ -94,6 +97,18 @@ describe('emulator conformance with the official SDK (purecloud-platform-client-
       what: 'presence event',
     });
     assert.ok((presence.eventBody.presenceDefinition as { systemPresence: string }).systemPresence);
+
+    // Joining and unjoining, apart from going on queue: QueueUserEventTopicQueueMember.
+    await notifications.postNotificationsChannelSubscriptions(
+      channel.id!,
+      truth.queues.map((q) => ({ id: `v2.routing.queues.${q.id}.users` })),
+    );
+    const isUsers = (m: (typeof messages)[number]) =>
+      /^v2\.routing\.queues\.[^.]+\.users$/.test(m.topicName);
+    for (let i = 0; i < 240 && !messages.some(isUsers); i++) emu.advance(30_000);
+    const joinEvent = await waitFor(() => messages.find(isUsers), { what: 'queue users event' });
+    assert.deepEqual(Object.keys(joinEvent.eventBody).sort(), ['id', 'joined', 'queueId', 'user']);
+    assert.equal(typeof joinEvent.eventBody.joined, 'boolean');
 
     // REST through the SDK.
     const users = await new platformClient.UsersApi().getUsers({
@@ -117,6 +132,22 @@ describe('emulator conformance with the official SDK (purecloud-platform-client-
     const presenceApi = new platformClient.PresenceApi();
     const defs = await presenceApi.getPresencedefinitions({ pageSize: 100 });
     assert.ok((defs.entities ?? []).some((d) => d.languageLabels?.en_US === 'Lunch'));
+    // The non-deprecated listing (OrganizationPresenceDefinitionEntityListing): not paged, `type`
+    // instead of `primary`, the system definitions under their fixed ids, and labels some of
+    // which have no en_US.
+    const definitions = await presenceApi.getPresenceDefinitions0({
+      deactivated: 'false',
+      localeCode: 'ALL',
+    });
+    assert.equal(definitions.total, definitions.entities?.length);
+    assert.equal((definitions as Record<string, unknown>).pageCount, undefined);
+    const system = (definitions.entities ?? []).filter((d) => d.type === 'System');
+    assert.ok(system.some((d) => d.id === 'e08eaf1b-ee47-4fa9-a231-1200e284798f'));
+    assert.equal(system.length, 10);
+    assert.ok(
+      (definitions.entities ?? []).some((d) => d.type === 'User' && !d.languageLabels.en_US),
+    );
+    assert.ok((definitions.entities ?? []).every((d) => !('primary' in d)));
     const bulk = await presenceApi.getUsersPresencesPurecloudBulk({
       id: truth.agents.slice(0, 3).map((a) => a.id),
     });
@@ -127,6 +158,39 @@ describe('emulator conformance with the official SDK (purecloud-platform-client-
     assert.equal(queues.entities?.length, 4);
     const members = await routingApi.getRoutingQueueMembers(queue.id, { pageSize: 100 });
     assert.ok((members.entities ?? []).length > 0);
+    // QueueMember: members joined or not, added one by one or through a group (RoutingApi.md
+    // getRoutingQueueMembers: memberBy user|group, joined true|false); QueueMediaSettings with
+    // several media, each its own ServiceLevel.
+    const everyMember = (
+      await Promise.all(
+        (queues.entities ?? []).map((q) =>
+          routingApi.getRoutingQueueMembers(q.id!, { pageSize: 100 }),
+        ),
+      )
+    ).flatMap((page) => page.entities ?? []);
+    assert.ok(everyMember.every((m) => typeof m.joined === 'boolean'));
+    assert.ok(
+      everyMember.some((m) => m.joined === false),
+      'some members are not joined',
+    );
+    assert.deepEqual([...new Set(everyMember.map((m) => m.memberBy))].sort(), ['group', 'user']);
+    const media = (queues.entities ?? []).map((q) => Object.keys(q.mediaSettings ?? {}));
+    assert.ok(
+      media.some((keys) => keys.length > 1),
+      'a multi-media queue',
+    );
+    for (const q of queues.entities ?? []) {
+      for (const [key, s] of Object.entries(q.mediaSettings ?? {})) {
+        assert.ok(['call', 'callback', 'chat', 'email', 'message'].includes(key), key);
+        const sl = (s as { serviceLevel?: { percentage?: number; durationMs?: number } })
+          .serviceLevel;
+        assert.ok(sl && sl.percentage! > 0 && sl.percentage! <= 1 && sl.durationMs! > 0);
+      }
+      const joinedCount = everyMember.filter(
+        (m) => m.joined && m.selfUri?.startsWith(`/api/v2/routing/queues/${q.id}/`),
+      ).length;
+      assert.equal(q.joinedMemberCount, joinedCount, `${q.name} joinedMemberCount`);
+    }
 
     // Analytics through the SDK.
     const analytics = new platformClient.AnalyticsApi();
@@ -198,6 +262,58 @@ describe('emulator conformance with the official SDK (purecloud-platform-client-
     await assert.rejects(
       client.loginClientCredentialsGrant('demo-client', 'wrong'),
       (err: { response?: { status: number } }) => err.response?.status === 401,
+    );
+  });
+
+  // Models by topic: MyPureCloud/platform-client-sdk-javascript notificationMappings.json; enums
+  // (upper case) from the Python SDK's acd_end_detail_event_topic_acd_end_event.py.
+  test('conversation detail events in the shapes of their SDK models', async (t) => {
+    const emu = await startTestEmulator(t, { agents: 40, queues: 3, seed: 7 });
+    const models: Record<string, string> = {
+      'customer.start': 'CustomerStartDetailEventTopicCustomerStartEvent',
+      'customer.end': 'CustomerEndDetailEventTopicCustomerEndEvent',
+      'acd.start': 'AcdStartDetailEventTopicAcdStartEvent',
+      'acd.end': 'AcdEndDetailEventTopicAcdEndEvent',
+      'user.start': 'UserStartDetailEventTopicUserStartEvent',
+      'user.end': 'UserEndDetailEventTopicUserEndEvent',
+      acw: 'AcwDetailEventTopicAfterCallWorkEvent',
+      outbound: 'OutboundDetailEventTopicOutboundInitEvent',
+    };
+    const seen: { milestone: string; body: Record<string, unknown> }[] = [];
+    emu.sim.onEvent((e) => {
+      for (const m of topicsFor(e, () => 'Agent')) {
+        const milestone = /^v2\.detail\.events\.conversation\.[^.]+\.(.+)$/.exec(m.topicName)?.[1];
+        if (milestone !== undefined) seen.push({ milestone, body: m.eventBody });
+      }
+    });
+    emu.sim.burst(6, 300);
+    for (let i = 0; i < 20; i++) emu.advance(30_000);
+    const kinds = new Set(seen.map((s) => s.milestone));
+    for (const k of ['customer.start', 'acd.start', 'acd.end', 'user.start', 'user.end', 'acw'])
+      assert.ok(kinds.has(k), `${k} sent`);
+    const offered = new Set<string>();
+    for (const { milestone, body } of seen) {
+      const model = models[milestone];
+      assert.ok(model, `${milestone} has a model`);
+      assertSdkShape(model, body);
+      assert.equal(typeof body.eventTime, 'number', 'eventTime in epoch ms');
+      assert.match(String(body.mediaType), /^[A-Z]+$/);
+      assert.match(String(body.direction), /^(INBOUND|OUTBOUND)$/);
+      if (milestone === 'acw') {
+        assert.match(String(body.wrapupCode), /^[0-9a-f-]{36}$/, 'wrap-up codes are ids');
+      }
+      // There is no alerting detail event: the agent's segment starts when it is offered, so
+      // before the ACD segment ends answered by them.
+      const key = `${String(body.conversationId)}:${String(body.userId ?? body.answeredUserId)}`;
+      if (milestone === 'user.start') offered.add(key);
+      if (milestone === 'acd.end' && body.acdOutcome === 'ANSWERED')
+        assert.ok(offered.has(key), 'user.start precedes acd.end ANSWERED');
+      if (milestone === 'acd.end')
+        assert.ok(['ANSWERED', 'ABANDON', 'FLOW_OUT'].includes(String(body.acdOutcome)));
+    }
+    assert.ok(
+      seen.some((s) => s.body.acdOutcome === 'ABANDON'),
+      'abandons sent',
     );
   });
 });

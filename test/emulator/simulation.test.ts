@@ -23,6 +23,8 @@ function describeEvent(e: DomainEvent): string {
       return `${e.at} C ${e.conversation.id} ${e.change} ${e.agentId ?? '-'} ${e.conversation.queue.id}`;
     case 'queue':
       return `${e.at} Q ${e.queue.id}`;
+    case 'membership':
+      return `${e.at} M ${e.agent.agent.id} ${e.queue.id} ${e.joined}`;
   }
 }
 
@@ -75,7 +77,13 @@ describe('contact-center simulation', () => {
           assert.ok(a.conversations.size <= 3, 'capacity');
           if (!a.loggedIn) assert.equal(a.conversations.size, 0, 'logged-out agents hold nothing');
           if (a.conversations.size > 0)
-            assert.ok(a.routing === 'INTERACTING' || a.routing === 'NOT_RESPONDING');
+            assert.ok(
+              a.routing === 'INTERACTING' ||
+                a.routing === 'NOT_RESPONDING' ||
+                // On an outbound call of their own only: Genesys's COMMUNICATING.
+                (a.routing === 'COMMUNICATING' &&
+                  [...a.conversations].every((c) => c.direction === 'outbound')),
+            );
         }
       }
     });
@@ -109,7 +117,9 @@ describe('contact-center simulation', () => {
         if (waiting.length === 0) continue;
         for (const id of q.memberIds) {
           const a = s.agents.get(id)!;
+          // A member not joined to the queue is offered nothing from it.
           const free =
+            !a.unjoined.has(q.id) &&
             a.loggedIn &&
             a.onQueue &&
             a.routing === 'IDLE' &&

@@ -38,8 +38,9 @@ const at = (v: unknown, ...path: string[]) =>
   path.reduce<unknown>((node, key) => (isPlainObject(node) ? node[key] : undefined), v);
 
 /**
- * The id the contract promises (issue 10: ids are the exact strings received, made well-formed):
- * the first usable candidate, a string as sent or a number by its source text; else the hash.
+ * The id the contract promises (issue 10: ids are the exact strings received, made well-formed;
+ * issue 11: a Notification or EventBridge key is scoped by its topic): the first usable
+ * candidate, a string as sent or a number by its source text; else the hash.
  */
 function expectedId(parsed: Record<string, unknown>, shape: string) {
   const candidates =
@@ -55,6 +56,12 @@ function expectedId(parsed: Record<string, unknown>, shape: string) {
     }
   }
   return { hash: true };
+}
+
+/** `topic:key` with `\\` and `:` escaped in each, as one well-formed string. */
+function scoped(topic: string, key: string): string {
+  const esc = (part: string) => part.replace(/[\\:]/g, (c) => `\\${c}`);
+  return (`${esc(topic)}:${esc(key)}` as unknown as { toWellFormed(): string }).toWellFormed();
 }
 
 /** Every string (as sent and trimmed) and finite number in a parsed value. */
@@ -88,11 +95,16 @@ function checkEvent(bytes: Buffer) {
   assert.equal(event.receivedAt, ctx.receivedAt);
 
   const id = expectedId(parsed, shape);
-  if ('exact' in id) assert.equal(event.id, id.exact);
-  else if ('number' in id) {
+  // Envelope keys come after their topic (one CorrelationId may name several topics' messages).
+  const prefix = shape === 'webhook' ? '' : scoped(event.topic, '');
+  if ('exact' in id) {
+    assert.equal(event.id, shape === 'webhook' ? id.exact : scoped(event.topic, id.exact!));
+  } else if ('number' in id) {
     // By its digits as sent: 9007199254740993 must not become …992.
-    assert.ok(bytes.includes(Buffer.from(event.id)), `id ${event.id} is not in the body`);
-    assert.equal(Number(event.id), id.number);
+    assert.ok(event.id.startsWith(prefix), `id ${event.id} does not start with its topic`);
+    const digits = event.id.slice(prefix.length);
+    assert.ok(bytes.includes(Buffer.from(digits)), `id ${event.id} is not in the body`);
+    assert.equal(Number(digits), id.number);
   } else {
     assert.equal(event.id, `sha256:${createHash('sha256').update(bytes).digest('hex')}`);
   }

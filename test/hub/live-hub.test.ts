@@ -317,7 +317,13 @@ describe('live hub', () => {
 
   test('a slow client gets coalesced deltas, then is evicted with 4408 if it stays behind', async (t) => {
     const gw = await startTestGateway(t, {
-      live: { highWaterBytes: 4096, slowClientTimeoutMs: 1500, maxPendingChanges: 100_000 },
+      // The crowd is in no queue: shown only as agents if non-agents are.
+      live: {
+        highWaterBytes: 4096,
+        slowClientTimeoutMs: 1500,
+        maxPendingChanges: 100_000,
+        showNonAgents: true,
+      },
     });
     // Long names make each delta big enough to fill socket buffers quickly.
     await caughtUp(gw, await seed(gw, ` ${'x'.repeat(20_000)}`));

@@ -69,6 +69,7 @@ async function compareWithTruth(gw: Gateway, emu: Emulator, started: number): Pr
       alerting: x.alerting,
       interacting: x.interacting,
       members: x.members,
+      joined: x.joined,
       onQueue: x.onQueue,
       idle: x.idle,
       interactingAgents: x.interactingAgents,

@@ -35,7 +35,11 @@ describe('POST /ingest/eventbridge', () => {
       events: { id: string; source: string; kind: string; topic: string; occurredAt: string }[];
     };
     assert.equal(events.length, 3);
-    assert.equal(events[0]!.id, single.detail.metadata.CorrelationId);
+    assert.equal(
+      events[0]!.id,
+      `${single.detail.topicName}:${single.detail.metadata.CorrelationId}`,
+      'the topic and the CorrelationId',
+    );
     assert.equal(events[0]!.source, 'eventbridge');
     assert.equal(events[0]!.kind, 'user.presence');
     assert.equal(events[0]!.topic, single.detail.topicName);

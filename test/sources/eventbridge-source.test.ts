@@ -6,8 +6,8 @@ import { runSourceSuite } from './source-suite.js';
 
 /** A Genesys partner envelope; its event id is the detail's topic and CorrelationId. */
 function envelope() {
-  const correlationId = randomUUID();
-  return { correlationId, body: presenceEnvelope({ correlationId }) };
+  const body = presenceEnvelope({ correlationId: randomUUID() });
+  return { id: `${body.detail.topicName}:${body.detail.metadata.CorrelationId}`, body };
 }
 
 runSourceSuite('eventbridge', {
@@ -25,13 +25,13 @@ runSourceSuite('eventbridge', {
     return {
       source,
       deliver: () => {
-        const { body, correlationId } = envelope();
+        const { body, id } = envelope();
         return injectDelivery(
           app,
           '/ingest/eventbridge',
           { [apiKeyHeader]: apiKeys[0]!.reveal() },
           JSON.stringify(body),
-          [correlationId],
+          [id],
         );
       },
     };

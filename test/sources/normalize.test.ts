@@ -35,7 +35,7 @@ describe('normalizeEvent', () => {
       metadata: { CorrelationId: '9e8067c7-8b35-4e54-add9-db24e7d6f086' },
     });
     assert.equal(e.shape, 'notification');
-    assert.equal(e.id, '9e8067c7-8b35-4e54-add9-db24e7d6f086');
+    assert.equal(e.id, `v2.users.${USER}.presence:9e8067c7-8b35-4e54-add9-db24e7d6f086`);
     assert.equal(e.kind, 'user.presence');
     assert.equal(e.topic, `v2.users.${USER}.presence`);
     assert.deepEqual(e.subject, { userId: USER });
@@ -92,7 +92,7 @@ describe('normalizeEvent', () => {
     assert.equal(d.occurredAt, new Date(1795400000000).toISOString());
   });
 
-  test('EventBridge envelope: CorrelationId first, EventBridge id as fallback, detail time as fallback', () => {
+  test('EventBridge envelope: topic + CorrelationId, EventBridge id as fallback, detail time as fallback', () => {
     const envelope = {
       version: '0',
       id: 'eb-7f1c',
@@ -112,13 +112,13 @@ describe('normalizeEvent', () => {
     };
     const e = norm(envelope, { ...ctx, source: 'eventbridge' });
     assert.equal(e.shape, 'eventbridge');
-    assert.equal(e.id, 'corr-eb');
+    assert.equal(e.id, `v2.users.${USER}.presence:corr-eb`);
     assert.equal(e.topic, `v2.users.${USER}.presence`);
     assert.equal(e.kind, 'user.presence');
     assert.equal(e.occurredAt, '2021-06-25T15:11:52.435Z');
     const { metadata: _m, timestamp: _t, ...detail } = envelope.detail;
     const bare = norm({ ...envelope, detail }, { ...ctx, source: 'eventbridge' });
-    assert.equal(bare.id, 'eb-7f1c');
+    assert.equal(bare.id, `v2.users.${USER}.presence:eb-7f1c`);
     assert.equal(bare.occurredAt, '2021-06-25T15:11:52.000Z');
   });
 
@@ -183,12 +183,20 @@ describe('normalizeEvent', () => {
     );
     const eb = (correlation: string) =>
       `{"id":98765432109876543210,"detail-type":"v2.users.u.presence","detail":{"topicName":"v2.users.u.presence","metadata":{${correlation}}}}`;
-    assert.equal(fromText(eb('"CorrelationId":9007199254740993')), '9007199254740993');
-    assert.equal(fromText(eb('')), '98765432109876543210');
+    assert.equal(
+      fromText(eb('"CorrelationId":9007199254740993')),
+      'v2.users.u.presence:9007199254740993',
+    );
+    assert.equal(fromText(eb('')), 'v2.users.u.presence:98765432109876543210');
     assert.equal(
       fromText('{"topicName":"v2.users.u.presence","metadata":{"CorrelationId":9007199254740993}}'),
-      '9007199254740993',
+      'v2.users.u.presence:9007199254740993',
     );
+    // Topic and CorrelationId are escaped apart: a ':' in either cannot make two pairs one id.
+    const note = (topic: string, correlation: string) =>
+      fromText(JSON.stringify({ topicName: topic, metadata: { CorrelationId: correlation } }));
+    assert.notEqual(note('a:b', 'c'), note('a', 'b:c'));
+    assert.notEqual(note('a\\', ':c'), note('a\\:', 'c'));
     const c = { ...ctx, idKeys: [['a', 'b']] };
     assert.notEqual(fromText('{"a":"x:y","b":"z"}', c), fromText('{"a":"x","b":"y:z"}', c));
     assert.notEqual(fromText('{"a":"x\\\\","b":":z"}', c), fromText('{"a":"x\\\\:","b":"z"}', c));

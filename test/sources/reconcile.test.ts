@@ -285,6 +285,7 @@ describe('reconciler', () => {
     const client = clientFor(emu);
     const victim = emu.sim.org.queues[2]!.id;
     const deleting: ReconcileClient = {
+      get: (path, query) => client.get(path, query),
       pages: <T>(path: string, query?: Parameters<GenesysRestClient['pages']>[1]) => {
         const inner = client.pages<T>(path, query);
         if (path !== `/api/v2/routing/queues/${victim}/members`) return inner;

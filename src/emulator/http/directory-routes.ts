@@ -151,12 +151,12 @@ export function registerDirectoryRoutes(app: FastifyInstance, emu: DirectoryPort
     return { ...listing, entities: listing.entities.map(organizationPresence) };
   });
 
-  app.get('/api/v2/presence/definitions', async () => {
-    const entities = emu.sim.org.presences.map((d) => ({
-      ...organizationPresence(d),
-      type: d.primary ? 'System' : 'User',
-      divisionId: '*',
-    }));
+  // OrganizationPresenceDefinitionEntityListing: not paged, and `deactivated` picks active or
+  // deactivated definitions, never both (PresenceApi.md getPresenceDefinitions0).
+  app.get('/api/v2/presence/definitions', async (request) => {
+    const { deactivated: asked } = request.query as Record<string, string | undefined>;
+    const deactivated = (asked ?? 'false').toLowerCase() === 'true';
+    const entities = deactivated ? [] : emu.sim.org.presences.map(presenceDefinition);
     return { total: entities.length, entities, selfUri: '/api/v2/presence/definitions' };
   });
 
@@ -224,8 +224,8 @@ export function registerDirectoryRoutes(app: FastifyInstance, emu: DirectoryPort
         name: a.agent.name,
         user: user(a, expand, emu),
         ringNumber: 1,
-        joined: true,
-        memberBy: 'user',
+        joined: !a.unjoined.has(q.id),
+        memberBy: q.groupMemberIds.has(a.agent.id) ? 'group' : 'user',
         routingStatus: routingStatus(a),
         selfUri: `/api/v2/routing/queues/${q.id}/members/${a.agent.id}`,
       })),
@@ -285,11 +285,28 @@ function user(a: AgentState, expand: ReadonlySet<string>, emu: Directory) {
   };
 }
 
+/**
+ * OrganizationPresenceDefinition (MyPureCloud/platform-client-sdk-javascript build/index.d.ts):
+ * `type` System/User replaces the legacy `primary`. `name` is optional and left out, so a client
+ * that reads only `name` or `languageLabels.en_US` shows no label for some definitions.
+ */
+function presenceDefinition(d: PresenceDefinition) {
+  return {
+    id: d.id,
+    type: d.primary ? 'System' : 'User',
+    languageLabels: { [d.labelLocale ?? 'en_US']: d.label },
+    systemPresence: d.systemPresence === 'ON_QUEUE' ? 'OnQueue' : titleCase(d.systemPresence),
+    divisionId: '*',
+    deactivated: false,
+    selfUri: `/api/v2/presence/definitions/${d.id}`,
+  };
+}
+
 function organizationPresence(d: PresenceDefinition) {
   return {
     id: d.id,
     name: d.label,
-    languageLabels: { en_US: d.label },
+    languageLabels: { [d.labelLocale ?? 'en_US']: d.label },
     // The presence-definition enum spells them Available, OnQueue, … (FACTS §2.1).
     systemPresence: d.systemPresence === 'ON_QUEUE' ? 'OnQueue' : titleCase(d.systemPresence),
     deactivated: false,
@@ -299,21 +316,21 @@ function organizationPresence(d: PresenceDefinition) {
 }
 
 function queueEntity(q: Queue, emu: Directory) {
-  const joined = q.memberIds.filter((id) => emu.sim.agents.get(id)?.onQueue).length;
-  const media = q.media === 'voice' ? 'call' : q.media;
+  const joined = q.memberIds.filter((id) => !emu.sim.agents.get(id)?.unjoined.has(q.id)).length;
   return {
     id: q.id,
     name: q.name,
     division: { id: 'home', name: 'Home', selfUri: '/api/v2/authorization/divisions/home' },
     memberCount: q.memberIds.length,
-    userMemberCount: q.memberIds.length,
+    userMemberCount: q.memberIds.length - q.groupMemberIds.size,
     joinedMemberCount: joined,
-    mediaSettings: {
-      [media]: {
-        alertingTimeoutSeconds: 12,
-        serviceLevel: { percentage: 0.8, durationMs: q.serviceLevelSec * 1000 },
-      },
-    },
+    // QueueMediaSettings: one entry per media the queue serves, each with its own target.
+    mediaSettings: Object.fromEntries(
+      Object.entries(q.serviceLevels).map(([key, serviceLevel]) => [
+        key,
+        { alertingTimeoutSeconds: key === 'email' ? 300 : key === 'call' ? 12 : 30, serviceLevel },
+      ]),
+    ),
     acwSettings: { wrapupPrompt: 'MANDATORY_TIMEOUT', timeoutMs: 60_000 },
     selfUri: `/api/v2/routing/queues/${q.id}`,
   };

@@ -15,6 +15,25 @@ export const SYSTEM_PRESENCES = [
 ] as const;
 export type SystemPresence = (typeof SYSTEM_PRESENCES)[number];
 
+/**
+ * System presence definitions have the same ids in every org (a real org's
+ * `/api/v2/presencedefinitions` answer in MyPureCloud/terraform-provider-genesyscloud
+ * genesyscloud/organization_presence_definition/data_source_genesyscloud_organization_presence_definition_unit_test.go;
+ * the same ids appear in unrelated orgs' code), so clients key on them.
+ */
+export const SYSTEM_PRESENCE_IDS: Record<SystemPresence, string> = {
+  AVAILABLE: '6a3af858-942f-489d-9700-5f9bcdcdae9b',
+  BUSY: '31fe3bac-dea6-44b7-bed7-47f91660a1a0',
+  IDLE: '7ffa01cd-7866-4ad7-8faa-31e11b42f51f',
+  AWAY: '5e5c5c66-ea97-4e7f-ac41-6424784829f2',
+  MEETING: 'bbdff279-7ae1-48ea-bade-7831d7234c64',
+  MEAL: '3fd96123-badb-4f69-bc03-1b1ccc6d8014',
+  TRAINING: 'd2390a99-8546-bad9-8f0a-219548e8aeb0',
+  ON_QUEUE: 'e08eaf1b-ee47-4fa9-a231-1200e284798f',
+  BREAK: '227b37e2-f1d0-4dd0-8f50-badd7cf6d158',
+  OFFLINE: 'ccf3c10a-aa2c-4845-8e8d-f59fa48c58e5',
+};
+
 export type MediaType = 'voice' | 'message' | 'email';
 
 /** A presence definition: the system ones plus the org's secondary labels (Lunch, Coaching, …). */
@@ -23,6 +42,8 @@ export interface PresenceDefinition {
   systemPresence: SystemPresence;
   label: string;
   primary: boolean;
+  /** The `languageLabels` key of `label`: orgs label some definitions in `en` or `en_GB` only. */
+  labelLocale?: string;
 }
 
 export interface Team {
@@ -42,7 +63,13 @@ export interface Queue {
   /** Mean customer patience before abandoning, seconds. */
   patienceMeanSec: number;
   serviceLevelSec: number;
+  /** Media its conversations also arrive in (a share of arrivals), besides `media`. */
+  otherMedia: MediaType[];
+  /** Its `mediaSettings`: every media it serves, each with its own service-level target. */
+  serviceLevels: Partial<Record<QueueMediaKey, ServiceLevel>>;
   memberIds: string[];
+  /** Members through a group (`memberBy: group`), not added one by one. */
+  groupMemberIds: Set<string>;
 }
 
 export interface Agent {
@@ -51,6 +78,8 @@ export interface Agent {
   email: string;
   teamId: string;
   queueIds: string[];
+  /** Member queues the agent starts not joined to (a member still, taking no work from them). */
+  unjoinedQueueIds: string[];
   /**
    * First shift start in minutes relative to the simulation start (negative: already on shift
    * when the simulation starts); shifts repeat every 24 h.
@@ -134,6 +163,38 @@ const LAST = [
   'Young',
   'Zhang',
 ];
+/** The keys of a queue's `mediaSettings` (QueueMediaSettings in the SDK). */
+export type QueueMediaKey = 'call' | 'callback' | 'chat' | 'email' | 'message';
+
+export interface ServiceLevel {
+  percentage: number;
+  durationMs: number;
+}
+
+/** The `mediaSettings` key of a conversation media. */
+export const MEDIA_KEY: Record<MediaType, QueueMediaKey> = {
+  voice: 'call',
+  message: 'message',
+  email: 'email',
+};
+
+/** Service-level targets per media, as orgs commonly set them. */
+const SERVICE_LEVELS: Record<QueueMediaKey, ServiceLevel> = {
+  call: { percentage: 0.8, durationMs: 20_000 },
+  callback: { percentage: 0.8, durationMs: 600_000 },
+  chat: { percentage: 0.8, durationMs: 30_000 },
+  message: { percentage: 0.8, durationMs: 60_000 },
+  email: { percentage: 0.9, durationMs: 3_600_000 },
+};
+
+/** Queues that serve a second media; every voice queue also offers callbacks. */
+const OTHER_MEDIA: Record<string, MediaType[]> = {
+  Support: ['message'],
+  Billing: ['email'],
+  'Web Chat': ['email'],
+  Social: ['email'],
+};
+
 const QUEUE_NAMES: [string, MediaType][] = [
   ['Sales', 'voice'],
   ['Support', 'voice'],
@@ -176,15 +237,21 @@ export function buildOrg({ agents: agentCount, queues: queueCount, seed }: OrgOp
   const presences: PresenceDefinition[] = [];
   const primaryPresence = {} as Record<SystemPresence, PresenceDefinition>;
   for (const sp of SYSTEM_PRESENCES) {
-    const def = { id: rng.uuid(), systemPresence: sp, label: systemLabel(sp), primary: true };
+    rng.uuid(); // drawn still, so a seed builds the same org as before the ids were fixed
+    const def = {
+      id: SYSTEM_PRESENCE_IDS[sp],
+      systemPresence: sp,
+      label: systemLabel(sp),
+      primary: true,
+    };
     presences.push(def);
     primaryPresence[sp] = def;
   }
   const secondary = {
     break: [secondaryDef(rng, 'BREAK', 'Coffee Break'), primaryPresence.BREAK],
     meal: [secondaryDef(rng, 'MEAL', 'Lunch'), primaryPresence.MEAL],
-    training: [secondaryDef(rng, 'TRAINING', 'Coaching'), primaryPresence.TRAINING],
-    meeting: [secondaryDef(rng, 'MEETING', 'Team Huddle'), primaryPresence.MEETING],
+    training: [secondaryDef(rng, 'TRAINING', 'Coaching', 'en_GB'), primaryPresence.TRAINING],
+    meeting: [secondaryDef(rng, 'MEETING', 'Team Huddle', 'en'), primaryPresence.MEETING],
   };
   presences.push(
     secondary.break[0]!,
@@ -209,8 +276,11 @@ export function buildOrg({ agents: agentCount, queues: queueCount, seed }: OrgOp
       talkMedianSec: media === 'voice' ? 240 + rng.int(120) : media === 'message' ? 420 : 300,
       acwMedianSec: media === 'voice' ? 30 + rng.int(30) : 20,
       patienceMeanSec: media === 'voice' ? 120 + rng.int(180) : media === 'message' ? 300 : 3600,
-      serviceLevelSec: media === 'email' ? 3600 : 20,
+      serviceLevelSec: SERVICE_LEVELS[MEDIA_KEY[media]].durationMs / 1000,
+      otherMedia: OTHER_MEDIA[name] ?? [],
+      serviceLevels: serviceLevelsOf(media, OTHER_MEDIA[name] ?? []),
       memberIds: [],
+      groupMemberIds: new Set(),
     };
   });
 
@@ -234,11 +304,20 @@ export function buildOrg({ agents: agentCount, queues: queueCount, seed }: OrgOp
       email: `${first}.${last}.${i + 1}@example.com`.toLowerCase(),
       teamId: team.id,
       queueIds: [...queueIds],
+      unjoinedQueueIds: [],
       shiftStartMin,
       shiftLengthMin,
     };
   });
   const byId = new Map(queues.map((q) => [q.id, q]));
+  // Its own stream, so a seed builds the same agents and queues as before memberships had kinds.
+  const membership = new Rng(seed ^ 0x701ed);
+  for (const a of agents) {
+    for (const q of a.queueIds.slice(1)) {
+      if (membership.chance(0.15)) a.unjoinedQueueIds.push(q);
+    }
+    for (const q of a.queueIds) if (membership.chance(0.2)) byId.get(q)!.groupMemberIds.add(a.id);
+  }
   for (const a of agents) for (const q of a.queueIds) byId.get(q)!.memberIds.push(a.id);
   const agentById = new Map(agents.map((a) => [a.id, a]));
 
@@ -253,8 +332,23 @@ export function buildOrg({ agents: agentCount, queues: queueCount, seed }: OrgOp
   return { id: rng.uuid(), agents, queues, teams, presences, primaryPresence, secondary };
 }
 
-function secondaryDef(rng: Rng, systemPresence: SystemPresence, label: string): PresenceDefinition {
-  return { id: rng.uuid(), systemPresence, label, primary: false };
+function serviceLevelsOf(
+  media: MediaType,
+  other: MediaType[],
+): Partial<Record<QueueMediaKey, ServiceLevel>> {
+  const out: Partial<Record<QueueMediaKey, ServiceLevel>> = {};
+  for (const m of [media, ...other]) out[MEDIA_KEY[m]] = SERVICE_LEVELS[MEDIA_KEY[m]];
+  if (media === 'voice') out.callback = SERVICE_LEVELS.callback;
+  return out;
+}
+
+function secondaryDef(
+  rng: Rng,
+  systemPresence: SystemPresence,
+  label: string,
+  labelLocale = 'en_US',
+): PresenceDefinition {
+  return { id: rng.uuid(), systemPresence, label, primary: false, labelLocale };
 }
 
 function systemLabel(sp: SystemPresence): string {

@@ -27,6 +27,13 @@ export interface AgentState {
   removed: boolean;
   /** On-queue state as last reported (queue membership events fire on a change). */
   reportedOnQueue: boolean;
+  /**
+   * Member queues the agent is not joined to: still a member, but offered nothing from them.
+   * Joining is apart from going on queue (Genesys: PATCH …/members joins or unjoins).
+   */
+  unjoined: Set<string>;
+  /** When the set of joined queues last changed (`dateActiveQueuesChanged`). */
+  joinedSince: number;
   epoch: number;
   /** Milliseconds spent per system presence, per presence definition and per routing status. */
   totals: {
@@ -39,6 +46,8 @@ export interface AgentState {
 export interface Conversation {
   readonly id: string;
   readonly media: MediaType;
+  /** `outbound`: an agent-initiated call, placed without any queue (never waits or rings). */
+  readonly direction: 'inbound' | 'outbound';
   readonly customerName: string;
   readonly ani: string;
   readonly arrivedAt: number;
@@ -75,7 +84,8 @@ export type DomainEvent =
       agentId: string | undefined;
       change: ConversationChange;
     }
-  | { type: 'queue'; at: number; queue: Queue };
+  | { type: 'queue'; at: number; queue: Queue }
+  | { type: 'membership'; at: number; agent: AgentState; queue: Queue; joined: boolean };
 
 export type ConversationChange =
   | 'queued'
@@ -100,6 +110,9 @@ const ALERT_TIMEOUT_MS = 12_000;
 const NOT_RESPONDING_MS = 30_000;
 const MISS_PROBABILITY = 0.03;
 const BREAK_EVERY_MIN = 110;
+const JOIN_TOGGLE_EVERY_MIN = 120;
+/** How often an idle on-queue agent places an outbound call of their own. */
+const OUTBOUND_EVERY_MIN = 90;
 const CAPACITY: Record<MediaType, number> = { voice: 1, message: 3, email: 2 };
 
 /**
@@ -115,6 +128,8 @@ export class Simulation {
   readonly conversations = new Map<string, Conversation>();
   readonly #waiting = new Map<string, Conversation[]>();
   readonly #rng: Rng;
+  /** Joining and unjoining draw from their own stream, apart from the floor's. */
+  readonly #joinRng: Rng;
   readonly #agenda = new TimerQueue();
   readonly #listeners: ((event: DomainEvent) => void)[] = [];
   readonly #arrivalEpoch = new Map<string, number>();
@@ -126,6 +141,7 @@ export class Simulation {
   constructor(options: SimulationOptions) {
     this.org = options.org;
     this.#rng = new Rng(options.seed);
+    this.#joinRng = new Rng(options.seed ^ 0x701ed);
     this.#now = options.startMs;
     this.#startMs = options.startMs;
     for (const q of this.org.queues) {
@@ -197,10 +213,13 @@ export class Simulation {
       pendingLogout: false,
       removed: false,
       reportedOnQueue: false,
+      unjoined: new Set(agent.unjoinedQueueIds),
+      joinedSince: this.#now - 86_400_000,
       epoch: 0,
       totals: { presence: new Map(), definition: new Map(), routing: new Map() },
     };
     this.agents.set(agent.id, state);
+    this.#scheduleJoinToggle(state);
     const startMs = this.#now + agent.shiftStartMin * 60_000;
     if (startMs <= this.#now) {
       // Already on shift at the start: the initial state, reported by REST, not as an event.
@@ -215,6 +234,7 @@ export class Simulation {
       state.idleSince = since;
       this.#at(startMs + agent.shiftLengthMin * 60_000, () => this.#shiftEnd(state));
       this.#scheduleBreak(state);
+      this.#scheduleOutbound(state);
     } else {
       this.#at(startMs, () => this.#shiftStart(state));
     }
@@ -233,6 +253,7 @@ export class Simulation {
       this.#goOnQueue(a);
     });
     this.#scheduleBreak(a);
+    this.#scheduleOutbound(a);
   }
 
   #shiftEnd(a: AgentState): void {
@@ -250,7 +271,7 @@ export class Simulation {
     a.removed = true;
     for (const conv of [...a.conversations]) {
       a.conversations.delete(conv);
-      if (conv.state === 'acw') {
+      if (conv.state === 'acw' || conv.direction === 'outbound') {
         conv.state = 'ended';
         conv.endedAt = this.#now;
         this.conversations.delete(conv.id);
@@ -325,9 +346,12 @@ export class Simulation {
 
   #updateRouting(a: AgentState): void {
     let status: RoutingStatus;
+    const acd = [...a.conversations].some((c) => c.direction === 'inbound');
     if (!a.loggedIn || !a.onQueue) status = a.conversations.size > 0 ? 'INTERACTING' : 'OFF_QUEUE';
     else if (this.#now < a.notRespondingUntil) status = 'NOT_RESPONDING';
-    else status = a.conversations.size > 0 ? 'INTERACTING' : 'IDLE';
+    // On a call of their own (no ACD work): Genesys's COMMUNICATING.
+    else if (a.conversations.size > 0) status = acd ? 'INTERACTING' : 'COMMUNICATING';
+    else status = 'IDLE';
     if (status === a.routing) return;
     add(a.totals.routing, a.routing, this.#now - Math.max(a.routingSince, this.#startMs));
     a.routing = status;
@@ -353,6 +377,7 @@ export class Simulation {
     for (;;) {
       let best: Conversation | undefined;
       for (const qid of a.agent.queueIds) {
+        if (a.unjoined.has(qid)) continue;
         for (const c of this.#waiting.get(qid) ?? []) {
           if (c.missedBy.has(a.agent.id)) continue;
           if (!this.#canTake(a, c.media)) break;
@@ -393,7 +418,8 @@ export class Simulation {
   #arrive(q: Queue): void {
     const conv: Conversation = {
       id: this.#rng.uuid(),
-      media: q.media,
+      media: this.#mediaOf(q),
+      direction: 'inbound',
       customerName: `Customer ${1000 + this.#rng.int(9000)}`,
       ani: `tel:+1555${String(1000000 + this.#rng.int(9000000))}`,
       arrivedAt: this.#now,
@@ -444,6 +470,7 @@ export class Simulation {
       let anyFree = false;
       for (const id of q.memberIds) {
         const a = this.agents.get(id)!;
+        if (a.unjoined.has(q.id)) continue;
         if (!this.#canTake(a, conv.media)) continue;
         anyFree = true;
         if (conv.missedBy.has(id)) continue;
@@ -540,8 +567,13 @@ export class Simulation {
   #endTalk(conv: Conversation, a: AgentState): void {
     conv.held = false;
     conv.epoch++;
-    const sameMedia = this.org.queues.filter((q) => q.media === conv.media && q !== conv.queue);
-    if (conv.transfers < 2 && sameMedia.length > 0 && this.#rng.chance(0.04)) {
+    const sameMedia = this.org.queues.filter((q) => serves(q, conv.media) && q !== conv.queue);
+    if (
+      conv.direction === 'inbound' &&
+      conv.transfers < 2 &&
+      sameMedia.length > 0 &&
+      this.#rng.chance(0.04)
+    ) {
       // Blind transfer: the agent leaves at once and the customer waits in another queue.
       conv.transfers++;
       a.conversations.delete(conv);
@@ -569,6 +601,74 @@ export class Simulation {
       this.#queueChanged(conv.queue);
       this.#updateRouting(a);
       this.#afterFree(a);
+    });
+  }
+
+  #scheduleOutbound(a: AgentState): void {
+    const epoch = a.epoch;
+    this.#at(this.#now + this.#rng.exponential(OUTBOUND_EVERY_MIN * 60_000), () => {
+      if (!a.loggedIn || a.epoch !== epoch) return;
+      const free =
+        a.onQueue && a.routing === 'IDLE' && a.conversations.size === 0 && !a.pendingBreak;
+      if (free && !a.pendingLogout) this.#dialOut(a);
+      if (!a.pendingLogout) this.#scheduleOutbound(a);
+    });
+  }
+
+  /** The agent calls a customer back from their phone: connected at once, no queue involved. */
+  #dialOut(a: AgentState): void {
+    const queue = this.queues.get(a.agent.queueIds[0] ?? '') ?? this.org.queues[0]!;
+    const conv: Conversation = {
+      id: this.#rng.uuid(),
+      media: 'voice',
+      direction: 'outbound',
+      customerName: `Customer ${1000 + this.#rng.int(9000)}`,
+      ani: `tel:+1555${String(1000000 + this.#rng.int(9000000))}`,
+      arrivedAt: this.#now,
+      queue,
+      queuedAt: this.#now,
+      state: 'connected',
+      agentId: a.agent.id,
+      alertingSince: undefined,
+      answeredAt: this.#now,
+      acwSince: undefined,
+      endedAt: undefined,
+      held: false,
+      missedBy: new Set(),
+      transfers: 0,
+      epoch: 1,
+      history: [],
+    };
+    this.conversations.set(conv.id, conv);
+    a.conversations.add(conv);
+    this.#updateRouting(a);
+    this.#emitConversation(conv, a.agent.id, 'connected');
+    const epoch = conv.epoch;
+    this.#at(this.#now + this.#rng.logNormal(queue.talkMedianSec * 1000, 0.6), () => {
+      if (conv.epoch === epoch) this.#endTalk(conv, a);
+    });
+  }
+
+  /** A quarter of a multi-media queue's arrivals come in its other media. */
+  #mediaOf(q: Queue): MediaType {
+    if (q.otherMedia.length === 0 || !this.#joinRng.chance(0.25)) return q.media;
+    return this.#joinRng.pick(q.otherMedia);
+  }
+
+  /** Now and then an agent (or a supervisor for them) joins or unjoins one of its other queues. */
+  #scheduleJoinToggle(a: AgentState): void {
+    const others = a.agent.queueIds.slice(1);
+    if (others.length === 0) return;
+    this.#at(this.#now + this.#joinRng.exponential(JOIN_TOGGLE_EVERY_MIN * 60_000), () => {
+      if (a.removed) return;
+      const q = this.queues.get(this.#joinRng.pick(others))!;
+      const joined = a.unjoined.has(q.id);
+      if (joined) a.unjoined.delete(q.id);
+      else a.unjoined.add(q.id);
+      a.joinedSince = this.#now;
+      this.#emit({ type: 'membership', at: this.#now, agent: a, queue: q, joined });
+      if (joined && a.conversations.size === 0) this.#offerWork(a);
+      this.#scheduleJoinToggle(a);
     });
   }
 
@@ -622,6 +722,10 @@ export class Simulation {
   #at(at: number, run: () => void): void {
     this.#agenda.schedule(Math.max(at, this.#now), run);
   }
+}
+
+function serves(q: Queue, media: MediaType): boolean {
+  return q.media === media || q.otherMedia.includes(media);
 }
 
 function add(map: Map<string, number>, key: string, ms: number): void {

@@ -30,7 +30,10 @@ export interface QueueTruth {
   idle: number;
   interactingAgents: number;
   notResponding: number;
+  /** Every member, joined or not. */
   members: number;
+  /** Members joined to the queue: only they count as on queue, idle or interacting there. */
+  joined: number;
 }
 
 export interface Truth {
@@ -50,6 +53,8 @@ export function queueTruths(sim: Simulation): QueueTruth[] {
   const now = sim.now;
   const counts = new Map<string, { alerting: number; interacting: number }>();
   for (const c of sim.conversations.values()) {
+    // An agent's own outbound call is in no queue's figures.
+    if (c.direction === 'outbound') continue;
     const n = counts.get(c.queue.id) ?? { alerting: 0, interacting: 0 };
     if (c.state === 'alerting') n.alerting++;
     else if (c.state === 'connected' || c.state === 'held' || c.state === 'acw') n.interacting++;
@@ -62,10 +67,13 @@ export function queueTruths(sim: Simulation): QueueTruth[] {
     let interactingAgents = 0;
     let notResponding = 0;
     let members = 0;
+    let joined = 0;
     for (const id of q.memberIds) {
       const a = sim.agents.get(id)!;
       if (a.removed) continue;
       members++;
+      if (a.unjoined.has(q.id)) continue;
+      joined++;
       if (!a.loggedIn || !a.onQueue) continue;
       onQueue++;
       if (a.routing === 'IDLE') idle++;
@@ -86,6 +94,7 @@ export function queueTruths(sim: Simulation): QueueTruth[] {
       interactingAgents,
       notResponding,
       members,
+      joined,
     };
   });
 }

@@ -3,6 +3,10 @@ export const EVENTBRIDGE_TOPICS = [
   'v2.users.{id}.presence',
   'v2.users.{id}.routingStatus',
   'v2.routing.queues.{id}.conversations',
+  // Joining and unjoining: membership is not the same as being on queue.
+  'v2.routing.queues.{id}.users',
+  // Agents' own calls (outbound, no queue) appear only on the user topics; the media-specific one.
+  'v2.users.{id}.conversations.calls',
   'v2.analytics.queues.{id}.observations',
   'v2.detail.events.conversation.{id}.customer.start',
   'v2.detail.events.conversation.{id}.customer.end',
@@ -26,7 +30,7 @@ export function detailTypeOf(topicName: string): string {
  * message, however many envelopes carry it.
  */
 export function eventbridgeEnvelope(m: {
-  correlationId: string;
+  eventId: string;
   detailType: string;
   orgId: string;
   at: number;
@@ -36,7 +40,7 @@ export function eventbridgeEnvelope(m: {
 }): string {
   const timestamp = new Date(m.at).toISOString();
   return (
-    `{"version":"0","id":"${m.correlationId}","detail-type":${JSON.stringify(m.detailType)},` +
+    `{"version":"0","id":"${m.eventId}","detail-type":${JSON.stringify(m.detailType)},` +
     `"source":${JSON.stringify(`aws.partner/genesys.com/cloud/${m.orgId}/switchboard-emulator`)},` +
     `"account":"000000000000","time":"${timestamp.replace(/\.\d{3}Z$/, 'Z')}","region":"us-east-1",` +
     `"resources":[],"detail":{"topicName":${m.topicJson},"version":"2","eventBody":${m.bodyJson},` +

@@ -118,6 +118,7 @@ export function guideEventsFor(
       return out;
     }
     case 'queue':
+    case 'membership':
       return [];
   }
 }

@@ -24,6 +24,11 @@ export function routingBody(a: AgentState): Record<string, unknown> {
   return { id: a.agent.id, routingStatus: { status: a.routing, startTime: iso(a.routingSince) } };
 }
 
+/** The member queues the agent is joined to, on queue or not. */
+export function joinedQueueIds(a: AgentState): string[] {
+  return a.agent.queueIds.filter((q) => !a.unjoined.has(q));
+}
+
 export function activityBody(a: AgentState): Record<string, unknown> {
   return {
     id: a.agent.id,
@@ -34,8 +39,8 @@ export function activityBody(a: AgentState): Record<string, unknown> {
       modifiedDate: iso(a.presenceSince),
     },
     outOfOffice: { active: false, modifiedDate: iso(a.presenceSince) },
-    activeQueueIds: a.loggedIn && a.onQueue ? a.agent.queueIds : [],
-    dateActiveQueuesChanged: iso(a.presenceSince),
+    activeQueueIds: joinedQueueIds(a),
+    dateActiveQueuesChanged: iso(a.joinedSince),
   };
 }
 
@@ -45,9 +50,106 @@ const MEDIA_ARRAY: Record<Conversation['media'], string> = {
   email: 'emails',
 };
 
+/** One participant as the model sees it, before either topic family's shape is applied. */
+interface Part {
+  id: string;
+  purpose: string;
+  name?: string | undefined;
+  address?: string | undefined;
+  userId?: string;
+  queueId?: string;
+  queueName?: string;
+  state: string;
+  initialState: string;
+  direction: string;
+  held: boolean;
+  disconnectType?: string | undefined;
+  times: Record<string, string>;
+  extra: Record<string, unknown>;
+}
+
+function participantsOf(
+  conv: Conversation,
+  agentName: (id: string) => string | undefined,
+  agentId: string | undefined,
+  at: number,
+  disconnectType: string | undefined,
+): Part[] {
+  const ended = conv.state === 'ended' || conv.state === 'abandoned';
+  const outbound = conv.direction === 'outbound';
+  const customer: Part = {
+    id: `${conv.id}-c`,
+    purpose: outbound ? 'external' : 'customer',
+    name: conv.customerName,
+    address: conv.ani,
+    state: ended ? 'disconnected' : 'connected',
+    initialState: outbound ? 'contacting' : 'connected',
+    direction: conv.direction,
+    held: conv.held,
+    times: {
+      connectedTime: iso(conv.arrivedAt),
+      ...(ended ? { endTime: iso(conv.endedAt ?? at) } : {}),
+    },
+    extra: {},
+  };
+  const parts: Part[] = [customer];
+  // An agent-initiated outbound call never passes through a queue: no acd participant.
+  if (!outbound) {
+    parts.push({
+      id: `${conv.id}-a`,
+      purpose: 'acd',
+      name: conv.queue.name,
+      queueId: conv.queue.id,
+      queueName: conv.queue.name,
+      state: conv.state === 'waiting' ? 'connected' : 'disconnected',
+      initialState: 'connected',
+      direction: 'inbound',
+      held: false,
+      times: {
+        connectedTime: iso(conv.queuedAt),
+        ...(conv.state !== 'waiting' ? { endTime: iso(conv.alertingSince ?? at) } : {}),
+      },
+      extra: {},
+    });
+  }
+  const userId = agentId ?? conv.agentId;
+  if (userId !== undefined) {
+    const state =
+      conv.state === 'alerting'
+        ? 'alerting'
+        : conv.state === 'connected' || conv.state === 'held'
+          ? 'connected'
+          : 'disconnected';
+    parts.push({
+      id: `${conv.id}-u-${userId.slice(0, 8)}`,
+      // Genesys names an agent routed by ACD `agent`, and one who placed the call `user`.
+      purpose: outbound ? 'user' : 'agent',
+      name: agentName(userId),
+      userId,
+      ...(outbound ? {} : { queueId: conv.queue.id, queueName: conv.queue.name }),
+      state,
+      initialState: outbound ? 'dialing' : 'alerting',
+      direction: conv.direction,
+      held: conv.state === 'held',
+      disconnectType,
+      times: {
+        ...(conv.answeredAt !== undefined && state !== 'alerting'
+          ? { connectedTime: iso(conv.answeredAt) }
+          : {}),
+        ...(state === 'disconnected' ? { endTime: iso(at) } : {}),
+        ...(conv.acwSince !== undefined ? { startAcwTime: iso(conv.acwSince) } : {}),
+        ...(conv.state === 'ended' ? { endAcwTime: iso(at) } : {}),
+      },
+      extra: { wrapupRequired: true, alertingTimeoutMs: 12_000 },
+    });
+  }
+  return parts;
+}
+
 /**
- * The conversation as the conversation topics carry it (FACTS §2.4): participants with media
- * items whose `state` says alerting / connected / disconnected; no top-level media type.
+ * The conversation as the generic topics carry it (`QueueConversationEventTopicConversation`,
+ * `ConversationEventTopicConversation`): participants name agent and queue by `userId` /
+ * `queueId` and hold media items whose `state` says alerting / connected / disconnected.
  */
 export function conversationBody(
   conv: Conversation,
@@ -58,110 +160,85 @@ export function conversationBody(
   disconnectType?: string,
 ): Record<string, unknown> {
   const media = MEDIA_ARRAY[conv.media];
-  const ended = conv.state === 'ended' || conv.state === 'abandoned';
-  const item = (state: string, extra: Record<string, unknown> = {}) => ({
-    id: `${conv.id.slice(0, 8)}-${state}`,
-    state,
-    direction: 'inbound',
-    held: conv.held,
-    ...extra,
-  });
-  const customer = {
-    id: `${conv.id}-c`,
-    purpose: 'customer',
-    name: conv.customerName,
-    address: conv.ani,
-    connectedTime: iso(conv.arrivedAt),
-    ...(ended ? { endTime: iso(conv.endedAt ?? at) } : {}),
-    [media]: [item(ended ? 'disconnected' : 'connected')],
-  };
-  const acd = {
-    id: `${conv.id}-a`,
-    purpose: 'acd',
-    name: conv.queue.name,
-    queueId: conv.queue.id,
-    connectedTime: iso(conv.queuedAt),
-    ...(conv.state !== 'waiting' ? { endTime: iso(conv.alertingSince ?? at) } : {}),
-    [media]: [item(conv.state === 'waiting' ? 'connected' : 'disconnected')],
-  };
-  const participants: Record<string, unknown>[] = [customer, acd];
-  const userId = agentId ?? conv.agentId;
-  if (userId !== undefined) {
-    const agentState =
-      conv.state === 'alerting'
-        ? 'alerting'
-        : conv.state === 'connected' || conv.state === 'held'
-          ? 'connected'
-          : 'disconnected';
-    participants.push({
-      id: `${conv.id}-u-${userId.slice(0, 8)}`,
-      purpose: 'agent',
-      userId,
-      name: agentName(userId),
-      queueId: conv.queue.id,
-      ...(conv.answeredAt !== undefined && agentState !== 'alerting'
-        ? { connectedTime: iso(conv.answeredAt) }
-        : {}),
-      ...(agentState === 'disconnected' ? { endTime: iso(at) } : {}),
-      wrapupRequired: true,
-      ...(conv.acwSince !== undefined ? { startAcwTime: iso(conv.acwSince) } : {}),
-      ...(conv.state === 'ended' ? { endAcwTime: iso(at) } : {}),
-      alertingTimeoutMs: 12_000,
-      [media]: [
-        item(agentState, {
-          held: conv.state === 'held',
-          ...(disconnectType !== undefined ? { disconnectType } : {}),
-        }),
-      ],
-    });
-  }
+  const participants = participantsOf(conv, agentName, agentId, at, disconnectType).map((p) => ({
+    id: p.id,
+    purpose: p.purpose,
+    ...(p.name !== undefined ? { name: p.name } : {}),
+    ...(p.address !== undefined ? { address: p.address } : {}),
+    ...(p.userId !== undefined ? { userId: p.userId } : {}),
+    ...(p.queueId !== undefined ? { queueId: p.queueId } : {}),
+    ...p.times,
+    ...p.extra,
+    [media]: [
+      {
+        id: `${conv.id.slice(0, 8)}-${p.state}`,
+        state: p.state,
+        initialState: p.initialState,
+        direction: p.direction,
+        held: p.held,
+        ...(p.disconnectType !== undefined ? { disconnectType: p.disconnectType } : {}),
+      },
+    ],
+  }));
   return { id: conv.id, participants };
 }
 
-/** Queue observation body (FACTS §2.5): counts per metric for one queue and media type. */
-export function observationBody(
-  queueId: string,
-  mediaType: string,
-  counts: { waiting: number; alerting: number; interacting: number; onQueue: number },
+/**
+ * The conversation as the media-specific topics carry it (`…conversations.calls` and the rest:
+ * `QueueConversationCallEventTopicCallConversation` and its siblings): each participant holds
+ * `state` / `direction` / `held` itself and names agent and queue as `user{id}` / `queue{id}`;
+ * no media arrays, and nothing in the body names the media.
+ */
+export function mediaConversationBody(
+  conv: Conversation,
+  agentName: (id: string) => string | undefined,
+  agentId: string | undefined,
   at: number,
+  disconnectType?: string,
 ): Record<string, unknown> {
-  const interval = `${iso(at)}/${iso(at)}`;
-  const metric = (name: string, count: number) => ({ metric: name, stats: { count } });
-  return {
-    group: { queueId, mediaType },
-    data: [
-      {
-        interval,
-        metrics: [
-          metric('oWaiting', counts.waiting),
-          metric('oAlerting', counts.alerting),
-          metric('oInteracting', counts.interacting),
-          metric('oOnQueueUsers', counts.onQueue),
-        ],
-      },
-    ],
-  };
+  const participants = participantsOf(conv, agentName, agentId, at, disconnectType).map((p) => ({
+    id: p.id,
+    purpose: p.purpose,
+    ...(p.name !== undefined ? { name: p.name } : {}),
+    ...(p.address !== undefined ? { address: p.address } : {}),
+    state: p.state,
+    initialState: p.initialState,
+    direction: p.direction,
+    held: p.held,
+    ...(p.disconnectType !== undefined ? { disconnectType: p.disconnectType } : {}),
+    ...(p.userId !== undefined ? { user: { id: p.userId, name: p.name } } : {}),
+    ...(p.queueId !== undefined ? { queue: { id: p.queueId, name: p.queueName } } : {}),
+    ...(conv.media === 'voice' && p.purpose !== 'acd' ? { ani: conv.ani } : {}),
+    ...p.times,
+    ...p.extra,
+  }));
+  return { id: conv.id, participants };
 }
 
-/** The Genesys topics a domain event appears on (queue observations are rendered by the caller). */
+/** The Genesys topics a domain event appears on (queue observations: render/observations.ts). */
 export function topicsFor(
   event: DomainEvent,
   agentName: (id: string) => string | undefined,
 ): TopicMessage[] {
   switch (event.type) {
-    case 'presence': {
+    case 'presence':
+      return userTopics(event.agent, 'presence', presenceBody(event.agent), event.at);
+    case 'membership': {
+      // Joining or unjoining (not going on or off queue) is what the queue users topic carries,
+      // as QueueUserEventTopicQueueMember; the activity topic's activeQueueIds change with it.
       const id = event.agent.agent.id;
-      // Joining or leaving the queues (going on or off queue) is what the queue users topic carries.
-      const membership: TopicMessage[] = event.onQueueChanged
-        ? event.agent.agent.queueIds.map((queueId) => ({
-            topicName: `v2.routing.queues.${queueId}.users`,
-            eventBody: { id, user: { id }, queueId, joined: event.agent.onQueue },
-            at: event.at,
-          }))
-        : [];
+      const queueId = event.queue.id;
       return [
-        ...membership,
-        ...userTopics(event.agent, 'presence', presenceBody(event.agent), event.at),
+        {
+          topicName: `v2.routing.queues.${queueId}.users`,
+          eventBody: { id, user: { id }, queueId, joined: event.joined },
+          at: event.at,
+        },
+        {
+          topicName: `v2.users.${id}.activity`,
+          eventBody: activityBody(event.agent),
+          at: event.at,
+        },
       ];
     }
     case 'routing':
@@ -175,29 +252,18 @@ export function topicsFor(
             ? 'transfer'
             : undefined;
       const body = conversationBody(conv, agentName, agentId, event.at, disconnect);
+      const mediaBody = mediaConversationBody(conv, agentName, agentId, event.at, disconnect);
       const media = MEDIA_ARRAY[conv.media];
-      const out: TopicMessage[] = [
-        {
-          topicName: `v2.routing.queues.${conv.queue.id}.conversations`,
-          eventBody: body,
-          at: event.at,
-        },
-        {
-          topicName: `v2.routing.queues.${conv.queue.id}.conversations.${media}`,
-          eventBody: body,
-          at: event.at,
-        },
+      const both = (prefix: string): TopicMessage[] => [
+        { topicName: prefix, eventBody: body, at: event.at },
+        { topicName: `${prefix}.${media}`, eventBody: mediaBody, at: event.at },
       ];
-      if (agentId !== undefined) {
-        out.push(
-          { topicName: `v2.users.${agentId}.conversations`, eventBody: body, at: event.at },
-          {
-            topicName: `v2.users.${agentId}.conversations.${media}`,
-            eventBody: body,
-            at: event.at,
-          },
-        );
-      }
+      // An agent-initiated outbound call is in no queue, so on no queue's topics.
+      const out: TopicMessage[] =
+        conv.direction === 'outbound'
+          ? []
+          : both(`v2.routing.queues.${conv.queue.id}.conversations`);
+      if (agentId !== undefined) out.push(...both(`v2.users.${agentId}.conversations`));
       out.push(...detailEvents(event.change, conv, agentId, event.at));
       return out;
     }
@@ -226,6 +292,17 @@ const DETAIL_MEDIA: Record<Conversation['media'], string> = {
   email: 'EMAIL',
 };
 
+const WRAPUP_CODE_ID = '5e1f0c2a-7d3b-4c1e-9a6f-00000000c0de';
+
+/** When the agent's last offer of the conversation began. */
+function lastAlerting(conv: Conversation, agentId: string | undefined, at: number): number {
+  for (let i = conv.history.length - 1; i >= 0; i--) {
+    const h = conv.history[i]!;
+    if (h.change === 'alerting' && h.agentId === agentId) return h.at;
+  }
+  return at;
+}
+
 /**
  * Conversation detail events (FACTS §2.7): `eventTime` in epoch ms, upper-case enums. Emitted
  * as the conversation passes each milestone: customer and ACD start on queueing, ACD end on
@@ -244,30 +321,54 @@ function detailEvents(
     sessionId: `${conv.id.slice(0, 8)}-s`,
     mediaType: DETAIL_MEDIA[conv.media],
     provider: 'Edge',
-    direction: 'INBOUND',
+    direction: conv.direction.toUpperCase(),
     ani: conv.ani,
     dnis: 'tel:+18005550100',
-    queueId: conv.queue.id,
-    divisionId: 'home',
   };
+  // Each model's own fields: the customer's events name no queue, and
+  // `AcwDetailEventTopicAfterCallWorkEvent` is the one without `divisionId`.
   const topic = (suffix: string, body: Record<string, unknown>): TopicMessage => ({
     topicName: `v2.detail.events.conversation.${conv.id}.${suffix}`,
-    eventBody: { ...common, ...body },
+    eventBody: {
+      ...common,
+      ...(conv.direction === 'inbound' && !suffix.startsWith('customer.')
+        ? { queueId: conv.queue.id }
+        : {}),
+      ...(suffix === 'acw' ? {} : { divisionId: 'home' }),
+      ...body,
+    },
     at,
   });
   switch (change) {
+    // The agent's segment starts when the conversation is offered to them (there is no
+    // "alerting" detail event); one they let ring out ends unanswered.
+    case 'alerting':
+      return [topic('user.start', { userId: agentId })];
+    case 'missed':
+      return [
+        topic('user.end', {
+          userId: agentId,
+          disconnectType: 'TIMEOUT',
+          alertingDurationMs: at - lastAlerting(conv, agentId, at),
+        }),
+      ];
     case 'queued':
       return conv.transfers === 0
         ? [topic('customer.start', { participantId: `${conv.id}-c` }), topic('acd.start', {})]
         : [topic('acd.start', {})];
     case 'connected':
+      // Placed by the agent: it starts connected to them, with no queue to leave.
+      if (conv.direction === 'outbound')
+        return [
+          topic('customer.start', { participantId: `${conv.id}-c` }),
+          topic('user.start', { userId: agentId }),
+        ];
       return [
         topic('acd.end', {
           acdOutcome: 'ANSWERED',
           answeredUserId: agentId,
           connectedDurationMs: at - conv.queuedAt,
         }),
-        topic('user.start', { userId: agentId }),
       ];
     case 'acw':
     case 'transferred':
@@ -282,7 +383,8 @@ function detailEvents(
       return [
         topic('acw', {
           userId: agentId,
-          wrapupCode: 'resolved',
+          // An id, as Genesys sends it (`GET /api/v2/routing/wrapupcodes` names it).
+          wrapupCode: WRAPUP_CODE_ID,
           wrapupDurationMs: at - (conv.acwSince ?? at),
         }),
         topic('customer.end', {

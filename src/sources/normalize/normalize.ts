@@ -51,11 +51,13 @@ function fromEnvelope(
   const correlation = outer
     ? ['detail', 'metadata', 'CorrelationId']
     : ['metadata', 'CorrelationId'];
-  const id =
+  // Genesys promises no CorrelationId unique across topics (one change can go out on several
+  // topics), so the topic is part of the key: a redelivery (same topic, same CorrelationId) is
+  // still a duplicate, and two topics of one change are two events.
+  const key =
     idAt(raw, envelope, correlation.slice(outer ? 1 : 0), correlation) ??
-    (outer ? idAt(raw, outer, ['id'], ['id']) : undefined) ??
-    fallback(ctx) ??
-    contentId(raw);
+    (outer ? idAt(raw, outer, ['id'], ['id']) : undefined);
+  const id = key === undefined ? (fallback(ctx) ?? contentId(raw)) : topicKey(topic, key);
   const occurredAt =
     bodyTime(kind, body) ?? toIso(envelope.timestamp) ?? toIso(outer?.time) ?? null;
   return {
@@ -112,6 +114,13 @@ function bodyTime(kind: EventKind, body: Record<string, unknown>): string | unde
         toIso(getPath(body, 'routingStatus.startTime')),
         toIso(getPath(body, 'presence.modifiedDate')),
       );
+    case 'queue.observation': {
+      // `StatEventQueueTopicIntervalMetrics.interval` is `<start>/<end>`: observed at its end.
+      const interval = getPath(Array.isArray(body.data) ? body.data[0] : undefined, 'interval');
+      return typeof interval === 'string'
+        ? toIso(interval.slice(interval.indexOf('/') + 1))
+        : undefined;
+    }
     default:
       return undefined;
   }
@@ -192,9 +201,7 @@ function idFromKeys(
     const parts = keys.map((k) => idAt(raw, parsed, splitPath(k), splitPath(k)));
     if (parts.every((p) => p !== undefined)) {
       // Escaped so that ("a:b", "c") and ("a", "b:c") stay two ids.
-      return parts.length === 1
-        ? parts[0]
-        : parts.map((p) => p.replace(/[\\:]/g, '\\$&')).join(':');
+      return parts.length === 1 ? parts[0] : parts.map(escapeIdPart).join(':');
     }
   }
   return undefined;
@@ -218,6 +225,18 @@ function idAt(
   for (const key of path) v = isPlainObject(v) ? v[key] : undefined;
   if (typeof v === 'number') v = sourceTextAt(raw, rawPath);
   return typeof v === 'string' ? idText(v) : undefined;
+}
+
+/**
+ * `<topic>:<key>`, each part with `\\` and `:` escaped so ("a:b", "c") and ("a", "b:c") stay two
+ * ids; well-formed as a whole, since the topic is a string as sent too.
+ */
+function topicKey(topic: string, key: string): string {
+  return toWellFormed(`${escapeIdPart(topic)}:${escapeIdPart(key)}`);
+}
+
+function escapeIdPart(part: string): string {
+  return part.replace(/[\\:]/g, '\\$&');
 }
 
 function fallback(ctx: NormalizeContext): string | undefined {

@@ -40,6 +40,9 @@ const TOPIC_RULES: TopicRule[] = [
     ids: ['conversationId'],
   },
   { pattern: /^v2\.audits\./i, kind: 'audit', ids: [] },
+  // SystemMessageSystemMessage (systemTopicType token_revoked): its own kind, because the
+  // channel it names stops delivering, unlike the other system messages (notificationMappings.json).
+  { pattern: /^v2\.system\.token_revoked\.[^.]+$/i, kind: 'system.token-revoked', ids: [] },
   { pattern: /^v2\.system\./i, kind: 'system', ids: [] },
   { pattern: /^channel\.metadata$/i, kind: 'system', ids: [] },
 ];

@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
 import type { GenesysRestClient } from '../../genesys/rest-client.js';
 import { isPlainObject } from '../../util/objects.js';
+import { fetchPresenceDefinitions } from './presence-definitions.js';
 import type { ReconcileSnapshot } from './reconcile-events.js';
 
 /** Users are read with these expands (FACTS §3.1). */
 export const USER_EXPAND = ['presence', 'routingStatus', 'team'] as const;
 
 /** What the reconciler needs from the REST client. */
-export type ReconcileClient = Pick<GenesysRestClient, 'pages'>;
+export type ReconcileClient = Pick<GenesysRestClient, 'pages' | 'get'>;
 
 /**
  * Reads one snapshot: presence definitions, queues with their members (`memberConcurrency`
@@ -19,7 +20,7 @@ export async function fetchSnapshot(
   memberConcurrency: number,
   at: (step: string) => void,
 ): Promise<ReconcileSnapshot> {
-  const definitions = await collect(client.pages<unknown>('/api/v2/presencedefinitions'));
+  const definitions = await fetchPresenceDefinitions(client, logger);
 
   at('fetching queues');
   const queueEntities = await collect(

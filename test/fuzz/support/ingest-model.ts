@@ -144,6 +144,23 @@ export function eventText(seed: number, ops: readonly JsonOp[], id: WrittenId): 
   return serialize(tree);
 }
 
+/**
+ * The id the log must store for `eventText(seed, …, id)`: a webhook's key as it is; an envelope's
+ * scoped by its topic (issue 11), `\\` and `:` escaped in each part. The mutations never touch
+ * the topic, so the corpus event's own names it.
+ */
+export function storedId(seed: number, id: WrittenId): string {
+  const { shape, tree } = EVENTS[seed % EVENTS.length]!;
+  if (shape === 'webhook') return id.key;
+  const envelope = shape === 'eventbridge' ? memberOf(tree, 'detail') : tree;
+  const named = [memberOf(envelope!, 'topicName'), memberOf(tree, 'detail-type')]
+    .map((node) => (node?.kind === 'raw' ? (JSON.parse(node.text) as unknown) : undefined))
+    .find((v): v is string => typeof v === 'string' && v.trim() !== '');
+  const esc = (part: string) => part.replace(/[\\:]/g, (c) => `\\${c}`);
+  const scoped = `${esc(named?.trim() ?? 'unknown')}:${esc(id.key)}`;
+  return (scoped as unknown as { toWellFormed(): string }).toWellFormed();
+}
+
 export interface EventRef {
   seed: number;
   /** Which id of the run's pool: a small pool makes duplicates. */

@@ -26,6 +26,43 @@ function LevelBadge({ level, what }: { level: Level; what: string }) {
   );
 }
 
+/**
+ * A queue serving several media has a target per media (an e-mail's day is not a call's 20 s):
+ * each gets its own service level, so one busy media cannot hide behind another.
+ */
+function MediaServiceLevels({
+  queue,
+  thresholds,
+}: {
+  queue: QueueView;
+  thresholds: QueueThresholds;
+}) {
+  const media = queue.byMedia ?? [];
+  if (media.length < 2) return null;
+  return (
+    <dl className="queue-minor" aria-label="Service level by media" data-testid="queue-sl-by-media">
+      {media.map((f) => {
+        const level = serviceLevelLevel(f.serviceLevel, thresholds);
+        return (
+          <div key={f.media} className={`level-${level}`} data-media={f.media}>
+            <dt>
+              <abbr
+                title={`Service level: ${f.media} answered within ${f.serviceLevelThresholdSec} s`}
+              >
+                {f.media}
+              </abbr>
+            </dt>
+            <dd>
+              {formatPercent(f.serviceLevel)}
+              <LevelBadge level={level} what={`${f.media} service level`} />
+            </dd>
+          </div>
+        );
+      })}
+    </dl>
+  );
+}
+
 interface TileProps {
   queue: QueueView;
   serverNow: number;
@@ -100,6 +137,7 @@ const QueueTile = memo(function QueueTile({
           </dd>
         </div>
       </dl>
+      <MediaServiceLevels queue={queue} thresholds={thresholds} />
       <dl className="queue-minor" aria-label="Conversations">
         <div>
           <dt>Alerting</dt>
