@@ -86,6 +86,8 @@ export function applyGuideState(
   offset: number,
 ): void {
   const a = m.agent(id);
+  // The guides' agentStateChange speaks of agents only.
+  a.routed = true;
   const name = boundedName(getPath(payload, 'user.name'));
   if (name !== undefined) a.name = name;
   if (at < a.presenceAt) return;
@@ -112,9 +114,14 @@ export function applyGuideState(
   relabel(m, a, offset);
 }
 
+const routedStatus = (status: string | undefined) =>
+  status !== undefined && status !== '' && status !== 'OFF_QUEUE';
+
 /** Recomputes the agent's label, standing (its queues' tallies) and time in state. */
 export function relabel(m: StateModel, a: AgentRecord, offset: number): void {
-  if (a.legs.size > 0) a.routed = true;
+  if (a.legs.size > 0 || a.presence === 'ON_QUEUE' || routedStatus(a.routingStatus)) {
+    a.routed = true;
+  }
   const leg = dominantLeg([...a.legs.values()].map((l) => l.state));
   const label = agentLabel({
     loggedIn: a.loggedIn,
@@ -152,10 +159,11 @@ export function relabel(m: StateModel, a: AgentRecord, offset: number): void {
  * Whether a user is an agent. Genesys's `User` has no such flag (MyPureCloud/
  * platform-client-sdk-javascript build/index.d.ts `User`), and every user of the org gets
  * presence events, so admins and supervisors in no queue would fill the wall. A user is an
- * agent once it has been a member of a queue or held a conversation leg as `purpose: agent`,
- * and stays one (an agent between queues is still on the floor). Others keep their record (a
- * later membership shows them with their state) but are left out of the views unless
- * `live.showNonAgents`.
+ * agent once it has been a member of a queue, held a conversation leg as `purpose: agent`,
+ * gone On Queue or had a routing status other than OFF_QUEUE (only agents are routed), or been
+ * named by a guide agentStateChange, and stays one (an agent between queues is still on the
+ * floor). Others keep their record (a later membership shows them with their state) but are
+ * left out of the views unless `live.showNonAgents`.
  */
 export function isAgent(a: AgentRecord): boolean {
   return a.routed;
