@@ -157,6 +157,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     log: log,
     authorize: (request) => auth.authorize(request),
     membership: (userId) => projector.state.membership(userId),
+    queueDivision: (queueId) => projector.state.queueDivision(queueId),
     maxPageSize: config.api.maxPageSize,
     maxPageBytes: config.api.maxPageBytes,
     maxEventBytes: config.ingest.bodyLimitBytes,

@@ -42,6 +42,8 @@ const apiTokenSchema = z.union([
         .object({
           queues: z.array(z.string().min(1)).default([]),
           teams: z.array(z.string().min(1)).default([]),
+          /** Genesys division ids: agents and queues in them, and events about those. */
+          divisions: z.array(z.string().min(1)).optional(),
         })
         .strict()
         .optional(),

@@ -81,10 +81,14 @@ function fromFile(path: string): string {
   return trimmed;
 }
 
-/** What a scoped API token may see: the listed queues, and agents in them or in the teams. */
+/**
+ * What a scoped API token may see: the listed queues, and agents in them or in the teams; and
+ * agents and queues in the listed Genesys divisions.
+ */
 export interface TokenScope {
   readonly queues: readonly string[];
   readonly teams: readonly string[];
+  readonly divisions?: readonly string[];
 }
 
 /** An API bearer token, optionally scoped. */

@@ -8,10 +8,14 @@ import type { Principal } from './api-auth.js';
 export interface EventsRouteDeps {
   log: EventLog;
   authorize: (request: FastifyRequest) => Principal;
-  /** An agent's current team and queues (the projection's), for scoped tokens. */
+  /** An agent's current team, division and queues (the projection's), for scoped tokens. */
   membership: (
     userId: string,
-  ) => { teamId: string | undefined; queueIds: ReadonlySet<string> } | undefined;
+  ) =>
+    | { teamId: string | undefined; divisionId?: string | undefined; queueIds: ReadonlySet<string> }
+    | undefined;
+  /** A queue's current division (the projection's), for division-scoped tokens. */
+  queueDivision?: (queueId: string) => string | undefined;
   maxPageSize: number;
   /** Encoded size a page stops before (`api.maxPageBytes`); one event always fits. */
   maxPageBytes: number;
@@ -46,7 +50,7 @@ export function registerEventsRoute(app: FastifyInstance, deps: EventsRouteDeps)
         );
       }
       const { after, limit } = parsed.data;
-      const visible = scope ? visibleTo(scope, deps.membership) : () => true;
+      const visible = scope ? visibleTo(scope, deps) : () => true;
       const page = await readPage(deps, after, limit, visible);
       reply.type('application/json; charset=utf-8');
       return `{"events":[${page.events.join(',')}],"next":${page.next}}`;
@@ -113,18 +117,27 @@ const eventView = (e: StoredEvent) => ({
   body: Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength).toString('utf8'),
 });
 
-/** Whether a scoped token may see an event: by its queue, or by its agent's team and queues. */
+/**
+ * Whether a scoped token may see an event: by its queue or its queue's division, or by its
+ * agent's team, division and queues.
+ */
 function visibleTo(
   scope: TokenScope,
-  membership: EventsRouteDeps['membership'],
+  { membership, queueDivision }: Pick<EventsRouteDeps, 'membership' | 'queueDivision'>,
 ): (e: StoredEvent) => boolean {
   const queues = new Set(scope.queues);
   const teams = new Set(scope.teams);
+  const divisions = new Set(scope.divisions ?? []);
+  const inDivision = (id: string | undefined) => id !== undefined && divisions.has(id);
   return ({ subject: { queueId, userId } }) => {
     if (queueId !== undefined && queues.has(queueId)) return true;
+    if (queueId !== undefined && divisions.size > 0 && inDivision(queueDivision?.(queueId))) {
+      return true;
+    }
     const agent = userId === undefined ? undefined : membership(userId);
     if (!agent) return false;
     if (agent.teamId !== undefined && teams.has(agent.teamId)) return true;
+    if (inDivision(agent.divisionId)) return true;
     for (const q of agent.queueIds) if (queues.has(q)) return true;
     return false;
   };

@@ -13,16 +13,20 @@ export interface LiveRouteDeps {
 const byName = (a: { name: string | undefined; id: string }, b: typeof a) =>
   (a.name ?? a.id).localeCompare(b.name ?? b.id) || a.id.localeCompare(b.id);
 
-/** A scoped token sees agents in its queues or teams, and its queues. */
+/** A scoped token sees agents in its queues, teams or divisions, and its queues. */
 function agentVisible(p: Principal, a: AgentView): boolean {
   if (!p.scope) return true;
   return (
     (a.teamId !== undefined && p.scope.teams.includes(a.teamId)) ||
+    (a.divisionId !== undefined && (p.scope.divisions ?? []).includes(a.divisionId)) ||
     a.queueIds.some((q) => p.scope!.queues.includes(q))
   );
 }
 
-const queueVisible = (p: Principal, q: QueueView) => !p.scope || p.scope.queues.includes(q.id);
+const queueVisible = (p: Principal, q: QueueView) =>
+  !p.scope ||
+  p.scope.queues.includes(q.id) ||
+  (q.divisionId !== undefined && (p.scope.divisions ?? []).includes(q.divisionId));
 
 /**
  * `GET /api/v1/agents` and `GET /api/v1/queues`: the projected state stamped with the log offset

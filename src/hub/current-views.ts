@@ -5,7 +5,9 @@ import { KINDS, gone, patchOf, type Item } from './hub-items.js';
 /** Memberships of an agent (teams, queues), to route its toasts. */
 export type Membership = (
   userId: string,
-) => { teamId: string | undefined; queueIds: ReadonlySet<string> } | undefined;
+) =>
+  | { teamId: string | undefined; divisionId?: string | undefined; queueIds: ReadonlySet<string> }
+  | undefined;
 
 /**
  * The latest item per entity: changes are serialized and diffed against it (patches), and
@@ -31,6 +33,7 @@ export class CurrentViews {
       const sameMembership =
         prev !== undefined &&
         prev.teamId === a.teamId &&
+        prev.divisionId === a.divisionId &&
         prev.queueIds.length === a.queueIds.length &&
         prev.queueIds.every((q, i) => q === a.queueIds[i]);
       const it: Item = {
@@ -41,10 +44,17 @@ export class CurrentViews {
         view: a,
         userId: a.id,
         teamId: a.teamId,
+        divisionId: a.divisionId,
         queueIds: a.queueIds,
       };
       if (prev !== undefined && !sameMembership) {
-        it.former = { ...it, view: null, teamId: prev.teamId, queueIds: prev.queueIds };
+        it.former = {
+          ...it,
+          view: null,
+          teamId: prev.teamId,
+          divisionId: prev.divisionId,
+          queueIds: prev.queueIds,
+        };
       }
       items.push(it);
     }
@@ -58,6 +68,7 @@ export class CurrentViews {
         view: q,
         userId: undefined,
         teamId: undefined,
+        divisionId: q.divisionId,
         queueIds: [q.id],
       });
     }
@@ -138,6 +149,7 @@ export class CurrentViews {
       view: null,
       userId,
       teamId: m?.teamId,
+      divisionId: m?.divisionId,
       queueIds: m ? [...m.queueIds] : [],
     };
   }

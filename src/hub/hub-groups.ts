@@ -45,11 +45,11 @@ export class Group {
     const f = this.filter;
     if (!f.kinds.has(it.kind)) return false;
     if (it.kind === 'queues') {
-      return (!f.queues || f.queues.has(it.id)) && (!f.scope || f.scope.queues.has(it.id));
+      return (!f.queues || f.queues.has(it.id)) && (!f.scope || inScope(it, f.scope));
     }
     // A removed agent: its memberships are gone with it, and the removal is harmless to send.
     if (it.kind === 'agents' && it.json === null) return true;
-    if (f.scope && !inAny(it, f.scope.queues, f.scope.teams, undefined)) return false;
+    if (f.scope && !inScope(it, f.scope)) return false;
     return this.allAgents || inAny(it, f.queues, f.teams, f.users);
   }
 
@@ -61,6 +61,13 @@ export class Group {
     }
     return undefined;
   }
+}
+
+/** Within a token scope: by queue or team, or by the agent's or queue's division. */
+function inScope(it: Item, scope: NonNullable<LiveFilter['scope']>): boolean {
+  if (it.divisionId !== undefined && scope.divisions.has(it.divisionId)) return true;
+  if (it.kind === 'queues') return scope.queues.has(it.id);
+  return inAny(it, scope.queues, scope.teams, undefined);
 }
 
 function inAny(

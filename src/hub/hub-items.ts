@@ -15,6 +15,8 @@ export interface Item {
   view: object | null;
   userId: string | undefined;
   teamId: string | undefined;
+  /** The agent's or queue's division: division-scoped groups route by it. */
+  divisionId?: string | undefined;
   queueIds: readonly string[];
   /**
    * An agent whose memberships changed: the same agent as it was routed before, so a client

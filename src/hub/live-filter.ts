@@ -12,8 +12,17 @@ export interface LiveFilter {
   users: ReadonlySet<string> | undefined;
   queues: ReadonlySet<string> | undefined;
   teams: ReadonlySet<string> | undefined;
-  /** The token's scope: agents must be in these queues or teams; queues must be listed. */
-  scope: { queues: ReadonlySet<string>; teams: ReadonlySet<string> } | undefined;
+  /**
+   * The token's scope: agents must be in these queues, teams or divisions; queues must be listed
+   * or in these divisions.
+   */
+  scope:
+    | {
+        queues: ReadonlySet<string>;
+        teams: ReadonlySet<string>;
+        divisions: ReadonlySet<string>;
+      }
+    | undefined;
   /** `filterKey` of the above, made once: clients with equal keys share a group. */
   key: string;
 }
@@ -95,11 +104,18 @@ export function parseLiveRequest(
 
   let scoped: LiveFilter['scope'];
   if (scope) {
-    scoped = { queues: new Set(scope.queues), teams: new Set(scope.teams) };
+    scoped = {
+      queues: new Set(scope.queues),
+      teams: new Set(scope.teams),
+      divisions: new Set(scope.divisions ?? []),
+    };
     const outside = (asked: Set<string> | undefined, allowed: ReadonlySet<string>) =>
       asked ? [...asked].filter((id) => !allowed.has(id)) : [];
-    const badQueues = outside(queues, scoped.queues);
-    const badTeams = outside(teams, scoped.teams);
+    // Queues, teams and users of a division are not known here (they move between divisions):
+    // a division-scoped token may name any, and the scope check on each change narrows it.
+    const byDivision = scoped.divisions.size > 0;
+    const badQueues = byDivision ? [] : outside(queues, scoped.queues);
+    const badTeams = byDivision ? [] : outside(teams, scoped.teams);
     if (badQueues.length > 0 || badTeams.length > 0) {
       throw new SwitchboardError(
         'SB_LIVE_FORBIDDEN',
@@ -111,7 +127,8 @@ export function parseLiveRequest(
           .join(', ')}`,
       );
     }
-    if (users === undefined && queues === undefined && teams === undefined) {
+    // Narrowing to the listed queues and teams would hide the divisions' other agents.
+    if (!byDivision && users === undefined && queues === undefined && teams === undefined) {
       queues = scoped.queues.size > 0 ? new Set(scoped.queues) : undefined;
       teams = scoped.teams.size > 0 ? new Set(scoped.teams) : undefined;
     }
@@ -128,6 +145,6 @@ export function filterKey(f: Omit<LiveFilter, 'key'>): string {
     s(f.users),
     s(f.queues),
     s(f.teams),
-    f.scope ? `${s(f.scope.queues)}/${s(f.scope.teams)}` : '-',
+    f.scope ? `${s(f.scope.queues)}/${s(f.scope.teams)}/${s(f.scope.divisions)}` : '-',
   ].join('|');
 }

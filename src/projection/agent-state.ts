@@ -175,6 +175,7 @@ export function agentView(m: StateModel, a: AgentRecord): AgentView {
     name: a.name,
     teamId: a.teamId,
     teamName: a.teamName,
+    divisionId: a.divisionId,
     queueIds: [...a.queueIds],
     loggedIn: a.loggedIn,
     presence: a.presence,

@@ -27,15 +27,19 @@ export function applyConversation(
   at: number,
   offset: number,
 ): void {
-  const bucket: Bucket = conv.agents.some((l) => l.state === 'alerting')
-    ? 'alerting'
-    : conv.agents.some((l) => l.state !== 'done')
-      ? 'interacting'
-      : conv.waitingSince !== undefined
-        ? 'waiting'
-        : conv.active
-          ? 'flow'
-          : 'ended';
+  // Ringing is the queue's offer only while nobody has the customer: a consulted colleague's
+  // phone rings while the first agent holds the call, and that call is being handled.
+  const handled = conv.agents.some((l) => l.state === 'connected' || l.state === 'held');
+  const bucket: Bucket =
+    !handled && conv.agents.some((l) => l.state === 'alerting')
+      ? 'alerting'
+      : conv.agents.some((l) => l.state !== 'done')
+        ? 'interacting'
+        : conv.waitingSince !== undefined
+          ? 'waiting'
+          : conv.active
+            ? 'flow'
+            : 'ended';
   // An outbound conversation is no queue's arrival, even when a campaign routes it via one.
   const queueId = conv.outbound ? undefined : conv.queueId;
   let rec = m.conversations.get(conv.id);

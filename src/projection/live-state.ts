@@ -91,12 +91,19 @@ export class LiveState {
     return [...this.#m.toasts.values()];
   }
 
-  /** Team and queue memberships of an agent (for filtering), without building its view. */
+  /** Team, division and queue memberships of an agent (for filtering), without its view. */
   membership(
     id: string,
-  ): { teamId: string | undefined; queueIds: ReadonlySet<string> } | undefined {
+  ):
+    | { teamId: string | undefined; divisionId: string | undefined; queueIds: ReadonlySet<string> }
+    | undefined {
     const a = this.#m.agents.get(id);
-    return a && { teamId: a.teamId, queueIds: a.queueIds };
+    return a && { teamId: a.teamId, divisionId: a.divisionId, queueIds: a.queueIds };
+  }
+
+  /** A queue's division (for division-scoped tokens), without building its view. */
+  queueDivision(id: string): string | undefined {
+    return this.#m.queues.get(id)?.divisionId;
   }
 
   /**

@@ -234,6 +234,7 @@ export function queueView(m: StateModel, q: QueueRecord, now: number): QueueView
   return {
     id: q.id,
     name: q.name,
+    divisionId: q.divisionId,
     mediaType: q.mediaType,
     waiting: q.waiting.size,
     oldestWaitingSince: q.waiting.size === 0 ? null : iso(oldest),

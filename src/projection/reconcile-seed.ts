@@ -46,6 +46,7 @@ export function reconcileQueue(
   if (!queue || queueId === undefined) return;
   const q = m.queue(queueId, offset);
   q.name = boundedName(queue.name) ?? q.name;
+  q.divisionId = boundedId(getPath(queue, 'division.id')) ?? q.divisionId;
   setMediaSettings(q, isPlainObject(queue.mediaSettings) ? queue.mediaSettings : {});
   const members = Array.isArray(body.members) ? (body.members as unknown[]) : [];
   setMembers(
@@ -75,6 +76,7 @@ export function reconcileUser(
   const team = isPlainObject(body.team) ? body.team : undefined;
   a.teamId = boundedId(team?.id);
   a.teamName = boundedName(team?.name);
+  a.divisionId = boundedId(getPath(body, 'division.id')) ?? a.divisionId;
   a.offset = offset;
   m.dirty.agents.add(a.id);
   applyPresence(

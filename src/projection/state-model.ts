@@ -8,6 +8,8 @@ export interface AgentRecord {
   name: string | undefined;
   teamId: string | undefined;
   teamName: string | undefined;
+  /** The user's division (REST `User.division.id`): division-scoped tokens see by it. */
+  divisionId: string | undefined;
   queueIds: Set<string>;
   loggedIn: boolean;
   presence: string | undefined;
@@ -79,6 +81,8 @@ export interface ConversationRecord {
 export interface QueueRecord {
   id: string;
   name: string | undefined;
+  /** The queue's division (REST `Queue.division.id`): division-scoped tokens see by it. */
+  divisionId: string | undefined;
   mediaType: string | undefined;
   members: Set<string>;
   thresholdSec: number | undefined;
@@ -155,6 +159,7 @@ export class StateModel {
         name: undefined,
         teamId: undefined,
         teamName: undefined,
+        divisionId: undefined,
         queueIds: new Set(),
         loggedIn: false,
         presence: undefined,
@@ -182,6 +187,7 @@ export class StateModel {
       q = {
         id,
         name: undefined,
+        divisionId: undefined,
         mediaType: undefined,
         members: new Set(),
         thresholdSec: undefined,

@@ -20,6 +20,8 @@ export interface AgentView {
   name: string | undefined;
   teamId: string | undefined;
   teamName: string | undefined;
+  /** The user's division (`User.division.id`), when reconciliation has read it. */
+  divisionId?: string | undefined;
   /** Queues the agent is a member of (from reconciliation). */
   queueIds: string[];
   loggedIn: boolean;
@@ -59,6 +61,8 @@ export interface QueueObservationView {
 export interface QueueView {
   id: string;
   name: string | undefined;
+  /** The queue's division (`Queue.division.id`), when reconciliation has read it. */
+  divisionId?: string | undefined;
   mediaType: string | undefined;
   /** Conversations in queue, not yet alerting an agent. */
   waiting: number;

@@ -7,7 +7,7 @@ import { scanJson } from './normalize/json-scan.js';
 import type { EventInput, EventSource } from '../log/event-log.js';
 import { labelled, type Metrics } from '../ops/metrics.js';
 import { isPlainObject } from '../util/objects.js';
-import type { Appender } from './source.js';
+import { TOKEN_REVOKED, type Appender, type GapReporter } from './source.js';
 
 export interface IngestDeps {
   /** The source's appender (never the log itself: see source.ts). */
@@ -15,6 +15,8 @@ export interface IngestDeps {
   metrics: Metrics;
   logger: Logger;
   config: Pick<Config, 'ingest'>;
+  /** Where a stored `system.token-revoked` event is reported, so the reconciler re-signs in. */
+  reportGap?: GapReporter;
   now?: () => number;
 }
 
@@ -102,7 +104,20 @@ export class IngestPipeline {
       this.#deps.metrics.duplicates.inc({ source }, duplicates);
     }
     let unknown = 0;
-    for (const e of events) if (e.kind === 'unknown') unknown++;
+    let revoked: EventInput | undefined;
+    for (const [i, e] of events.entries()) {
+      if (e.kind === 'unknown') unknown++;
+      // A retried delivery of the same revocation is not a second one.
+      else if (e.kind === 'system.token-revoked' && !results[i]?.duplicate) revoked ??= e;
+    }
+    if (revoked) {
+      this.#deps.reportGap?.({
+        source,
+        from: revoked.occurredAt ?? undefined,
+        to: receivedAt,
+        reason: TOKEN_REVOKED,
+      });
+    }
     if (unknown > 0) this.#deps.metrics.unknownEvents.inc({ source }, unknown);
     return { status: 200, body: { accepted, duplicates } };
   }

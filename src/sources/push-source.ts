@@ -62,6 +62,7 @@ export class PushSource implements Source {
       metrics,
       config,
       logger: ctx.logger,
+      reportGap: ctx.reportGap,
       ...(now ? { now } : {}),
     });
   }

@@ -69,6 +69,12 @@ export interface Gap {
 
 export type GapReporter = (gap: Gap) => void;
 
+/**
+ * The gap reason of a stored `v2.system.token_revoked.{id}`: Genesys revoked the org's OAuth
+ * tokens, so events may have stopped, and the REST client's cached token is dead.
+ */
+export const TOKEN_REVOKED = 'token-revoked';
+
 /** What the gateway hands a source at start. */
 export interface SourceContext {
   readonly append: Appender;

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
 import WebSocket from 'ws';
+import { buildOrg } from '../../src/emulator/model/org.js';
+import { Simulation } from '../../src/emulator/model/simulation.js';
 import { topicsFor } from '../../src/emulator/render/topics.js';
 import { startTestEmulator } from '../support/emulator.js';
 import { waitFor } from '../support/helpers.js';
@@ -315,5 +317,74 @@ describe('emulator conformance with the official SDK (purecloud-platform-client-
       seen.some((s) => s.body.acdOutcome === 'ABANDON'),
       'abandons sent',
     );
+  });
+  // Consults and callbacks in both topic families, each in its SDK model
+  // (MyPureCloud/platform-client-sdk-javascript build/index.d.ts, topic → model as in its
+  // notificationMappings.json): generic QueueConversationEventTopicConversation / …Participant
+  // with QueueConversationEventTopicCall or …Callback items (ConversationEventTopic… on user
+  // topics); media-specific QueueConversationCallEventTopicCallConversation /
+  // …CallMediaParticipant and QueueConversationCallbackEventTopicCallbackConversation /
+  // …CallbackMediaParticipant (ConversationCall… / ConversationCallback… on user topics).
+  test("consult and callback bodies in the shapes of their SDK models, on every agent's topics", () => {
+    const start = Date.parse('2026-11-23T08:00:00.000Z');
+    const sim = new Simulation({
+      org: buildOrg({ agents: 200, queues: 6, seed: 8 }),
+      seed: 8,
+      startMs: start,
+    });
+    const models = (topic: string, key: 'calls' | 'callbacks') => {
+      const prefix = topic.startsWith('v2.routing.queues.') ? 'Queue' : '';
+      const Media = key === 'calls' ? 'Call' : 'Callback';
+      if (topic.endsWith(`.${key}`))
+        return {
+          conversation: `${prefix}Conversation${Media}EventTopic${Media}Conversation`,
+          participant: `${prefix}Conversation${Media}EventTopic${Media}MediaParticipant`,
+          item: undefined,
+        };
+      return {
+        conversation: `${prefix}ConversationEventTopicConversation`,
+        participant: `${prefix}ConversationEventTopicParticipant`,
+        item: `${prefix}ConversationEventTopic${Media}`,
+      };
+    };
+    const seen = new Set<string>();
+    let consultIds = 0;
+    const callbackTopics = new Set<string>();
+    let callbackNumbers = 0;
+    sim.onEvent((e) => {
+      if (e.type !== 'conversation') return;
+      const callback = e.conversation.media === 'callback';
+      if (!callback && !e.change.startsWith('consult')) return;
+      seen.add(callback ? `callback ${e.change}` : e.change);
+      const key = callback ? 'callbacks' : 'calls';
+      for (const m of topicsFor(e, () => 'Agent')) {
+        if (m.topicName.startsWith('v2.detail.')) continue;
+        if (callback) callbackTopics.add(m.topicName.replace(/\.[0-9a-f-]{36}\./, '.{id}.'));
+        const { conversation, participant, item } = models(m.topicName, key);
+        assertSdkShape(conversation, m.eventBody);
+        for (const p of m.eventBody.participants as Record<string, unknown>[]) {
+          assertSdkShape(participant, p);
+          const items = item ? (p[key] as Record<string, unknown>[]) : [p];
+          assert.ok(Array.isArray(items) && items.length > 0, `${key} on ${m.topicName}`);
+          for (const x of items) {
+            if (item) assertSdkShape(item, x);
+            if (callback && Array.isArray(x.callbackNumbers)) callbackNumbers++;
+          }
+          if (p.consultParticipantId !== undefined) consultIds++;
+        }
+      }
+    });
+    sim.advanceTo(start + 6 * 3600_000);
+    for (const change of ['consult', 'consultConnected', 'consultEnded', 'consultTransferred'])
+      assert.ok(seen.has(change), change);
+    for (const change of ['queued', 'alerting', 'connected', 'ended'])
+      assert.ok(seen.has(`callback ${change}`), `callback ${change}`);
+    assert.ok(consultIds > 0, 'the first agent names the consulted leg');
+    assert.ok(callbackNumbers > 0, 'callbacks carry the numbers to call');
+    for (const topic of [
+      'v2.routing.queues.{id}.conversations.callbacks',
+      'v2.users.{id}.conversations.callbacks',
+    ])
+      assert.ok(callbackTopics.has(topic), topic);
   });
 });

@@ -234,3 +234,84 @@ describe('contact-center simulation', () => {
     assert.ok(truthOf(s).queues.some((q) => q.waiting > 5));
   });
 });
+
+describe('consults', () => {
+  test('the first agent holds and names the consulted leg; it rings, talks, then hangs up or takes the call', () => {
+    const s = sim(200, 6, 8);
+    const outcomes = new Map<string, string>();
+    const owners = new Map<string, string>();
+    s.onEvent((e) => {
+      if (e.type !== 'conversation') return;
+      const c = e.conversation;
+      if (e.change === 'consult') {
+        const consult = c.consult!;
+        assert.equal(consult.from, e.agentId);
+        assert.notEqual(consult.to, consult.from);
+        const b = s.agents.get(consult.to)!;
+        assert.ok(b.conversations.has(c), 'the consulted agent holds the conversation');
+        assert.equal(b.routing, 'INTERACTING');
+        const truth = truthOf(s);
+        const leg = (id: string) =>
+          truth.agents.find((a) => a.id === id)!.conversations.find((x) => x.id === c.id)?.state;
+        assert.equal(leg(consult.from), 'held');
+        assert.equal(leg(consult.to), 'alerting');
+        const [queueTopic] = topicsFor(e, () => 'Agent');
+        const parts = queueTopic!.eventBody.participants as Record<string, unknown>[];
+        const first = parts.find((p) => p.userId === consult.from)!;
+        const second = parts.find((p) => p.userId === consult.to)!;
+        assert.equal(first.consultParticipantId, second.id);
+        assert.equal((first.calls as { held: boolean }[])[0]!.held, true);
+        assert.equal((second.calls as { state: string }[])[0]!.state, 'alerting');
+        const users = topicsFor(e, () => 'Agent').map((m) => m.topicName);
+        assert.ok(users.includes(`v2.users.${consult.to}.conversations.calls`));
+      }
+      if (e.change === 'consultEnded' || e.change === 'consultTransferred') {
+        outcomes.set(c.id, e.change);
+        const gone = e.change === 'consultEnded' ? c.consult!.to : c.consult!.from;
+        assert.ok(![...s.agents.get(gone)!.conversations].includes(c), 'the leaver holds nothing');
+        owners.set(c.id, e.change === 'consultEnded' ? c.consult!.from : c.consult!.to);
+        const [queueTopic] = topicsFor(e, () => 'Agent');
+        const parts = queueTopic!.eventBody.participants as Record<string, unknown>[];
+        const leg = (parts.find((p) => p.userId === gone)!.calls as Record<string, string>[])[0]!;
+        assert.equal(leg.state, 'disconnected');
+        assert.equal(
+          leg.disconnectType,
+          e.change === 'consultEnded' ? 'client' : 'transfer.consult',
+        );
+      }
+      if ((e.change === 'acw' || e.change === 'transferred') && owners.has(c.id)) {
+        assert.equal(e.agentId, owners.get(c.id), 'the call goes on with the agent left on it');
+        owners.delete(c.id);
+      }
+    });
+    s.advanceTo(START + 6 * HOUR);
+    const kinds = new Set(outcomes.values());
+    assert.ok(kinds.has('consultEnded') && kinds.has('consultTransferred'), [...kinds].join());
+  });
+});
+
+describe('callbacks', () => {
+  test('callers of queues that offer callbacks sometimes ask for one; it takes the phone like a call', () => {
+    const s = sim(200, 6, 8);
+    const callbacks = new Set<string>();
+    const ended = new Set<string>();
+    let phoneArrivals = 0;
+    s.onEvent((e) => {
+      if (e.type !== 'conversation') return;
+      const c = e.conversation;
+      if (e.change === 'queued' && c.transfers === 0 && c.queue.serviceLevels.callback)
+        phoneArrivals++;
+      if (c.media !== 'callback') return;
+      assert.ok(c.queue.serviceLevels.callback, `${c.queue.name} offers callbacks`);
+      callbacks.add(c.id);
+      if (e.change === 'ended') ended.add(c.id);
+      if (e.agentId !== undefined && e.change === 'connected')
+        assert.equal(s.agents.get(e.agentId)!.conversations.size, 1, 'nothing beside it');
+    });
+    s.advanceTo(START + 6 * HOUR);
+    const answered = [...ended].length;
+    assert.ok(answered > 5, `${answered} callbacks handled`);
+    const share = callbacks.size / phoneArrivals;
+    assert.ok(share > 0.01 && share < 0.1, `a small share of the calls: ${share}`);
+  });
+});

@@ -278,6 +278,9 @@ describe('issue 11 point 5: direction and participant purposes', () => {
       [U2],
     );
     assert.equal(s.agent('supervisor-1'), undefined, 'a monitoring supervisor holds no leg');
+    // The first agent still has the customer: the consulted phone ringing is no queue offer.
+    assert.equal(s.queue(Q)?.alerting, 0, 'a consult ring is not the queue alerting');
+    assert.equal(s.queue(Q)?.interacting, 1);
     s.apply(
       notification(
         `v2.routing.queues.${Q}.conversations.calls`,

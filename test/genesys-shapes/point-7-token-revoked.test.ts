@@ -14,7 +14,7 @@ import WebSocket from 'ws';
 import { normalizeEvent } from '../../src/sources/normalize/normalize.js';
 import { classifyTopic } from '../../src/sources/normalize/topics.js';
 import { postFault, startTestEmulator } from '../support/emulator.js';
-import { waitFor } from '../support/helpers.js';
+import { startTestGateway, waitFor } from '../support/helpers.js';
 
 const CHANNEL = 'streaming-4-5e8b0a1c2d3f';
 const message = {
@@ -97,6 +97,54 @@ describe('point 7: token_revoked', () => {
     assert.match(
       String((revoked.metadata as { CorrelationId?: string } | undefined)?.CorrelationId),
       /^[0-9a-f-]{36}$/,
+    );
+  });
+
+  test('an EventBridge-delivered token_revoked drops the REST token: the next reconcile signs in again', async (t) => {
+    const emu = await startTestEmulator(t, { agents: 4, queues: 1, seed: 3 });
+    const gw = await startTestGateway(
+      t,
+      { source: { demo: true, emulatorPort: 0 } },
+      { emulatorUrl: () => emu.url },
+    );
+    // The emulator keeps every token /oauth/token issued: its size counts sign-ins.
+    assert.ok(await gw.reconcile());
+    assert.ok(await gw.reconcile());
+    assert.equal(emu.tokens.size, 1, 'the cached token serves both runs');
+
+    const envelope = {
+      version: '0',
+      id: 'd0a4e5f6-0000-4000-8000-00000000eb02',
+      'detail-type': 'v2.system.token_revoked.{id}',
+      source: 'aws.partner/genesys.com/cloud/org/switchboard',
+      account: '123456789012',
+      time: '2026-11-23T10:00:00Z',
+      region: 'us-east-1',
+      resources: [],
+      detail: message,
+    };
+    const deliver = async () => {
+      const res = await fetch(`${gw.url}/ingest/eventbridge`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'eb-key-123' },
+        body: JSON.stringify(envelope),
+      });
+      assert.equal(res.status, 200);
+      return (await res.json()) as { accepted: number; duplicates: number };
+    };
+    assert.deepEqual(await deliver(), { accepted: 1, duplicates: 0 });
+    assert.ok(await gw.reconcile());
+    assert.equal(emu.tokens.size, 2, 'the next run asked for a new token');
+
+    // A retried delivery of the same message is a duplicate, not a second revocation.
+    assert.deepEqual(await deliver(), { accepted: 0, duplicates: 1 });
+    assert.ok(await gw.reconcile());
+    assert.equal(emu.tokens.size, 2);
+
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    assert.match(
+      metrics,
+      /switchboard_source_gaps_total\{source="eventbridge",reason="token-revoked"\} 1\n/,
     );
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AgentState } from '../model/simulation.js';
-import type { PresenceDefinition, Queue } from '../model/org.js';
+import { DIVISIONS, type PresenceDefinition, type Queue } from '../model/org.js';
 import type { Directory, TokenStore } from '../ports.js';
 import { genesysError, intParam, listParam, page } from './genesys-http.js';
 
@@ -266,12 +266,18 @@ export function userPresence(a: AgentState) {
   };
 }
 
+/** `Division {id, name, selfUri}` (platform-client-sdk-javascript build/index.d.ts). */
+function divisionRef(id: string) {
+  const d = DIVISIONS.find((x) => x.id === id) ?? DIVISIONS[0]!;
+  return { id: d.id, name: d.name, selfUri: `/api/v2/authorization/divisions/${d.id}` };
+}
+
 function user(a: AgentState, expand: ReadonlySet<string>, emu: Directory) {
   const team = emu.sim.org.teams.find((t) => t.id === a.agent.teamId);
   return {
     id: a.agent.id,
     name: a.agent.name,
-    division: { id: 'home', name: 'Home', selfUri: '/api/v2/authorization/divisions/home' },
+    division: divisionRef(a.agent.divisionId),
     email: a.agent.email,
     username: a.agent.email,
     state: 'active',
@@ -320,7 +326,7 @@ function queueEntity(q: Queue, emu: Directory) {
   return {
     id: q.id,
     name: q.name,
-    division: { id: 'home', name: 'Home', selfUri: '/api/v2/authorization/divisions/home' },
+    division: divisionRef(q.divisionId),
     memberCount: q.memberIds.length,
     userMemberCount: q.memberIds.length - q.groupMemberIds.size,
     joinedMemberCount: joined,

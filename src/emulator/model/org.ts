@@ -34,7 +34,8 @@ export const SYSTEM_PRESENCE_IDS: Record<SystemPresence, string> = {
   OFFLINE: 'ccf3c10a-aa2c-4845-8e8d-f59fa48c58e5',
 };
 
-export type MediaType = 'voice' | 'message' | 'email';
+/** `callback`: a customer's request to be called back, waiting in a voice queue. */
+export type MediaType = 'voice' | 'callback' | 'message' | 'email';
 
 /** A presence definition: the system ones plus the org's secondary labels (Lunch, Coaching, …). */
 export interface PresenceDefinition {
@@ -51,9 +52,26 @@ export interface Team {
   name: string;
 }
 
+/** An access-control division (SDK `Division {id, name, selfUri}`); every org has a home one. */
+export interface Division {
+  id: string;
+  name: string;
+}
+
+/**
+ * Home plus two: users and queues of one org sit in several divisions, which a division-scoped
+ * reader must tell apart. Fixed, not drawn, so a seed builds the same org as before.
+ */
+export const DIVISIONS: readonly Division[] = [
+  { id: 'home', name: 'Home' },
+  { id: 'b2c4e6f8-0000-4000-8000-00000000d1a1', name: 'Retail' },
+  { id: 'b2c4e6f8-0000-4000-8000-00000000d1a2', name: 'Business' },
+];
+
 export interface Queue {
   id: string;
   name: string;
+  divisionId: string;
   media: MediaType;
   /** Arrivals per hour at the peak of the day (before bursts). */
   peakPerHour: number;
@@ -77,6 +95,7 @@ export interface Agent {
   name: string;
   email: string;
   teamId: string;
+  divisionId: string;
   queueIds: string[];
   /** Member queues the agent starts not joined to (a member still, taking no work from them). */
   unjoinedQueueIds: string[];
@@ -174,6 +193,7 @@ export interface ServiceLevel {
 /** The `mediaSettings` key of a conversation media. */
 export const MEDIA_KEY: Record<MediaType, QueueMediaKey> = {
   voice: 'call',
+  callback: 'callback',
   message: 'message',
   email: 'email',
 };
@@ -271,6 +291,7 @@ export function buildOrg({ agents: agentCount, queues: queueCount, seed }: OrgOp
     return {
       id: rng.uuid(),
       name: i >= QUEUE_NAMES.length ? `${name} ${Math.floor(i / QUEUE_NAMES.length) + 1}` : name,
+      divisionId: DIVISIONS[i % DIVISIONS.length]!.id,
       media,
       peakPerHour: 0, // sized below, once memberships are known
       talkMedianSec: media === 'voice' ? 240 + rng.int(120) : media === 'message' ? 420 : 300,
@@ -303,6 +324,9 @@ export function buildOrg({ agents: agentCount, queues: queueCount, seed }: OrgOp
       name: `${first} ${last}`,
       email: `${first}.${last}.${i + 1}@example.com`.toLowerCase(),
       teamId: team.id,
+      // Spread over the divisions independently of teams and queues, as orgs split people by
+      // region or line of business: a user's queues may sit in another division.
+      divisionId: DIVISIONS[i % DIVISIONS.length]!.id,
       queueIds: [...queueIds],
       unjoinedQueueIds: [],
       shiftStartMin,

@@ -63,6 +63,11 @@ export interface Conversation {
   /** Agents that let it ring out, so it is offered to someone else next. */
   missedBy: Set<string>;
   transfers: number;
+  /**
+   * A consult: the agent on the call (`from`) holds the customer and rings another agent (`to`);
+   * it ends with `to` leaving, or with `from` leaving the call to `to` (a consult transfer).
+   */
+  consult: Consult | undefined;
   epoch: number;
   /** Every change, in order (analytics conversation details are built from it). */
   history: {
@@ -96,8 +101,20 @@ export type ConversationChange =
   | 'resumed'
   | 'acw'
   | 'transferred'
+  | 'consult'
+  | 'consultConnected'
+  | 'consultEnded'
+  | 'consultTransferred'
   | 'ended'
   | 'abandoned';
+
+export interface Consult {
+  from: string;
+  to: string;
+  state: 'alerting' | 'connected' | 'ended' | 'transferred';
+  /** When the leaver's leg ended (its participant keeps that end time). */
+  endedAt?: number;
+}
 
 export interface SimulationOptions {
   org: Org;
@@ -113,7 +130,13 @@ const BREAK_EVERY_MIN = 110;
 const JOIN_TOGGLE_EVERY_MIN = 120;
 /** How often an idle on-queue agent places an outbound call of their own. */
 const OUTBOUND_EVERY_MIN = 90;
-const CAPACITY: Record<MediaType, number> = { voice: 1, message: 3, email: 2 };
+/** Share of answered inbound calls on which the agent consults a colleague. */
+const CONSULT_PROBABILITY = 0.05;
+/** Share of consults that end with the call handed to the consulted agent. */
+const CONSULT_TRANSFER_SHARE = 0.5;
+/** Share of a callback-enabled voice queue's arrivals that ask to be called back instead. */
+const CALLBACK_SHARE = 0.04;
+const CAPACITY: Record<MediaType, number> = { voice: 1, callback: 1, message: 3, email: 2 };
 
 /**
  * The contact-center model: a discrete-event simulation over virtual time. Everything random
@@ -130,6 +153,11 @@ export class Simulation {
   readonly #rng: Rng;
   /** Joining and unjoining draw from their own stream, apart from the floor's. */
   readonly #joinRng: Rng;
+  /**
+   * Consults and callbacks draw from their own stream, so adding them left the floor's
+   * sequence as it was.
+   */
+  readonly #consultRng: Rng;
   readonly #agenda = new TimerQueue();
   readonly #listeners: ((event: DomainEvent) => void)[] = [];
   readonly #arrivalEpoch = new Map<string, number>();
@@ -142,6 +170,7 @@ export class Simulation {
     this.org = options.org;
     this.#rng = new Rng(options.seed);
     this.#joinRng = new Rng(options.seed ^ 0x701ed);
+    this.#consultRng = new Rng(options.seed ^ 0xc0501);
     this.#now = options.startMs;
     this.#startMs = options.startMs;
     for (const q of this.org.queues) {
@@ -270,6 +299,15 @@ export class Simulation {
     if (!a || a.removed) return;
     a.removed = true;
     for (const conv of [...a.conversations]) {
+      const consult = liveConsult(conv);
+      if (consult?.to === id) {
+        this.#endConsult(conv, consult);
+        continue;
+      }
+      if (consult?.from === id) {
+        this.#consultTransfer(conv, consult);
+        continue;
+      }
       a.conversations.delete(conv);
       if (conv.state === 'acw' || conv.direction === 'outbound') {
         conv.state = 'ended';
@@ -365,7 +403,8 @@ export class Simulation {
     if (a.routing !== 'IDLE' && a.routing !== 'INTERACTING') return false;
     let same = 0;
     for (const c of a.conversations) {
-      if (c.media === 'voice' || media === 'voice') return false;
+      // A callback is a phone call the agent places: it takes the phone like a call.
+      if (onPhone(c.media) || onPhone(media)) return false;
       if (c.state === 'alerting') return false; // one offer at a time
       if (c.media === media) same++;
     }
@@ -434,6 +473,7 @@ export class Simulation {
       held: false,
       missedBy: new Set(),
       transfers: 0,
+      consult: undefined,
       epoch: 0,
       history: [],
     };
@@ -542,7 +582,15 @@ export class Simulation {
     const q = conv.queue;
     const talk = this.#rng.logNormal(q.talkMedianSec * 1000, 0.6);
     const epoch = conv.epoch;
-    if (conv.media === 'voice' && this.#rng.chance(0.2)) {
+    if (
+      conv.media === 'voice' &&
+      conv.direction === 'inbound' &&
+      this.#consultRng.chance(CONSULT_PROBABILITY)
+    ) {
+      this.#at(this.#now + talk * (0.2 + 0.4 * this.#consultRng.next()), () => {
+        if (conv.epoch === epoch && conv.state === 'connected') this.#startConsult(conv, a);
+      });
+    } else if (conv.media === 'voice' && this.#rng.chance(0.2)) {
       const holdAt = this.#now + talk * (0.2 + 0.5 * this.#rng.next());
       const holdFor = this.#rng.logNormal(30_000, 0.5);
       this.#at(holdAt, () => {
@@ -604,6 +652,84 @@ export class Simulation {
     });
   }
 
+  // ── consults ──────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The agent holds the customer and rings a free colleague of the same queue (the longest
+   * idle); with nobody free, the call simply goes on.
+   */
+  #startConsult(conv: Conversation, a: AgentState): void {
+    let to: AgentState | undefined;
+    for (const id of conv.queue.memberIds) {
+      const b = this.agents.get(id)!;
+      if (b === a || b.unjoined.has(conv.queue.id) || b.conversations.size > 0) continue;
+      if (!this.#canTake(b, 'voice') || b.routing !== 'IDLE') continue;
+      if (!to || b.idleSince < to.idleSince) to = b;
+    }
+    // Nobody free: no consult, and the call's own end (still scheduled) stands.
+    if (!to) return;
+    const consult: Consult = { from: a.agent.id, to: to.agent.id, state: 'alerting' };
+    conv.consult = consult;
+    conv.held = true;
+    conv.state = 'held';
+    conv.epoch++;
+    to.conversations.add(conv);
+    this.#updateRouting(to);
+    this.#emitConversation(conv, a.agent.id, 'consult');
+    const ring = Math.min(ALERT_TIMEOUT_MS - 500, this.#consultRng.logNormal(3000, 0.5));
+    this.#at(this.#now + ring, () => {
+      if (conv.consult !== consult || consult.state !== 'alerting') return;
+      consult.state = 'connected';
+      this.#emitConversation(conv, a.agent.id, 'consultConnected');
+      const transfer = this.#consultRng.chance(CONSULT_TRANSFER_SHARE);
+      this.#at(this.#now + this.#consultRng.logNormal(40_000, 0.5), () => {
+        if (conv.consult !== consult || consult.state !== 'connected') return;
+        if (transfer) this.#consultTransfer(conv, consult);
+        else this.#endConsult(conv, consult);
+      });
+    });
+  }
+
+  /** The call goes on with its one agent until it ends (the consult took the rest of its talk). */
+  #resumeTalk(conv: Conversation, owner: AgentState): void {
+    const epoch = conv.epoch;
+    this.#at(this.#now + this.#consultRng.logNormal(conv.queue.talkMedianSec * 500, 0.5), () => {
+      if (conv.epoch === epoch) this.#endTalk(conv, owner);
+    });
+  }
+
+  /** The consulted agent hangs up; the first agent takes the customer off hold. */
+  #endConsult(conv: Conversation, consult: Consult): void {
+    const b = this.agents.get(consult.to)!;
+    consult.state = 'ended';
+    consult.endedAt = this.#now;
+    b.conversations.delete(conv);
+    conv.held = false;
+    conv.state = 'connected';
+    conv.epoch++;
+    this.#emitConversation(conv, consult.from, 'consultEnded');
+    this.#resumeTalk(conv, this.agents.get(consult.from)!);
+    this.#updateRouting(b);
+    // A removed agent (the delete-user fault) takes no more work.
+    if (!b.removed) this.#afterFree(b);
+  }
+
+  /** The first agent leaves the call to the consulted one (`transfer.consult`). */
+  #consultTransfer(conv: Conversation, consult: Consult): void {
+    const a = this.agents.get(consult.from)!;
+    consult.state = 'transferred';
+    consult.endedAt = this.#now;
+    a.conversations.delete(conv);
+    conv.agentId = consult.to;
+    conv.held = false;
+    conv.state = 'connected';
+    conv.epoch++;
+    this.#emitConversation(conv, consult.from, 'consultTransferred');
+    this.#resumeTalk(conv, this.agents.get(consult.to)!);
+    this.#updateRouting(a);
+    if (!a.removed) this.#afterFree(a);
+  }
+
   #scheduleOutbound(a: AgentState): void {
     const epoch = a.epoch;
     this.#at(this.#now + this.#rng.exponential(OUTBOUND_EVERY_MIN * 60_000), () => {
@@ -636,6 +762,7 @@ export class Simulation {
       held: false,
       missedBy: new Set(),
       transfers: 0,
+      consult: undefined,
       epoch: 1,
       history: [],
     };
@@ -649,8 +776,12 @@ export class Simulation {
     });
   }
 
-  /** A quarter of a multi-media queue's arrivals come in its other media. */
+  /**
+   * A quarter of a multi-media queue's arrivals come in its other media; a few callers of a
+   * queue that offers callbacks (`mediaSettings.callback`) ask to be called back.
+   */
   #mediaOf(q: Queue): MediaType {
+    if (q.serviceLevels.callback && this.#consultRng.chance(CALLBACK_SHARE)) return 'callback';
     if (q.otherMedia.length === 0 || !this.#joinRng.chance(0.25)) return q.media;
     return this.#joinRng.pick(q.otherMedia);
   }
@@ -724,9 +855,21 @@ export class Simulation {
   }
 }
 
-function serves(q: Queue, media: MediaType): boolean {
-  return q.media === media || q.otherMedia.includes(media);
+/** The consult of a conversation while both agents are on it. */
+export function liveConsult(conv: Conversation): Consult | undefined {
+  const c = conv.consult;
+  return c && (c.state === 'alerting' || c.state === 'connected') ? c : undefined;
 }
+
+function serves(q: Queue, media: MediaType): boolean {
+  return (
+    q.media === media ||
+    q.otherMedia.includes(media) ||
+    (media === 'callback' && q.serviceLevels.callback !== undefined)
+  );
+}
+
+const onPhone = (media: MediaType) => media === 'voice' || media === 'callback';
 
 function add(map: Map<string, number>, key: string, ms: number): void {
   if (ms > 0) map.set(key, (map.get(key) ?? 0) + ms);

@@ -1,5 +1,5 @@
 import type { SystemPresence } from './org.js';
-import type { AgentState, RoutingStatus, Simulation } from './simulation.js';
+import { liveConsult, type AgentState, type RoutingStatus, type Simulation } from './simulation.js';
 
 export interface AgentTruth {
   id: string;
@@ -56,6 +56,7 @@ export function queueTruths(sim: Simulation): QueueTruth[] {
     // An agent's own outbound call is in no queue's figures.
     if (c.direction === 'outbound') continue;
     const n = counts.get(c.queue.id) ?? { alerting: 0, interacting: 0 };
+    // A consult ringing is no offer from the queue: the call is still its first agent's work.
     if (c.state === 'alerting') n.alerting++;
     else if (c.state === 'connected' || c.state === 'held' || c.state === 'acw') n.interacting++;
     counts.set(c.queue.id, n);
@@ -115,7 +116,8 @@ function agentTruth(a: AgentState): AgentTruth {
     conversations: [...a.conversations].map((c) => ({
       id: c.id,
       media: c.media,
-      state: c.state,
+      // The consulted agent's own leg rings, then talks, while the first agent holds the call.
+      state: liveConsult(c)?.to === a.agent.id ? c.consult!.state : c.state,
       queueId: c.queue.id,
     })),
   };

@@ -1,4 +1,9 @@
-import type { Conversation, DomainEvent, AgentState } from '../model/simulation.js';
+import {
+  liveConsult,
+  type AgentState,
+  type Conversation,
+  type DomainEvent,
+} from '../model/simulation.js';
 
 /** One Notification API message: a concrete topic and its eventBody (FACTS §1.4, §2). */
 export interface TopicMessage {
@@ -46,6 +51,7 @@ export function activityBody(a: AgentState): Record<string, unknown> {
 
 const MEDIA_ARRAY: Record<Conversation['media'], string> = {
   voice: 'calls',
+  callback: 'callbacks',
   message: 'messages',
   email: 'emails',
 };
@@ -64,8 +70,19 @@ interface Part {
   direction: string;
   held: boolean;
   disconnectType?: string | undefined;
+  consultParticipantId?: string;
   times: Record<string, string>;
   extra: Record<string, unknown>;
+}
+
+/**
+ * What a callback's legs carry: the number to call and who asked (QueueConversationEventTopicCallback
+ * items, and the participants of `…CallbackEventTopicCallbackMediaParticipant`).
+ */
+function callbackFields(conv: Conversation): Record<string, unknown> {
+  return conv.media === 'callback'
+    ? { callbackNumbers: [conv.ani], callbackUserName: conv.customerName }
+    : {};
 }
 
 function participantsOf(
@@ -81,7 +98,8 @@ function participantsOf(
     id: `${conv.id}-c`,
     purpose: outbound ? 'external' : 'customer',
     name: conv.customerName,
-    address: conv.ani,
+    // A callback names its customer by the numbers to call back, not by an address.
+    address: conv.media === 'callback' ? undefined : conv.ani,
     state: ended ? 'disconnected' : 'connected',
     initialState: outbound ? 'contacting' : 'connected',
     direction: conv.direction,
@@ -112,16 +130,21 @@ function participantsOf(
       extra: {},
     });
   }
+  const consult = conv.consult;
   const userId = agentId ?? conv.agentId;
   if (userId !== undefined) {
-    const state =
-      conv.state === 'alerting'
+    // The agent who handed the call on in a consult transfer has left it.
+    const handedOn = consult?.state === 'transferred' && consult.from === userId;
+    const state = handedOn
+      ? 'disconnected'
+      : conv.state === 'alerting'
         ? 'alerting'
         : conv.state === 'connected' || conv.state === 'held'
           ? 'connected'
           : 'disconnected';
+    const consulting = consult !== undefined && liveConsult(conv) === consult;
     parts.push({
-      id: `${conv.id}-u-${userId.slice(0, 8)}`,
+      id: participantId(conv, userId),
       // Genesys names an agent routed by ACD `agent`, and one who placed the call `user`.
       purpose: outbound ? 'user' : 'agent',
       name: agentName(userId),
@@ -130,8 +153,11 @@ function participantsOf(
       state,
       initialState: outbound ? 'dialing' : 'alerting',
       direction: conv.direction,
-      held: conv.state === 'held',
-      disconnectType,
+      held: conv.state === 'held' && !handedOn,
+      disconnectType: handedOn ? 'transfer.consult' : disconnectType,
+      ...(consulting && consult.from === userId
+        ? { consultParticipantId: participantId(conv, consult.to) }
+        : {}),
       times: {
         ...(conv.answeredAt !== undefined && state !== 'alerting'
           ? { connectedTime: iso(conv.answeredAt) }
@@ -143,7 +169,40 @@ function participantsOf(
       extra: { wrapupRequired: true, alertingTimeoutMs: 12_000 },
     });
   }
+  const other = consult && (consult.to === userId ? consult.from : consult.to);
+  if (consult && other !== undefined && other !== userId) parts.push(consultLeg(conv, other, at));
   return parts;
+}
+
+const participantId = (conv: Conversation, userId: string) => `${conv.id}-u-${userId.slice(0, 8)}`;
+
+/**
+ * The other agent of a consult, beside the one the event is about: the consulted agent (its
+ * leg rings, talks, then hangs up) or, once the call was handed to them, the first agent, gone
+ * with `transfer.consult`. Reached directly, not through the queue: no queue on its leg.
+ */
+function consultLeg(conv: Conversation, userId: string, at: number): Part {
+  const consult = conv.consult!;
+  const consulted = userId === consult.to;
+  const state =
+    consulted && consult.state === 'alerting'
+      ? 'alerting'
+      : consulted && consult.state !== 'ended'
+        ? 'connected'
+        : 'disconnected';
+  return {
+    id: participantId(conv, userId),
+    purpose: 'agent',
+    userId,
+    state,
+    initialState: consulted ? 'alerting' : 'connected',
+    direction: 'inbound',
+    held: false,
+    disconnectType:
+      state !== 'disconnected' ? undefined : consulted ? 'client' : 'transfer.consult',
+    times: state === 'disconnected' ? { endTime: iso(consult.endedAt ?? at) } : {},
+    extra: {},
+  };
 }
 
 /**
@@ -167,6 +226,9 @@ export function conversationBody(
     ...(p.address !== undefined ? { address: p.address } : {}),
     ...(p.userId !== undefined ? { userId: p.userId } : {}),
     ...(p.queueId !== undefined ? { queueId: p.queueId } : {}),
+    ...(p.consultParticipantId !== undefined
+      ? { consultParticipantId: p.consultParticipantId }
+      : {}),
     ...p.times,
     ...p.extra,
     [media]: [
@@ -177,6 +239,7 @@ export function conversationBody(
         direction: p.direction,
         held: p.held,
         ...(p.disconnectType !== undefined ? { disconnectType: p.disconnectType } : {}),
+        ...callbackFields(conv),
       },
     ],
   }));
@@ -206,9 +269,13 @@ export function mediaConversationBody(
     direction: p.direction,
     held: p.held,
     ...(p.disconnectType !== undefined ? { disconnectType: p.disconnectType } : {}),
+    ...(p.consultParticipantId !== undefined
+      ? { consultParticipantId: p.consultParticipantId }
+      : {}),
     ...(p.userId !== undefined ? { user: { id: p.userId, name: p.name } } : {}),
     ...(p.queueId !== undefined ? { queue: { id: p.queueId, name: p.queueName } } : {}),
     ...(conv.media === 'voice' && p.purpose !== 'acd' ? { ani: conv.ani } : {}),
+    ...callbackFields(conv),
     ...p.times,
     ...p.extra,
   }));
@@ -264,6 +331,11 @@ export function topicsFor(
           ? []
           : both(`v2.routing.queues.${conv.queue.id}.conversations`);
       if (agentId !== undefined) out.push(...both(`v2.users.${agentId}.conversations`));
+      // A consult's other agent sees the change on their own topics too.
+      const consult = conv.consult;
+      const other = consult && (consult.to === agentId ? consult.from : consult.to);
+      if (other !== undefined && other !== agentId && consultEvent(event.change))
+        out.push(...both(`v2.users.${other}.conversations`));
       out.push(...detailEvents(event.change, conv, agentId, event.at));
       return out;
     }
@@ -271,6 +343,8 @@ export function topicsFor(
       return [];
   }
 }
+
+const consultEvent = (change: string) => change.startsWith('consult');
 
 /** A user's own topic, and the activity topic that combines presence and routing status. */
 function userTopics(
@@ -288,6 +362,7 @@ function userTopics(
 
 const DETAIL_MEDIA: Record<Conversation['media'], string> = {
   voice: 'VOICE',
+  callback: 'CALLBACK',
   message: 'MESSAGE',
   email: 'EMAIL',
 };
@@ -327,11 +402,14 @@ function detailEvents(
   };
   // Each model's own fields: the customer's events name no queue, and
   // `AcwDetailEventTopicAfterCallWorkEvent` is the one without `divisionId`.
+  // The consulted agent was reached directly, not through the queue: their segments name none.
   const topic = (suffix: string, body: Record<string, unknown>): TopicMessage => ({
     topicName: `v2.detail.events.conversation.${conv.id}.${suffix}`,
     eventBody: {
       ...common,
-      ...(conv.direction === 'inbound' && !suffix.startsWith('customer.')
+      ...(conv.direction === 'inbound' &&
+      !suffix.startsWith('customer.') &&
+      (conv.consult === undefined || body.userId !== conv.consult.to)
         ? { queueId: conv.queue.id }
         : {}),
       ...(suffix === 'acw' ? {} : { divisionId: 'home' }),
@@ -339,7 +417,28 @@ function detailEvents(
     },
     at,
   });
+  const consult = conv.consult;
+  // A segment that ends with no wrap-up to do (the consulted agent hanging up, the first agent
+  // handing the call on): its wrap-up ends at once.
+  const leaves = (userId: string, disconnectType: string) => {
+    const who = { participantId: participantId(conv, userId), userId };
+    return [
+      topic('user.end', { ...who, disconnectType }),
+      topic('acw', { ...who, wrapupCode: WRAPUP_CODE_ID, wrapupDurationMs: 0 }),
+    ];
+  };
   switch (change) {
+    case 'consult':
+      return [
+        topic('user.start', {
+          participantId: participantId(conv, consult!.to),
+          userId: consult!.to,
+        }),
+      ];
+    case 'consultEnded':
+      return leaves(consult!.to, 'CLIENT');
+    case 'consultTransferred':
+      return leaves(consult!.from, 'TRANSFER');
     // The agent's segment starts when the conversation is offered to them (there is no
     // "alerting" detail event); one they let ring out ends unanswered.
     case 'alerting':

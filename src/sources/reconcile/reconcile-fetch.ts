@@ -8,7 +8,8 @@ import type { ReconcileSnapshot } from './reconcile-events.js';
 export const USER_EXPAND = ['presence', 'routingStatus', 'team'] as const;
 
 /** What the reconciler needs from the REST client. */
-export type ReconcileClient = Pick<GenesysRestClient, 'pages' | 'get'>;
+export type ReconcileClient = Pick<GenesysRestClient, 'pages' | 'get'> &
+  Partial<Pick<GenesysRestClient, 'invalidateToken'>>;
 
 /**
  * Reads one snapshot: presence definitions, queues with their members (`memberConcurrency`

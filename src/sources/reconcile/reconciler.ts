@@ -1,7 +1,13 @@
 import type { Logger } from 'pino';
 import { SwitchboardError } from '../../errors.js';
 import type { AppendResult } from '../../log/event-log.js';
-import type { Gap, Source, SourceContext, SourceHealth } from '../source.js';
+import {
+  TOKEN_REVOKED,
+  type Gap,
+  type Source,
+  type SourceContext,
+  type SourceHealth,
+} from '../source.js';
 import { SourceLifecycle } from '../source-lifecycle.js';
 import { buildEvents, defaultRunId } from './reconcile-events.js';
 import { fetchSnapshot, type ReconcileClient } from './reconcile-fetch.js';
@@ -178,6 +184,9 @@ export class Reconciler implements Source {
     this.#gaps.push(gap);
     if (this.#gaps.length > this.#keepGaps) this.#gaps.shift();
     this.#logger.warn({ gap }, 'reconcile: a source reported a gap');
+    // Genesys revoked the org's tokens (`v2.system.token_revoked.{id}`): the cached one would
+    // fail the next run's first request, so the next run signs in again from the start.
+    if (gap.reason === TOKEN_REVOKED) this.#clientNow()?.invalidateToken?.();
   }
 
   /**
