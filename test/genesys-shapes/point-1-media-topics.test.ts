@@ -11,40 +11,19 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { assertSdkShape } from '../support/sdk-models.js';
-import type { EventKind } from '../../src/log/event-kinds.js';
+import { shapedConversation } from '../support/sdk-models.js';
 import { LiveState } from '../../src/projection/live-state.js';
-import { classifyTopic } from '../../src/sources/normalize/topics.js';
-import { storedEvent } from '../support/events.js';
+import { notificationEvent } from '../support/notifications.js';
 import { mediaConversationBody } from '../../src/emulator/render/topics.js';
 import type { Conversation } from '../../src/emulator/model/simulation.js';
 
 const Q = '7b0c4a1e-0000-4000-8000-000000000001';
 const U = 'a1b2c3d4-0000-4000-8000-0000000000a1';
 const C = '5a6f0c3e-0000-4000-8000-00000000c001';
-let offset = 0;
 
-function notification(topicName: string, eventBody: unknown, occurredAt: string) {
-  const kind = classifyTopic(topicName)?.kind as EventKind;
-  const subject = classifyTopic(topicName)?.subject ?? {};
-  return storedEvent(++offset, kind, {
-    topic: topicName,
-    subject,
-    occurredAt,
-    body: { topicName, version: '2', eventBody, metadata: { CorrelationId: `c-${offset}` } },
-  });
-}
+const notification = notificationEvent;
 
-/** Checks a conversation body and each participant against their SDK models. */
-function shaped<T extends { participants: object[] }>(
-  conversation: string,
-  participant: string,
-  body: T,
-): T {
-  assertSdkShape(conversation, body);
-  for (const p of body.participants) assertSdkShape(participant, p);
-  return body;
-}
+const shaped = shapedConversation;
 
 /** An inbound call ringing agent U, from queue Q: the research sample for `.calls`. */
 const ringing = shaped(

@@ -16,10 +16,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type platformClient from 'purecloud-platform-client-v2';
-import type { EventKind } from '../../src/log/event-kinds.js';
 import { LiveState } from '../../src/projection/live-state.js';
-import { classifyTopic } from '../../src/sources/normalize/topics.js';
 import { storedEvent } from '../support/events.js';
+import { nextOffset, notificationEvent } from '../support/notifications.js';
 import { assertSdkShape } from '../support/sdk-models.js';
 
 type QueueMember = platformClient.Models.QueueMember;
@@ -35,18 +34,8 @@ const ON_QUEUE = 'e08eaf1b-ee47-4fa9-a231-1200e284798f';
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
 
-let offset = 0;
-
-/** A Notification API message, classified as the gateway's normalizer classifies its topic. */
-function notification(topicName: string, eventBody: object, when: number) {
-  const c = classifyTopic(topicName);
-  return storedEvent(++offset, c?.kind as EventKind, {
-    topic: topicName,
-    subject: c?.subject ?? {},
-    occurredAt: at(when),
-    body: { topicName, version: '2', eventBody, metadata: { CorrelationId: `c-${offset}` } },
-  });
-}
+const notification = (topicName: string, eventBody: object, when: number) =>
+  notificationEvent(topicName, eventBody, at(when));
 
 function member(id: string, joined: boolean, memberBy: 'user' | 'group'): QueueMember {
   const m: QueueMember = {
@@ -64,7 +53,7 @@ function member(id: string, joined: boolean, memberBy: 'user' | 'group'): QueueM
 function reconcileQueue(queueId: string, members: QueueMember[]) {
   const queue = { id: queueId, name: `Queue ${queueId.slice(-2)}`, memberCount: members.length };
   assertSdkShape('Queue', queue);
-  return storedEvent(++offset, 'reconcile.queue', {
+  return storedEvent(nextOffset(), 'reconcile.queue', {
     subject: { queueId },
     occurredAt: at(0),
     body: { queue, members },
@@ -84,7 +73,7 @@ function reconcileUser(id: string) {
     version: 1,
   } satisfies User;
   assertSdkShape('User', user);
-  return storedEvent(++offset, 'reconcile.user', {
+  return storedEvent(nextOffset(), 'reconcile.user', {
     subject: { userId: id },
     occurredAt: at(0),
     body: user,

@@ -11,10 +11,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type platformClient from 'purecloud-platform-client-v2';
-import type { EventKind } from '../../src/log/event-kinds.js';
 import { LiveState } from '../../src/projection/live-state.js';
-import { classifyTopic } from '../../src/sources/normalize/topics.js';
 import { storedEvent } from '../support/events.js';
+import { nextOffset, notificationEvent } from '../support/notifications.js';
 import { assertSdkShape } from '../support/sdk-models.js';
 
 type Queue = platformClient.Models.Queue;
@@ -24,7 +23,6 @@ type Participant = platformClient.Models.QueueConversationEventTopicParticipant;
 const Q = '9d0e1f2a-0000-4000-8000-0000000000q4';
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
-let offset = 0;
 
 /**
  * Keys in the order a body may list them: `email` (a day-long target) first, so a reader that
@@ -55,15 +53,8 @@ for (const s of Object.values(queue.mediaSettings!)) {
   assertSdkShape('ServiceLevel', (s as { serviceLevel: object }).serviceLevel);
 }
 
-function notification(topicName: string, eventBody: object, when: number) {
-  const c = classifyTopic(topicName);
-  return storedEvent(++offset, c?.kind as EventKind, {
-    topic: topicName,
-    subject: c?.subject ?? {},
-    occurredAt: at(when),
-    body: { topicName, version: '2', eventBody, metadata: { CorrelationId: `c-${offset}` } },
-  });
-}
+const notification = (topicName: string, eventBody: object, when: number) =>
+  notificationEvent(topicName, eventBody, at(when));
 
 /**
  * A conversation of `media` (`calls` / `messages` arrays) queued at `queuedAt` and answered by
@@ -104,7 +95,7 @@ function answered(id: string, media: 'calls' | 'messages', queuedAt: number, ans
 function seeded(): LiveState {
   const state = new LiveState({ serviceLevelThresholdSec: 15 });
   state.apply(
-    storedEvent(++offset, 'reconcile.queue', {
+    storedEvent(nextOffset(), 'reconcile.queue', {
       subject: { queueId: Q },
       occurredAt: at(0),
       body: { queue, members: [] },
@@ -164,7 +155,7 @@ describe('issue 11 point 4: service level per media, against each media’s own 
   test('hostile settings (wrong types, out of range, unknown media) are ignored, never thrown', () => {
     const state = new LiveState({ serviceLevelThresholdSec: 15 });
     state.apply(
-      storedEvent(++offset, 'reconcile.queue', {
+      storedEvent(nextOffset(), 'reconcile.queue', {
         subject: { queueId: Q },
         occurredAt: at(0),
         body: {

@@ -13,34 +13,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LiveState } from '../../src/projection/live-state.js';
-import { classifyTopic } from '../../src/sources/normalize/topics.js';
-import { storedEvent } from '../support/events.js';
-import { assertSdkShape } from '../support/sdk-models.js';
+import { notificationEvent } from '../support/notifications.js';
+import { assertSdkShape, shapedConversation } from '../support/sdk-models.js';
 
 const Q = '7b0c4a1e-0000-4000-8000-000000000001';
 const U = 'a1b2c3d4-0000-4000-8000-0000000000a1';
 const U2 = 'a1b2c3d4-0000-4000-8000-0000000000a2';
-let offset = 0;
 
-function notification(topicName: string, eventBody: unknown, occurredAt: string) {
-  const c = classifyTopic(topicName)!;
-  return storedEvent(++offset, c.kind, {
-    topic: topicName,
-    subject: c.subject,
-    occurredAt,
-    body: { topicName, version: '2', eventBody, metadata: { CorrelationId: `c-${offset}` } },
-  });
-}
+const notification = notificationEvent;
 
-function shaped<T extends { participants: object[] }>(
-  conversation: string,
-  participant: string,
-  body: T,
-): T {
-  assertSdkShape(conversation, body);
-  for (const p of body.participants) assertSdkShape(participant, p);
-  return body;
-}
+const shaped = shapedConversation;
 const userCall = <T extends { participants: object[] }>(b: T) =>
   shaped(
     'ConversationCallEventTopicCallConversation',

@@ -38,3 +38,14 @@ export function assertSdkShape(model: string, value: object): void {
     assert.ok(fields.has(key), `${key} is a field of ${model}`);
   }
 }
+
+/** Checks a conversation body and each of its participants against their SDK models. */
+export function shapedConversation<T extends { participants: object[] }>(
+  conversation: string,
+  participant: string,
+  body: T,
+): T {
+  assertSdkShape(conversation, body);
+  for (const p of body.participants) assertSdkShape(participant, p);
+  return body;
+}
