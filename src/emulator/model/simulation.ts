@@ -25,8 +25,6 @@ export interface AgentState {
   pendingLogout: boolean;
   /** Removed from the org (the delete-user fault): logged out for good. */
   removed: boolean;
-  /** On-queue state as last reported (queue membership events fire on a change). */
-  reportedOnQueue: boolean;
   /**
    * Member queues the agent is not joined to: still a member, but offered nothing from them.
    * Joining is apart from going on queue (Genesys: PATCH …/members joins or unjoins).
@@ -80,7 +78,7 @@ export interface Conversation {
 
 /** What the model reports; the emulator renders these as Genesys topics and webhook payloads. */
 export type DomainEvent =
-  | { type: 'presence'; at: number; agent: AgentState; onQueueChanged: boolean }
+  | { type: 'presence'; at: number; agent: AgentState }
   | { type: 'routing'; at: number; agent: AgentState }
   | {
       type: 'conversation';
@@ -241,7 +239,6 @@ export class Simulation {
       pendingBreak: undefined,
       pendingLogout: false,
       removed: false,
-      reportedOnQueue: false,
       unjoined: new Set(agent.unjoinedQueueIds),
       joinedSince: this.#now - 86_400_000,
       epoch: 0,
@@ -255,7 +252,6 @@ export class Simulation {
       const since = Math.max(startMs, this.#now - this.#rng.int(20 * 60_000));
       state.loggedIn = true;
       state.onQueue = true;
-      state.reportedOnQueue = true;
       state.presence = this.org.primaryPresence.ON_QUEUE;
       state.presenceSince = since;
       state.routing = 'IDLE';
@@ -377,9 +373,7 @@ export class Simulation {
     add(a.totals.definition, a.presence.id, spent);
     a.presence = def;
     a.presenceSince = this.#now;
-    const onQueueChanged = a.onQueue !== a.reportedOnQueue;
-    a.reportedOnQueue = a.onQueue;
-    this.#emit({ type: 'presence', at: this.#now, agent: a, onQueueChanged });
+    this.#emit({ type: 'presence', at: this.#now, agent: a });
   }
 
   #updateRouting(a: AgentState): void {
