@@ -113,7 +113,8 @@ async function waitFor(what: string, ms: number, check: () => Promise<boolean>):
 
 /** Pages through the whole log: how many times each of this run's ids is stored. */
 async function storedIds(url: string): Promise<Map<string, number>> {
-  const prefix = `soak-${runId}-`;
+  // Ids are `topic:soak-<run>-<n>` (the gateway's rule for notifications).
+  const mark = `:soak-${runId}-`;
   const seen = new Map<string, number>();
   let after = 0;
   for (;;) {
@@ -122,7 +123,7 @@ async function storedIds(url: string): Promise<Map<string, number>> {
     if (!res.ok) throw new Error(`GET /api/v1/events answered ${res.status}`);
     const page = (await res.json()) as { events: { id: string }[]; next: number };
     for (const e of page.events) {
-      if (e.id.startsWith(prefix)) seen.set(e.id, (seen.get(e.id) ?? 0) + 1);
+      if (e.id.includes(mark)) seen.set(e.id, (seen.get(e.id) ?? 0) + 1);
     }
     if (page.next <= after) return seen;
     after = page.next;

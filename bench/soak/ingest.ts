@@ -2,7 +2,7 @@
  * Steady signed ingest: the floor's envelopes POSTed to /ingest/webhook at a fixed rate (open
  * loop, paced every 10 ms) over a small keep-alive pool, signed as the integration guides sign
  * (`X-Genesys-Webhook-Signature`: hex HMAC-SHA256 of the exact body). Each event gets the soak's
- * own id (its CorrelationId), so the end check knows exactly what was acked.
+ * own id (its topic and a fresh CorrelationId), so the end check knows exactly what was acked.
  *
  * As a sender should: a 429 is sent again after its Retry-After; a small share of acked events
  * is sent again a few seconds later, as a sender whose ack was lost would, and must come back
@@ -116,10 +116,14 @@ export class Ingest {
     const due = Math.floor(((performance.now() - this.#startedAt) / 1000) * this.#options.rate);
     while (this.#scheduled < due && this.#inFlight < this.#options.maxInFlight) {
       this.#scheduled++;
-      const id = `soak-${this.#options.runId}-${++this.#seq}`;
+      const correlationId = `soak-${this.#options.runId}-${++this.#seq}`;
       const body = this.#options
         .next()
-        .replace(/"CorrelationId":"[^"]*"/, `"CorrelationId":"${id}"`);
+        .replace(/"CorrelationId":"[^"]*"/, `"CorrelationId":"${correlationId}"`);
+      // The gateway's id for a notification is its topic and CorrelationId (neither holds a
+      // ':' or '\\' to escape here).
+      const topic = /"topicName":"([^"]*)"/.exec(body)?.[1];
+      const id = topic === undefined ? correlationId : `${topic}:${correlationId}`;
       const signature = createHmac('sha256', this.#options.secret).update(body).digest('hex');
       this.#send({ id, body, signature, resend: false, firstSentAt: performance.now() });
     }
