@@ -158,6 +158,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     authorize: (request) => auth.authorize(request),
     membership: (userId) => projector.state.membership(userId),
     queueDivision: (queueId) => projector.state.queueDivision(queueId),
+    conversationDivisions: (id) => projector.state.conversationDivisions(id),
     maxPageSize: config.api.maxPageSize,
     maxPageBytes: config.api.maxPageBytes,
     maxEventBytes: config.ingest.bodyLimitBytes,

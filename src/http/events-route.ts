@@ -16,6 +16,8 @@ export interface EventsRouteDeps {
     | undefined;
   /** A queue's current division (the projection's), for division-scoped tokens. */
   queueDivision?: (queueId: string) => string | undefined;
+  /** A live conversation's divisions (the projection's), for division-scoped tokens. */
+  conversationDivisions?: (conversationId: string) => readonly string[] | undefined;
   maxPageSize: number;
   /** Encoded size a page stops before (`api.maxPageBytes`); one event always fits. */
   maxPageBytes: number;
@@ -118,21 +120,29 @@ const eventView = (e: StoredEvent) => ({
 });
 
 /**
- * Whether a scoped token may see an event: by its queue or its queue's division, or by its
- * agent's team, division and queues.
+ * Whether a scoped token may see an event: by its queue or its queue's division, by its
+ * conversation's divisions while live state still holds the conversation, or by its agent's
+ * team, division and queues.
  */
 function visibleTo(
   scope: TokenScope,
-  { membership, queueDivision }: Pick<EventsRouteDeps, 'membership' | 'queueDivision'>,
+  {
+    membership,
+    queueDivision,
+    conversationDivisions,
+  }: Pick<EventsRouteDeps, 'membership' | 'queueDivision' | 'conversationDivisions'>,
 ): (e: StoredEvent) => boolean {
   const queues = new Set(scope.queues);
   const teams = new Set(scope.teams);
   const divisions = new Set(scope.divisions ?? []);
   const inDivision = (id: string | undefined) => id !== undefined && divisions.has(id);
-  return ({ subject: { queueId, userId } }) => {
+  return ({ subject: { queueId, userId, conversationId } }) => {
     if (queueId !== undefined && queues.has(queueId)) return true;
     if (queueId !== undefined && divisions.size > 0 && inDivision(queueDivision?.(queueId))) {
       return true;
+    }
+    if (conversationId !== undefined && divisions.size > 0) {
+      if (conversationDivisions?.(conversationId)?.some(inDivision)) return true;
     }
     const agent = userId === undefined ? undefined : membership(userId);
     if (!agent) return false;

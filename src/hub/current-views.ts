@@ -72,11 +72,15 @@ export class CurrentViews {
         queueIds: [q.id],
       });
     }
-    for (const t of changes.toasts) items.push(this.#toastItem(t.id, t.userId, JSON.stringify(t)));
+    for (const t of changes.toasts) {
+      items.push(this.#toastItem(t.id, t.userId, JSON.stringify(t), t.divisionIds));
+    }
     for (const id of changes.removed.agents) items.push(gone('agents', id, id, []));
     for (const id of changes.removed.queues) items.push(gone('queues', id, undefined, [id]));
     for (const id of changes.removed.toasts) {
-      items.push(this.#toastItem(id, id.slice(id.lastIndexOf(':') + 1), null));
+      // The removal goes where the toast went: by its conversation's divisions too.
+      const divisionIds = this.#current.toasts.get(id)?.divisionIds;
+      items.push(this.#toastItem(id, id.slice(id.lastIndexOf(':') + 1), null, divisionIds));
     }
     return items;
   }
@@ -139,7 +143,12 @@ export class CurrentViews {
     return found;
   }
 
-  #toastItem(id: string, userId: string, json: string | null): Item {
+  #toastItem(
+    id: string,
+    userId: string,
+    json: string | null,
+    divisionIds: readonly string[] | undefined,
+  ): Item {
     const m = this.membership(userId);
     return {
       kind: 'toasts',
@@ -150,6 +159,7 @@ export class CurrentViews {
       userId,
       teamId: m?.teamId,
       divisionId: m?.divisionId,
+      divisionIds,
       queueIds: m ? [...m.queueIds] : [],
     };
   }

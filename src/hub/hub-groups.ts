@@ -66,6 +66,7 @@ export class Group {
 /** Within a token scope: by queue or team, or by the agent's or queue's division. */
 function inScope(it: Item, scope: NonNullable<LiveFilter['scope']>): boolean {
   if (it.divisionId !== undefined && scope.divisions.has(it.divisionId)) return true;
+  if (it.divisionIds?.some((d) => scope.divisions.has(d))) return true;
   if (it.kind === 'queues') return scope.queues.has(it.id);
   return inAny(it, scope.queues, scope.teams, undefined);
 }

@@ -17,6 +17,8 @@ export interface Item {
   teamId: string | undefined;
   /** The agent's or queue's division: division-scoped groups route by it. */
   divisionId?: string | undefined;
+  /** A toast's conversation divisions: a division-scoped group sees it by these too. */
+  divisionIds?: readonly string[] | undefined;
   queueIds: readonly string[];
   /**
    * An agent whose memberships changed: the same agent as it was routed before, so a client

@@ -27,6 +27,7 @@ export const EVENT_KINDS = {
   'queue.event': 'a pushed queue event',
   // Written by the reconciler from the REST API (docs/reconcile.md).
   'reconcile.presence-definitions': 'the org presence definitions',
+  'reconcile.wrapup-codes': 'the org wrap-up codes (id and name)',
   'reconcile.queue': 'one queue with its members',
   'reconcile.user': 'one user with presence, routing status and team',
   'reconcile.complete': 'the end of a reconcile run',

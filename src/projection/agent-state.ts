@@ -191,6 +191,9 @@ export function agentView(m: StateModel, a: AgentRecord): AgentView {
       media: l.media,
       state: l.state,
       queueId: l.queueId,
+      ...(l.wrapupCode === undefined
+        ? {}
+        : { wrapupCode: m.wrapupCodes.get(l.wrapupCode) ?? l.wrapupCode }),
     })),
     offset: a.offset,
   };

@@ -31,6 +31,11 @@ export interface ParsedConversation {
   /** Someone is still on it (an IVR, a flow, voicemail, a queue, an agent or the customer). */
   active: boolean;
   agents: ParsedAgentLeg[];
+  /**
+   * `divisions[].division.id` (`…ConversationDivisionMembership`): division-scoped tokens see
+   * the conversation's toasts by them. Absent when the body names none.
+   */
+  divisionIds?: string[];
 }
 
 export type LegState = 'alerting' | 'connected' | 'held' | 'acw' | 'done';
@@ -40,6 +45,8 @@ export interface ParsedAgentLeg {
   state: LegState;
   queueId: string | undefined;
   connectedAt: number | undefined;
+  /** The participant's `wrapup.code`: the id of a `WrapupCode`. */
+  wrapupCode?: string | undefined;
 }
 
 /** Media array keys of the generic shape, and topic suffixes of the media-specific one. */
@@ -144,6 +151,7 @@ export function parseConversation(
         state: agentLegState(p, leg),
         queueId: refId(p, 'queue'),
         connectedAt: timeOf(p.connectedTime),
+        wrapupCode: boundedId(getPath(p, 'wrapup.code')),
       });
     } else if (purpose === 'dialer.system') {
       dialer = true;
@@ -174,7 +182,20 @@ export function parseConversation(
     outbound,
     active: active && !customerEnded,
     agents,
+    ...divisionsOf(body),
   };
+}
+
+function divisionsOf(body: Record<string, unknown>): { divisionIds?: string[] } {
+  if (!Array.isArray(body.divisions)) return {};
+  const ids = new Set<string>();
+  // Bounded by what is kept, not by what is sent: a hostile list costs one pass, not memory.
+  for (const d of body.divisions as unknown[]) {
+    if (ids.size >= LIMITS.divisionsPerConversation) break;
+    const id = isPlainObject(d) ? boundedId(getPath(d, 'division.id')) : undefined;
+    if (id !== undefined) ids.add(id);
+  }
+  return ids.size > 0 ? { divisionIds: [...ids] } : {};
 }
 
 function customerAddress(p: Record<string, unknown>): string | undefined {

@@ -75,6 +75,7 @@ export function applyConversation(
   rec.caller = conv.customerName ?? rec.caller;
   rec.address = conv.customerAddress ?? rec.address;
   rec.queuedAt = conv.queuedAt ?? rec.queuedAt;
+  rec.divisionIds = conv.divisionIds ?? rec.divisionIds;
   rec.bucket = bucket;
 
   // Queue figures: move the conversation between the queue's buckets.
@@ -116,7 +117,7 @@ export function applyConversation(
   const seen = new Set<string>();
   for (const leg of conv.agents) {
     seen.add(leg.userId);
-    setLeg(m, rec, leg.userId, bucket === 'ended' ? 'done' : leg.state, at, offset);
+    setLeg(m, rec, leg.userId, bucket === 'ended' ? 'done' : leg.state, at, offset, leg.wrapupCode);
   }
   for (const userId of rec.userIds) {
     if (!seen.has(userId)) setLeg(m, rec, userId, 'done', at, offset);
@@ -171,6 +172,7 @@ function setLeg(
   state: LegState,
   at: number,
   offset: number,
+  wrapupCode?: string,
 ): void {
   const a = m.agent(userId);
   const before = a.legs.get(rec.id);
@@ -181,7 +183,13 @@ function setLeg(
     rec.userIds.add(userId);
     if (before === undefined && a.legs.size >= LIMITS.legsPerAgent) dropOldestLeg(m, a.id, a.legs);
     if (before?.state !== state)
-      a.legs.set(rec.id, { media: rec.media, state, queueId: rec.queueId, at });
+      a.legs.set(rec.id, { media: rec.media, state, queueId: rec.queueId, at, wrapupCode });
+    else if (before.wrapupCode !== wrapupCode && wrapupCode !== undefined) {
+      // Picked during wrap-up: the state stays `acw`, only the code is new.
+      before.wrapupCode = wrapupCode;
+      a.offset = offset;
+      m.dirty.agents.add(a.id);
+    }
   }
   const toastId = `${rec.id}:${userId}`;
   if (state === 'alerting') {
@@ -199,6 +207,7 @@ function setLeg(
         address: rec.address,
         since: iso(at),
         offset,
+        ...(rec.divisionIds ? { divisionIds: rec.divisionIds } : {}),
       });
       m.dirty.toasts.add(toastId);
     }

@@ -18,6 +18,8 @@ export interface DetailView {
   caller: string | undefined;
   address: string | undefined;
   customerEnd: number | undefined;
+  /** `divisionId` of the events that carry one (all but `acw`, which inherits it). */
+  divisionId?: string;
   /** ACD segments by queue: when the conversation entered it, and how it left. */
   queues: Map<string, QueueSegment>;
   /** Agent segments by user. */
@@ -98,6 +100,7 @@ export function foldDetail(
   if (mediaType !== '' && mediaType !== 'UNKNOWN')
     view.media = MEDIA[mediaType] ?? boundedName(mediaType.toLowerCase());
   if (upper(body.direction) === 'OUTBOUND') view.outbound = true;
+  view.divisionId = boundedId(body.divisionId) ?? view.divisionId;
   const queueId = boundedId(body.queueId);
   const userId = boundedId(body.userId);
   switch (milestone) {
@@ -228,6 +231,7 @@ export function detailConversation(id: string, view: DetailView): ParsedConversa
     outbound: view.outbound,
     active: !customerEnded,
     agents,
+    ...(view.divisionId !== undefined ? { divisionIds: [view.divisionId] } : {}),
   };
 }
 

@@ -27,8 +27,12 @@ export const LIMITS = {
   membersPerQueue: 50_000,
   /** Queues one conversation's answer or abandon is counted in. */
   queuesPerConversation: 32,
+  /** Divisions one conversation is said to be in (a conversation sits in its queue's, rarely more). */
+  divisionsPerConversation: 8,
   /** The org's presence definitions (secondary presence labels) kept. */
   presenceDefinitions: 1000,
+  /** The org's wrap-up code names kept (legs show the id of any other). */
+  wrapupCodes: 5000,
 } as const;
 
 /** A usable key: a non-empty string of at most `idChars`; else undefined. */

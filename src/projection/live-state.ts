@@ -12,6 +12,7 @@ import { applyQueueObservation } from './queue-observations.js';
 import {
   reconcileComplete,
   reconcileDefinitions,
+  reconcileWrapupCodes,
   reconcileQueue,
   reconcileUser,
 } from './reconcile-seed.js';
@@ -104,6 +105,11 @@ export class LiveState {
   /** A queue's division (for division-scoped tokens), without building its view. */
   queueDivision(id: string): string | undefined {
     return this.#m.queues.get(id)?.divisionId;
+  }
+
+  /** A conversation's divisions while it is kept (for division-scoped tokens). */
+  conversationDivisions(id: string): readonly string[] | undefined {
+    return this.#m.conversations.get(id)?.divisionIds;
   }
 
   /**
@@ -209,6 +215,8 @@ export class LiveState {
         return applyQueueObservation(m, queueId, body, at, offset);
       case 'reconcile.presence-definitions':
         return reconcileDefinitions(m, body, offset);
+      case 'reconcile.wrapup-codes':
+        return reconcileWrapupCodes(m, body, offset);
       case 'reconcile.queue':
         return reconcileQueue(m, body, at, offset);
       case 'reconcile.user':

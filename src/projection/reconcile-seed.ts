@@ -32,6 +32,34 @@ export function reconcileDefinitions(
 }
 
 /**
+ * Wrap-up code names (`WrapupCode` `{id, name}`): detail events and participants name a code by
+ * its id only. Agents whose legs carry a code are re-sent, so a name read after the code shows.
+ */
+export function reconcileWrapupCodes(
+  m: StateModel,
+  body: Record<string, unknown>,
+  offset: number,
+): void {
+  const entities = Array.isArray(body.entities) ? (body.entities as unknown[]) : [];
+  for (const c of entities) {
+    if (!isPlainObject(c)) continue;
+    const id = boundedId(c.id);
+    const name = boundedName(c.name);
+    if (id === undefined || name === undefined || name === '') continue;
+    if (!m.wrapupCodes.has(id) && m.wrapupCodes.size >= LIMITS.wrapupCodes) continue;
+    m.wrapupCodes.set(id, name);
+  }
+  for (const a of m.agents.values()) {
+    for (const l of a.legs.values()) {
+      if (l.wrapupCode === undefined) continue;
+      a.offset = offset;
+      m.dirty.agents.add(a.id);
+      break;
+    }
+  }
+}
+
+/**
  * A queue and its members (QueueMember: `joined`, `memberBy` `user` or `group`). Members via a
  * group are members like any other; `joined` says whether each counts in the queue's figures.
  */

@@ -20,7 +20,17 @@ export interface AgentRecord {
   presenceAt: number;
   routingAt: number;
   /** Conversation legs by conversation id, with when the leg reached its state. */
-  legs: Map<string, { media: string; state: LegState; queueId: string | undefined; at: number }>;
+  legs: Map<
+    string,
+    {
+      media: string;
+      state: LegState;
+      queueId: string | undefined;
+      at: number;
+      /** The wrap-up code's id, once the agent picked one. */
+      wrapupCode?: string | undefined;
+    }
+  >;
   offset: number;
   /** What this agent counts as in the tallies of its queues. */
   standing: Standing;
@@ -74,6 +84,8 @@ export interface ConversationRecord {
   address: string | undefined;
   queuedAt: number | undefined;
   userIds: Set<string>;
+  /** The conversation's divisions, once a body named them (division-scoped tokens see by them). */
+  divisionIds?: string[];
   /** Queues where this conversation's answer or abandon was already counted. */
   counted: Set<string>;
 }
@@ -134,6 +146,8 @@ export class StateModel {
   readonly toasts = new Map<string, ToastView>();
   /** Labels of presence definitions (the org's secondary presences), by definition id. */
   readonly definitions = new Map<string, string>();
+  /** Names of the org's wrap-up codes, by id (`reconcile.wrapup-codes`). */
+  readonly wrapupCodes = new Map<string, string>();
   /** Entities changed since the last `drainChanges()`. */
   readonly dirty = {
     agents: new Set<string>(),

@@ -12,6 +12,8 @@ export interface AgentConversation {
   /** The agent's leg: `alerting`, `connected`, `held`, `acw`. */
   state: string;
   queueId: string | undefined;
+  /** The wrap-up code the agent picked: its name when reconciliation read it, else its id. */
+  wrapupCode?: string;
 }
 
 /** An agent as the wallboard shows it. */
@@ -132,6 +134,8 @@ export interface ToastView {
   address: string | undefined;
   since: string;
   offset: number;
+  /** The conversation's divisions (`divisions[].division.id`), when its events named them. */
+  divisionIds?: string[];
 }
 
 export type LiveKind = 'agents' | 'queues' | 'toasts';

@@ -158,6 +158,13 @@ describe('emulator conformance with the official SDK (purecloud-platform-client-
     const routingApi = new platformClient.RoutingApi();
     const queues = await routingApi.getRoutingQueues({ pageSize: 100 });
     assert.equal(queues.entities?.length, 4);
+    // WrapupCodeEntityListing of WrapupCode: the names of the ids events carry.
+    const wrapups = await routingApi.getRoutingWrapupcodes({ pageSize: 2 });
+    assertSdkShape('WrapupCodeEntityListing', wrapups);
+    for (const c of wrapups.entities ?? []) assertSdkShape('WrapupCode', c);
+    assert.equal(wrapups.entities?.length, 2);
+    assert.ok((wrapups.pageCount ?? 0) >= 2, 'wrap-up codes are paged');
+    assert.ok((wrapups.entities ?? []).every((c) => /^[0-9a-f-]{36}$/.test(c.id ?? '') && c.name));
     const members = await routingApi.getRoutingQueueMembers(queue.id, { pageSize: 100 });
     assert.ok((members.entities ?? []).length > 0);
     // QueueMember: members joined or not, added one by one or through a group (RoutingApi.md
@@ -303,6 +310,10 @@ describe('emulator conformance with the official SDK (purecloud-platform-client-
       assert.match(String(body.direction), /^(INBOUND|OUTBOUND)$/);
       if (milestone === 'acw') {
         assert.match(String(body.wrapupCode), /^[0-9a-f-]{36}$/, 'wrap-up codes are ids');
+        assert.ok(
+          emu.sim.org.wrapupCodes.some((c) => c.id === body.wrapupCode),
+          'an id GET /api/v2/routing/wrapupcodes lists',
+        );
       }
       // There is no alerting detail event: the agent's segment starts when it is offered, so
       // before the ACD segment ends answered by them.
@@ -340,11 +351,13 @@ describe('emulator conformance with the official SDK (purecloud-platform-client-
           conversation: `${prefix}Conversation${Media}EventTopic${Media}Conversation`,
           participant: `${prefix}Conversation${Media}EventTopic${Media}MediaParticipant`,
           item: undefined,
+          family: `${prefix}Conversation${Media}EventTopic`,
         };
       return {
         conversation: `${prefix}ConversationEventTopicConversation`,
         participant: `${prefix}ConversationEventTopicParticipant`,
         item: `${prefix}ConversationEventTopic${Media}`,
+        family: `${prefix}ConversationEventTopic`,
       };
     };
     const seen = new Set<string>();
@@ -360,8 +373,17 @@ describe('emulator conformance with the official SDK (purecloud-platform-client-
       for (const m of topicsFor(e, () => 'Agent')) {
         if (m.topicName.startsWith('v2.detail.')) continue;
         if (callback) callbackTopics.add(m.topicName.replace(/\.[0-9a-f-]{36}\./, '.{id}.'));
-        const { conversation, participant, item } = models(m.topicName, key);
+        const { conversation, participant, item, family } = models(m.topicName, key);
         assertSdkShape(conversation, m.eventBody);
+        // e.g. QueueConversationCallEventTopicConversationDivisionMembership {division, entities}
+        const divisions = m.eventBody.divisions as Record<string, unknown>[];
+        assert.equal(divisions.length, 1, `divisions on ${m.topicName}`);
+        for (const d of divisions) {
+          assertSdkShape(`${family}ConversationDivisionMembership`, d);
+          assertSdkShape(`${family}DomainEntityRef`, d.division as object);
+          assert.equal((d.division as { id: string }).id, e.conversation.queue.divisionId);
+          for (const x of d.entities as object[]) assertSdkShape(`${family}DivisionEntityRef`, x);
+        }
         for (const p of m.eventBody.participants as Record<string, unknown>[]) {
           assertSdkShape(participant, p);
           const items = item ? (p[key] as Record<string, unknown>[]) : [p];

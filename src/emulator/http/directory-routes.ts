@@ -160,6 +160,27 @@ export function registerDirectoryRoutes(app: FastifyInstance, emu: DirectoryPort
     return { total: entities.length, entities, selfUri: '/api/v2/presence/definitions' };
   });
 
+  // RoutingApi getRoutingWrapupcodes: a paged WrapupCodeEntityListing of WrapupCode.
+  app.get('/api/v2/routing/wrapupcodes', async (request) => {
+    const pageSize = intParam(request, 'pageSize', 25, 500);
+    const pageNumber = intParam(request, 'pageNumber', 1, 1000);
+    const listing = page(
+      [...emu.sim.org.wrapupCodes],
+      pageNumber,
+      pageSize,
+      '/api/v2/routing/wrapupcodes',
+    );
+    return {
+      ...listing,
+      entities: listing.entities.map((c) => ({
+        id: c.id,
+        name: c.name,
+        division: { id: DIVISIONS[0]!.id, name: DIVISIONS[0]!.name },
+        selfUri: `/api/v2/routing/wrapupcodes/${c.id}`,
+      })),
+    };
+  });
+
   app.get('/api/v2/systempresences', async () =>
     emu.sim.org.presences
       .filter((d) => d.primary)

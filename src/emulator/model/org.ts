@@ -107,12 +107,29 @@ export interface Agent {
   shiftLengthMin: number;
 }
 
+/** A wrap-up code (`WrapupCode`): events name it by id only. */
+export interface WrapupCode {
+  id: string;
+  name: string;
+}
+
+/**
+ * The org's wrap-up codes, fixed rather than drawn from the seed so every org's random draws
+ * stay as they were. The first is what agents pick.
+ */
+export const WRAPUP_CODES: readonly WrapupCode[] = [
+  { id: '5e1f0c2a-7d3b-4c1e-9a6f-00000000c0de', name: 'Resolved' },
+  { id: '5e1f0c2a-7d3b-4c1e-9a6f-00000000c0df', name: 'Follow-up needed' },
+  { id: '5e1f0c2a-7d3b-4c1e-9a6f-00000000c0e0', name: 'Escalated' },
+];
+
 export interface Org {
   id: string;
   agents: Agent[];
   queues: Queue[];
   teams: Team[];
   presences: PresenceDefinition[];
+  wrapupCodes: readonly WrapupCode[];
   /** The definition to use for a system presence (the primary one). */
   primaryPresence: Record<SystemPresence, PresenceDefinition>;
   /** Secondary labels agents pick for breaks, meals, training and meetings. */
@@ -353,7 +370,16 @@ export function buildOrg({ agents: agentCount, queues: queueCount, seed }: OrgOp
     const handle = q.talkMedianSec * 1.15 + q.acwMedianSec;
     q.peakPerHour = Math.max(1, (loggedIn * capacity * 0.8 * 3600) / handle);
   }
-  return { id: rng.uuid(), agents, queues, teams, presences, primaryPresence, secondary };
+  return {
+    id: rng.uuid(),
+    agents,
+    queues,
+    teams,
+    presences,
+    wrapupCodes: WRAPUP_CODES,
+    primaryPresence,
+    secondary,
+  };
 }
 
 function serviceLevelsOf(

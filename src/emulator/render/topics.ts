@@ -1,3 +1,4 @@
+import { WRAPUP_CODES } from '../model/org.js';
 import {
   liveConsult,
   type AgentState,
@@ -166,7 +167,20 @@ function participantsOf(
         ...(conv.acwSince !== undefined ? { startAcwTime: iso(conv.acwSince) } : {}),
         ...(conv.state === 'ended' ? { endAcwTime: iso(at) } : {}),
       },
-      extra: { wrapupRequired: true, alertingTimeoutMs: 12_000 },
+      extra: {
+        wrapupRequired: true,
+        alertingTimeoutMs: 12_000,
+        // Wrap-up submitted (`…EventTopicWrapup`): the code by its id, as Genesys sends it.
+        ...(conv.state === 'ended' && conv.acwSince !== undefined
+          ? {
+              wrapup: {
+                code: WRAPUP_CODE_ID,
+                durationSeconds: Math.round((at - conv.acwSince) / 1000),
+                endTime: iso(at),
+              },
+            }
+          : {}),
+      },
     });
   }
   const other = consult && (consult.to === userId ? consult.from : consult.to);
@@ -203,6 +217,20 @@ function consultLeg(conv: Conversation, userId: string, at: number): Part {
     times: state === 'disconnected' ? { endTime: iso(consult.endedAt ?? at) } : {},
     extra: {},
   };
+}
+
+/**
+ * `divisions` of both conversation families (`…ConversationDivisionMembership`): a conversation
+ * sits in its queue's division, and `entities` names what of it does (the conversation itself).
+ */
+function divisionsOf(conv: Conversation): Record<string, unknown>[] {
+  const id = conv.queue.divisionId;
+  return [
+    {
+      division: { id, selfUri: `/api/v2/authorization/divisions/${id}` },
+      entities: [{ id: conv.id }],
+    },
+  ];
 }
 
 /**
@@ -243,7 +271,7 @@ export function conversationBody(
       },
     ],
   }));
-  return { id: conv.id, participants };
+  return { id: conv.id, participants, divisions: divisionsOf(conv) };
 }
 
 /**
@@ -279,7 +307,7 @@ export function mediaConversationBody(
     ...p.times,
     ...p.extra,
   }));
-  return { id: conv.id, participants };
+  return { id: conv.id, participants, divisions: divisionsOf(conv) };
 }
 
 /** The Genesys topics a domain event appears on (queue observations: render/observations.ts). */
@@ -367,7 +395,7 @@ const DETAIL_MEDIA: Record<Conversation['media'], string> = {
   email: 'EMAIL',
 };
 
-const WRAPUP_CODE_ID = '5e1f0c2a-7d3b-4c1e-9a6f-00000000c0de';
+const WRAPUP_CODE_ID = WRAPUP_CODES[0]!.id;
 
 /** When the agent's last offer of the conversation began. */
 function lastAlerting(conv: Conversation, agentId: string | undefined, at: number): number {
@@ -412,7 +440,7 @@ function detailEvents(
       (conv.consult === undefined || body.userId !== conv.consult.to)
         ? { queueId: conv.queue.id }
         : {}),
-      ...(suffix === 'acw' ? {} : { divisionId: 'home' }),
+      ...(suffix === 'acw' ? {} : { divisionId: conv.queue.divisionId }),
       ...body,
     },
     at,

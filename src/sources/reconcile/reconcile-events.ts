@@ -4,6 +4,7 @@ import type { EventInput, EventKind } from '../../log/event-log.js';
 /** The `reconcile.*` events one run appends (shapes: docs/reconcile.md). */
 export const RECONCILE_KINDS = {
   presenceDefinitions: 'reconcile.presence-definitions',
+  wrapupCodes: 'reconcile.wrapup-codes',
   queue: 'reconcile.queue',
   user: 'reconcile.user',
   complete: 'reconcile.complete',
@@ -23,11 +24,13 @@ export interface ReconcileComplete {
 /** What one run read, before it becomes events. */
 export interface ReconcileSnapshot {
   presenceDefinitions: unknown[];
+  /** `WrapupCode` entities: detail events and participants name a wrap-up by its id only. */
+  wrapupCodes?: unknown[];
   queues: { id: string; entity: Record<string, unknown>; members: unknown[] }[];
   users: { id: string; entity: Record<string, unknown> }[];
 }
 
-/** The run's events in append order: definitions, queues, users, complete. */
+/** The run's events in append order: definitions, wrap-up codes, queues, users, complete. */
 export function buildEvents(
   runId: string,
   startedAt: string,
@@ -58,6 +61,13 @@ export function buildEvents(
       'v2.presencedefinitions',
       {},
       { entities: snapshot.presenceDefinitions },
+    ),
+    event(
+      'wrapup-codes',
+      RECONCILE_KINDS.wrapupCodes,
+      'v2.routing.wrapupcodes',
+      {},
+      { entities: snapshot.wrapupCodes ?? [] },
     ),
   ];
   for (const q of snapshot.queues) {

@@ -3,6 +3,7 @@ import type { GenesysRestClient } from '../../genesys/rest-client.js';
 import { isPlainObject } from '../../util/objects.js';
 import { fetchPresenceDefinitions } from './presence-definitions.js';
 import type { ReconcileSnapshot } from './reconcile-events.js';
+import { fetchWrapupCodes } from './wrapup-codes.js';
 
 /** Users are read with these expands (FACTS §3.1). */
 export const USER_EXPAND = ['presence', 'routingStatus', 'team'] as const;
@@ -12,7 +13,7 @@ export type ReconcileClient = Pick<GenesysRestClient, 'pages' | 'get'> &
   Partial<Pick<GenesysRestClient, 'invalidateToken'>>;
 
 /**
- * Reads one snapshot: presence definitions, queues with their members (`memberConcurrency`
+ * Reads one snapshot: presence definitions, wrap-up codes, queues with their members (`memberConcurrency`
  * queues at a time), users. `at` is told each step, so a failure can say where it happened.
  */
 export async function fetchSnapshot(
@@ -22,6 +23,9 @@ export async function fetchSnapshot(
   at: (step: string) => void,
 ): Promise<ReconcileSnapshot> {
   const definitions = await fetchPresenceDefinitions(client, logger);
+
+  at('fetching wrap-up codes');
+  const wrapupCodes = await fetchWrapupCodes(client, logger);
 
   at('fetching queues');
   const queueEntities = await collect(
@@ -57,7 +61,7 @@ export async function fetchSnapshot(
     client.pages<Record<string, unknown>>('/api/v2/users', { expand: USER_EXPAND }),
   );
   const users = withIds(userEntities, 'user', logger);
-  return { presenceDefinitions: definitions, queues, users };
+  return { presenceDefinitions: definitions, wrapupCodes, queues, users };
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
