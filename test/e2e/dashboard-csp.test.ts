@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { eventually, freePort, launchBrowser, newPage } from '../support/browser.js';
-import { startCli, stopCli, type RunningCli } from '../support/cli.js';
+import {
+  eventually,
+  launchBrowser,
+  newPage,
+  startDemoGateway,
+  type DemoGateway,
+} from '../support/browser.js';
+import type { RunningCli } from '../support/cli.js';
 
 /**
  * Row 12 in a real browser: the dashboard works under its Content-Security-Policy (the live
@@ -20,30 +23,15 @@ const RECORD_VIOLATIONS = `
 `;
 
 describe('dashboard under its Content-Security-Policy in Chromium', () => {
+  let demo: DemoGateway | undefined;
   let gateway: RunningCli | undefined;
-  let dataDir = '';
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'sb-e2e-csp-'));
-    gateway = await startCli(
-      ['start'],
-      {
-        HOST: '127.0.0.1',
-        PORT: '0',
-        SWITCHBOARD_DATA_DIR: dataDir,
-        SWITCHBOARD_DEMO: '1',
-        EMULATOR_PORT: String(await freePort()),
-        GENESYS_CLIENT_ID: '',
-        GENESYS_CLIENT_SECRET: '',
-      },
-      30_000,
-    );
+    demo = await startDemoGateway();
+    gateway = demo.gateway;
   });
 
-  after(async () => {
-    await stopCli(gateway);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => demo?.stop());
 
   test('every page renders and goes live with zero violations; injected handlers do not run', async (t) => {
     const browser = await launchBrowser(t);

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { AgentTruth, QueueTruth, Truth } from '../../src/emulator/model/truth.js';
 import { SETTINGS_KEY } from '../../web/src/lib/settings.js';
-import { eventually, freePort, launchBrowser, newPage, screenshot } from '../support/browser.js';
-import { startCli, stopCli, type RunningCli } from '../support/cli.js';
+import {
+  eventually,
+  launchBrowser,
+  newPage,
+  screenshot,
+  startDemoGateway,
+  type DemoGateway,
+} from '../support/browser.js';
+import type { RunningCli } from '../support/cli.js';
 import { expectedLabel } from '../support/truth.js';
 
 /**
@@ -148,34 +152,18 @@ function mismatches(dom: DomReading, samples: Sample[]): string[] {
 }
 
 describe('dashboard in Chromium against the demo emulator', () => {
+  let demo: DemoGateway | undefined;
   let gateway: RunningCli | undefined;
   let emulatorUrl = '';
-  let dataDir = '';
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
-    const emulatorPort = await freePort();
-    emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
-    gateway = await startCli(
-      ['start'],
-      {
-        HOST: '127.0.0.1',
-        PORT: '0',
-        SWITCHBOARD_DATA_DIR: dataDir,
-        SWITCHBOARD_DEMO: '1',
-        EMULATOR_PORT: String(emulatorPort),
-        GENESYS_CLIENT_ID: '',
-        GENESYS_CLIENT_SECRET: '',
-      },
-      30_000,
-    );
+    demo = await startDemoGateway();
+    gateway = demo.gateway;
+    emulatorUrl = demo.emulatorUrl;
     await eventually('the emulator', () => getTruth(emulatorUrl), { timeoutMs: 15_000 });
   });
 
-  after(async () => {
-    await stopCli(gateway);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => demo?.stop());
 
   test('the wallboard matches /emulator/truth within 1 s', async (t) => {
     const browser = await launchBrowser(t);

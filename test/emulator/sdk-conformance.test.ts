@@ -7,7 +7,7 @@ import { Simulation } from '../../src/emulator/model/simulation.js';
 import { topicsFor } from '../../src/emulator/render/topics.js';
 import { startTestEmulator } from '../support/emulator.js';
 import { waitFor } from '../support/helpers.js';
-import { assertSdkShape } from '../support/sdk-models.js';
+import { assertSdkShape, DETAIL_EVENT_MODELS } from '../support/sdk-models.js';
 
 // The official SDK is CommonJS without ESM types for its runtime objects.
 const require = createRequire(import.meta.url);
@@ -278,16 +278,7 @@ describe('emulator conformance with the official SDK (purecloud-platform-client-
   // (upper case) from the Python SDK's acd_end_detail_event_topic_acd_end_event.py.
   test('conversation detail events in the shapes of their SDK models', async (t) => {
     const emu = await startTestEmulator(t, { agents: 40, queues: 3, seed: 7 });
-    const models: Record<string, string> = {
-      'customer.start': 'CustomerStartDetailEventTopicCustomerStartEvent',
-      'customer.end': 'CustomerEndDetailEventTopicCustomerEndEvent',
-      'acd.start': 'AcdStartDetailEventTopicAcdStartEvent',
-      'acd.end': 'AcdEndDetailEventTopicAcdEndEvent',
-      'user.start': 'UserStartDetailEventTopicUserStartEvent',
-      'user.end': 'UserEndDetailEventTopicUserEndEvent',
-      acw: 'AcwDetailEventTopicAfterCallWorkEvent',
-      outbound: 'OutboundDetailEventTopicOutboundInitEvent',
-    };
+    const models = DETAIL_EVENT_MODELS;
     const seen: { milestone: string; body: Record<string, unknown> }[] = [];
     emu.sim.onEvent((e) => {
       for (const m of topicsFor(e, () => 'Agent')) {

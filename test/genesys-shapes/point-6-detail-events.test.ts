@@ -22,7 +22,7 @@ import { describe, test } from 'node:test';
 import { LiveState } from '../../src/projection/live-state.js';
 import { classifyTopic } from '../../src/sources/normalize/topics.js';
 import { storedEvent } from '../support/events.js';
-import { assertSdkShape } from '../support/sdk-models.js';
+import { assertSdkShape, DETAIL_EVENT_MODELS } from '../support/sdk-models.js';
 
 const Q = '7b0c4a1e-0000-4000-8000-000000000006';
 const Q2 = '7b0c4a1e-0000-4000-8000-000000000007';
@@ -31,16 +31,7 @@ const U2 = 'a1b2c3d4-0000-4000-8000-0000000000b2';
 const T0 = Date.parse('2024-05-02T10:00:00.000Z');
 let offset = 0;
 
-const MODELS: Record<string, string> = {
-  'customer.start': 'CustomerStartDetailEventTopicCustomerStartEvent',
-  'customer.end': 'CustomerEndDetailEventTopicCustomerEndEvent',
-  'acd.start': 'AcdStartDetailEventTopicAcdStartEvent',
-  'acd.end': 'AcdEndDetailEventTopicAcdEndEvent',
-  'user.start': 'UserStartDetailEventTopicUserStartEvent',
-  'user.end': 'UserEndDetailEventTopicUserEndEvent',
-  acw: 'AcwDetailEventTopicAfterCallWorkEvent',
-  outbound: 'OutboundDetailEventTopicOutboundInitEvent',
-};
+const MODELS = DETAIL_EVENT_MODELS;
 
 /** One detail event in an EventBridge envelope, its body checked against its SDK model. */
 function detail(

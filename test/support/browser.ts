@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { startCli, stopCli, type RunningCli } from './cli.js';
 
 /** Debian's Chromium; override with CHROMIUM_PATH. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -103,4 +105,38 @@ export async function eventually<T>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** `switchboard start` in demo mode (its emulator in-process) on free ports and a fresh data dir. */
+export interface DemoGateway {
+  gateway: RunningCli;
+  emulatorUrl: string;
+  /** Stops the gateway and removes its data directory. */
+  stop(): Promise<void>;
+}
+
+export async function startDemoGateway(): Promise<DemoGateway> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
+  const emulatorPort = await freePort();
+  const gateway = await startCli(
+    ['start'],
+    {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      SWITCHBOARD_DATA_DIR: dataDir,
+      SWITCHBOARD_DEMO: '1',
+      EMULATOR_PORT: String(emulatorPort),
+      GENESYS_CLIENT_ID: '',
+      GENESYS_CLIENT_SECRET: '',
+    },
+    30_000,
+  );
+  return {
+    gateway,
+    emulatorUrl: `http://127.0.0.1:${emulatorPort}`,
+    async stop() {
+      await stopCli(gateway);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

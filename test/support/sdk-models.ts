@@ -49,3 +49,15 @@ export function shapedConversation<T extends { participants: object[] }>(
   for (const p of body.participants) assertSdkShape(participant, p);
   return body;
 }
+
+/** The SDK model of each conversation detail event, by milestone (notificationMappings.json). */
+export const DETAIL_EVENT_MODELS: Readonly<Record<string, string>> = {
+  'customer.start': 'CustomerStartDetailEventTopicCustomerStartEvent',
+  'customer.end': 'CustomerEndDetailEventTopicCustomerEndEvent',
+  'acd.start': 'AcdStartDetailEventTopicAcdStartEvent',
+  'acd.end': 'AcdEndDetailEventTopicAcdEndEvent',
+  'user.start': 'UserStartDetailEventTopicUserStartEvent',
+  'user.end': 'UserEndDetailEventTopicUserEndEvent',
+  acw: 'AcwDetailEventTopicAfterCallWorkEvent',
+  outbound: 'OutboundDetailEventTopicOutboundInitEvent',
+};
