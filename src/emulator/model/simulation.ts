@@ -297,11 +297,11 @@ export class Simulation {
     for (const conv of [...a.conversations]) {
       const consult = liveConsult(conv);
       if (consult?.to === id) {
-        this.#endConsult(conv, consult);
+        this.#closeConsult(conv, consult, false);
         continue;
       }
       if (consult?.from === id) {
-        this.#consultTransfer(conv, consult);
+        this.#closeConsult(conv, consult, true);
         continue;
       }
       a.conversations.delete(conv);
@@ -678,8 +678,7 @@ export class Simulation {
       const transfer = this.#consultRng.chance(CONSULT_TRANSFER_SHARE);
       this.#at(this.#now + this.#consultRng.logNormal(40_000, 0.5), () => {
         if (conv.consult !== consult || consult.state !== 'connected') return;
-        if (transfer) this.#consultTransfer(conv, consult);
-        else this.#endConsult(conv, consult);
+        this.#closeConsult(conv, consult, transfer);
       });
     });
   }
@@ -692,36 +691,25 @@ export class Simulation {
     });
   }
 
-  /** The consulted agent hangs up; the first agent takes the customer off hold. */
-  #endConsult(conv: Conversation, consult: Consult): void {
-    const b = this.agents.get(consult.to)!;
-    consult.state = 'ended';
+  /**
+   * A consult closes: the consulted agent hangs up and the first agent takes the customer off
+   * hold, or (`transfer.consult`) the first agent leaves the call to the consulted one.
+   */
+  #closeConsult(conv: Conversation, consult: Consult, transferred: boolean): void {
+    const stays = this.agents.get(transferred ? consult.to : consult.from)!;
+    const leaves = this.agents.get(transferred ? consult.from : consult.to)!;
+    consult.state = transferred ? 'transferred' : 'ended';
     consult.endedAt = this.#now;
-    b.conversations.delete(conv);
+    leaves.conversations.delete(conv);
+    if (transferred) conv.agentId = consult.to;
     conv.held = false;
     conv.state = 'connected';
     conv.epoch++;
-    this.#emitConversation(conv, consult.from, 'consultEnded');
-    this.#resumeTalk(conv, this.agents.get(consult.from)!);
-    this.#updateRouting(b);
+    this.#emitConversation(conv, consult.from, transferred ? 'consultTransferred' : 'consultEnded');
+    this.#resumeTalk(conv, stays);
+    this.#updateRouting(leaves);
     // A removed agent (the delete-user fault) takes no more work.
-    if (!b.removed) this.#afterFree(b);
-  }
-
-  /** The first agent leaves the call to the consulted one (`transfer.consult`). */
-  #consultTransfer(conv: Conversation, consult: Consult): void {
-    const a = this.agents.get(consult.from)!;
-    consult.state = 'transferred';
-    consult.endedAt = this.#now;
-    a.conversations.delete(conv);
-    conv.agentId = consult.to;
-    conv.held = false;
-    conv.state = 'connected';
-    conv.epoch++;
-    this.#emitConversation(conv, consult.from, 'consultTransferred');
-    this.#resumeTalk(conv, this.agents.get(consult.to)!);
-    this.#updateRouting(a);
-    if (!a.removed) this.#afterFree(a);
+    if (!leaves.removed) this.#afterFree(leaves);
   }
 
   #scheduleOutbound(a: AgentState): void {
