@@ -333,6 +333,7 @@ describe('emulator conformance with the official SDK (purecloud-platform-client-
       org: buildOrg({ agents: 200, queues: 6, seed: 8 }),
       seed: 8,
       startMs: start,
+      consults: true,
     });
     const models = (topic: string, key: 'calls' | 'callbacks') => {
       const prefix = topic.startsWith('v2.routing.queues.') ? 'Queue' : '';

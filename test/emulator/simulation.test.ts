@@ -9,7 +9,12 @@ const START = Date.parse('2026-11-23T08:00:00.000Z');
 const HOUR = 3600_000;
 
 function sim(agents = 200, queues = 8, seed = 7) {
-  return new Simulation({ org: buildOrg({ agents, queues, seed }), seed, startMs: START });
+  return new Simulation({
+    org: buildOrg({ agents, queues, seed }),
+    seed,
+    startMs: START,
+    consults: true,
+  });
 }
 
 /** A compact, order-preserving fingerprint of an event for determinism checks. */
