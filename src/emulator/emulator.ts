@@ -145,7 +145,7 @@ export class Emulator {
     const org = buildOrg({ agents: o.agents, queues: o.queues, seed: o.seed });
     const startMs = options.startMs ?? Date.now() - o.warmupMs;
     this.#warming = o.warmupMs > 0;
-    this.sim = new Simulation({ org, seed: o.seed, startMs });
+    this.sim = new Simulation({ org, seed: o.seed, startMs, consults: true });
     this.#ids = new Rng(o.seed ^ 0x1d5);
     this.clock = options.clock ?? realClock;
     this.channels = new ChannelManager({

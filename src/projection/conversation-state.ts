@@ -26,6 +26,8 @@ export function applyConversation(
   conv: ParsedConversation,
   at: number,
   offset: number,
+  /** The body is the whole history so far (a detail view), not one snapshot that may be stale. */
+  cumulative = false,
 ): void {
   // Ringing is the queue's offer only while nobody has the customer: a consulted colleague's
   // phone rings while the first agent holds the call, and that call is being handled.
@@ -46,8 +48,12 @@ export function applyConversation(
   const isNew = rec === undefined;
   if (rec) {
     // Older than what we know, or the same instant but behind it (reordered): ignore. An
-    // ended conversation stays ended.
-    if (at < rec.at || (at === rec.at && BUCKET_RANK[bucket] < BUCKET_RANK[rec.bucket])) return;
+    // ended conversation stays ended. A detail view folds every milestone in whatever order it
+    // came, so its latest reading is never behind: a blind transfer's agent end, next queue's
+    // start and next agent's offer share one instant and move the buckets back (interacting,
+    // waiting, alerting).
+    if (at < rec.at) return;
+    if (!cumulative && at === rec.at && BUCKET_RANK[bucket] < BUCKET_RANK[rec.bucket]) return;
     if (rec.bucket === 'ended') return;
   } else {
     rec = {
@@ -162,6 +168,7 @@ export function applyDetail(
     detailConversation(conversationId, view),
     Math.max(at, rec?.at ?? at),
     offset,
+    true,
   );
 }
 

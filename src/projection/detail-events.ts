@@ -20,13 +20,17 @@ export interface DetailView {
   customerEnd: number | undefined;
   /** `divisionId` of the events that carry one (all but `acw`, which inherits it). */
   divisionId?: string;
-  /** ACD segments by queue: when the conversation entered it, and how it left. */
-  queues: Map<string, QueueSegment>;
+  /**
+   * ACD segments, one per visit to a queue: when the conversation entered it and how it left.
+   * A conversation transferred on and then back comes to the same queue twice.
+   */
+  visits: QueueSegment[];
   /** Agent segments by user. */
   users: Map<string, UserSegment>;
 }
 
 interface QueueSegment {
+  queueId: string;
   start: number | undefined;
   end: number | undefined;
   /** `acdOutcome`: ANSWERED, ABANDON, FLOW_OUT (left to a flow: neither answered nor abandoned). */
@@ -79,7 +83,7 @@ export function newDetailView(): DetailView {
     caller: undefined,
     address: undefined,
     customerEnd: undefined,
-    queues: new Map(),
+    visits: [],
     users: new Map(),
   };
 }
@@ -118,7 +122,10 @@ export function foldDetail(
     case 'acd.start':
     case 'acd.end': {
       if (queueId === undefined) return false;
-      const seg = queueSegment(view, queueId);
+      const seg =
+        milestone === 'acd.start'
+          ? visitStarting(view, queueId, at)
+          : visitEnding(view, queueId, at);
       if (seg === undefined) return false;
       if (milestone === 'acd.start') seg.start = at;
       else {
@@ -152,11 +159,41 @@ export function foldDetail(
   }
 }
 
-function queueSegment(view: DetailView, queueId: string) {
-  let seg = view.queues.get(queueId);
-  if (!seg && view.queues.size < LIMITS.queuesPerConversation) {
-    seg = { start: undefined, end: undefined, outcome: '', answeredBy: undefined };
-    view.queues.set(queueId, seg);
+/**
+ * The visit an `acd.start` at `at` opens: a new one, unless its `acd.end` came first (EventBridge
+ * may reorder), when the visit it ends is waiting for its start.
+ */
+function visitStarting(view: DetailView, queueId: string, at: number) {
+  const early = view.visits.find(
+    (v) => v.queueId === queueId && v.start === undefined && (v.end ?? -Infinity) >= at,
+  );
+  return early ?? newVisit(view, queueId);
+}
+
+/** The visit an `acd.end` at `at` closes: the latest still open that began before it. */
+function visitEnding(view: DetailView, queueId: string, at: number) {
+  let seg: QueueSegment | undefined;
+  for (const v of view.visits)
+    if (v.queueId === queueId && v.end === undefined && (v.start ?? Infinity) <= at)
+      if (!seg || (v.start ?? -Infinity) > (seg.start ?? -Infinity)) seg = v;
+  return seg ?? newVisit(view, queueId);
+}
+
+function newVisit(view: DetailView, queueId: string): QueueSegment | undefined {
+  if (view.visits.length >= LIMITS.queuesPerConversation) return undefined;
+  const seg = { queueId, start: undefined, end: undefined, outcome: '', answeredBy: undefined };
+  view.visits.push(seg);
+  return seg;
+}
+
+/** The visit an agent segment was offered from: the latest of its queue begun by its start. */
+function visitOf(view: DetailView, u: UserSegment): QueueSegment | undefined {
+  let seg: QueueSegment | undefined;
+  for (const v of view.visits) {
+    if (v.queueId !== u.queueId) continue;
+    const start = v.start ?? v.end ?? -Infinity;
+    if (start > (u.start ?? Infinity)) continue;
+    if (!seg || start >= (seg.start ?? seg.end ?? -Infinity)) seg = v;
   }
   return seg;
 }
@@ -178,25 +215,22 @@ function userSegment(view: DetailView, userId: string): UserSegment | undefined 
  * ended agent segment shows as wrap-up while the conversation is otherwise still going on.
  */
 export function detailConversation(id: string, view: DetailView): ParsedConversation {
-  let current: string | undefined;
+  let seg: QueueSegment | undefined;
   let currentStart = -Infinity;
-  for (const [queueId, seg] of view.queues) {
-    const start = seg.start ?? seg.end ?? -Infinity;
+  for (const v of view.visits) {
+    const start = v.start ?? v.end ?? -Infinity;
     if (start >= currentStart) {
-      current = queueId;
+      seg = v;
       currentStart = start;
     }
   }
-  const seg = current === undefined ? undefined : view.queues.get(current);
   const abandoned = seg?.outcome === 'ABANDON';
   const customerEnded = view.customerEnd !== undefined || abandoned;
-  const open = (q: string | undefined) => {
-    const s = q === undefined ? undefined : view.queues.get(q);
-    return s !== undefined && s.start !== undefined && s.end === undefined;
-  };
+  const open = (s: QueueSegment | undefined) =>
+    s !== undefined && s.start !== undefined && s.end === undefined;
   const agents: ParsedConversation['agents'] = [];
   for (const [userId, u] of view.users) {
-    const q = u.queueId === undefined ? undefined : view.queues.get(u.queueId);
+    const q = u.queueId === undefined ? undefined : visitOf(view, u);
     // Offered from a queue whose ACD segment then ended otherwise (abandoned, flowed out,
     // answered by someone else): the offer is over.
     const offerLost =
@@ -212,18 +246,17 @@ export function detailConversation(id: string, view: DetailView): ParsedConversa
     else if (u.end !== undefined)
       state = !answered || customerEnded || movedOn(view, u.end, userId) ? 'done' : 'acw';
     else if (!view.outbound && offerLost) state = 'done';
-    else if (!view.outbound && open(u.queueId)) state = 'alerting';
+    else if (!view.outbound && open(q)) state = 'alerting';
     else state = 'connected';
-    const answeredAt = u.queueId === undefined ? undefined : view.queues.get(u.queueId)?.end;
-    agents.push({ userId, state, queueId: u.queueId, connectedAt: answeredAt ?? u.start });
+    agents.push({ userId, state, queueId: u.queueId, connectedAt: q?.end ?? u.start });
   }
-  const waiting = seg !== undefined && open(current) && !customerEnded && !view.outbound;
+  const waiting = open(seg) && !customerEnded && !view.outbound;
   return {
     id,
     media: view.media ?? 'unknown',
-    queueId: view.outbound ? undefined : current,
+    queueId: view.outbound ? undefined : seg?.queueId,
     queueName: undefined,
-    waitingSince: waiting ? seg.start : undefined,
+    waitingSince: waiting ? seg?.start : undefined,
     queuedAt: view.outbound ? undefined : seg?.start,
     customerName: view.caller,
     customerAddress: view.address,
@@ -240,7 +273,7 @@ export function detailConversation(id: string, view: DetailView): ParsedConversa
  * transfer ends the agent's segment at the instant the next queue's begins.
  */
 function movedOn(view: DetailView, t: number, userId: string): boolean {
-  for (const s of view.queues.values()) if ((s.start ?? -Infinity) >= t) return true;
+  for (const s of view.visits) if ((s.start ?? -Infinity) >= t) return true;
   for (const [id, u] of view.users) if (id !== userId && (u.start ?? -Infinity) >= t) return true;
   return false;
 }

@@ -220,6 +220,56 @@ describe('issue 11 point 6: detail events feed the projection', () => {
     assert.equal(s.queue(Q)?.answered, 0);
   });
 
+  test('a blind transfer on and back: each visit to a queue is its own, and one instant folds in any order', () => {
+    const id = 'c-back';
+    const acd = (milestone: string, at: number, queueId: string, f = {}) =>
+      detail(id, milestone, at, { participantId: `p-acd-${at}`, queueId, ...f });
+    const user = (milestone: string, at: number, userId: string, queueId: string, f = {}) =>
+      detail(id, milestone, at, { participantId: `p-${userId}`, userId, queueId, ...f });
+    const answered = (userId: string) => ({ acdOutcome: 'ANSWERED', answeredUserId: userId });
+    const transfer = { disconnectType: 'TRANSFER' };
+    // Q: answered by U, who transfers to Q2 at 60 s; U2 answers and transfers back at 120 s,
+    // where the call waits in Q a second time. The transfer's three milestones share an instant.
+    const before = [
+      acd('acd.start', 0, Q),
+      user('user.start', 1, U, Q),
+      acd('acd.end', 3, Q, answered(U)),
+    ];
+    const handover = [user('user.end', 60, U, Q, transfer), acd('acd.start', 60, Q2)];
+    const second = [user('user.start', 60, U2, Q2)];
+    const back = [
+      acd('acd.end', 62, Q2, answered(U2)),
+      user('user.end', 120, U2, Q2, transfer),
+      acd('acd.start', 120, Q),
+    ];
+    const orders = [
+      [...before, ...handover, ...second, ...back],
+      [...before, ...second, ...[...handover].reverse(), ...back],
+      [...[...before].reverse(), ...[...back].reverse(), ...second, ...handover],
+    ];
+    for (const [i, events] of orders.entries()) {
+      const s = new LiveState();
+      for (const e of events) s.apply(e);
+      const figures = (q: string) => [s.queue(q)?.waiting ?? 0, s.queue(q)?.interacting ?? 0];
+      assert.deepEqual(figures(Q), [1, 0], `order ${i}: waiting in Q again, not taken as answered`);
+      assert.deepEqual(figures(Q2), [0, 0], `order ${i}: Q2 is done with it`);
+      assert.deepEqual(
+        [s.agent(U)?.conversations.length, s.agent(U2)?.conversations.length],
+        [0, 0],
+        `order ${i}: neither agent keeps a transferred call`,
+      );
+    }
+    // The handover instant alone, agent end first: the next agent's offer still rings.
+    const s = new LiveState();
+    for (const e of [...before, user('user.end', 60, U, Q, transfer)]) s.apply(e);
+    for (const e of [acd('acd.start', 60, Q2), user('user.start', 60, U2, Q2)]) s.apply(e);
+    assert.deepEqual(
+      s.toasts().map((t) => [t.userId, t.queueId]),
+      [[U2, Q2]],
+    );
+    assert.equal(s.agent(U)?.conversations.length, 0);
+  });
+
   test('an outbound (dialer) conversation rings nobody and is no queue arrival', () => {
     const s = new LiveState();
     const id = 'c-out';

@@ -183,8 +183,12 @@ function participantsOf(
       },
     });
   }
-  const other = consult && (consult.to === userId ? consult.from : consult.to);
-  if (consult && other !== undefined && other !== userId) parts.push(consultLeg(conv, other, at));
+  // Only while the event is about one of the consult's two agents: once the call has gone on to
+  // a third (a blind transfer after the consult), both are history and neither is on it.
+  const other =
+    consult &&
+    (consult.to === userId ? consult.from : consult.from === userId ? consult.to : undefined);
+  if (consult && other !== undefined) parts.push(consultLeg(conv, other, at));
   return parts;
 }
 
