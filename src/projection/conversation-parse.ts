@@ -176,7 +176,7 @@ export function parseConversation(
     queueName: acd ? (name(getPath(acd, 'queue.name')) ?? name(acd.name)) : undefined,
     waitingSince: acdActive && !customerEnded ? queuedAt : undefined,
     queuedAt,
-    customerName: customer ? (name(customer.name) ?? name(customer.callbackUserName)) : undefined,
+    customerName: customer ? customerName(customer) : undefined,
     customerAddress: customer ? customerAddress(customer) : undefined,
     customerEnded,
     outbound,
@@ -198,10 +198,30 @@ function divisionsOf(body: Record<string, unknown>): { divisionIds?: string[] } 
   return ids.size > 0 ? { divisionIds: [...ids] } : {};
 }
 
+/**
+ * A callback names its customer by the numbers to call back and the name they left: on the
+ * participant itself in the media-specific family (`…CallbackMediaParticipant`), on the items
+ * of its `callbacks[]` in the generic one (`ConversationEventTopicCallback`).
+ */
+function callbackOf(p: Record<string, unknown>): Record<string, unknown> | undefined {
+  const items = p.callbacks;
+  const item: unknown = Array.isArray(items) ? items[items.length - 1] : undefined;
+  return isPlainObject(item) ? item : undefined;
+}
+
+const firstNumber = (numbers: unknown) => (Array.isArray(numbers) ? name(numbers[0]) : undefined);
+
+function customerName(p: Record<string, unknown>): string | undefined {
+  return name(p.name) ?? name(p.callbackUserName) ?? name(callbackOf(p)?.callbackUserName);
+}
+
 function customerAddress(p: Record<string, unknown>): string | undefined {
-  const numbers = p.callbackNumbers;
-  const callback = Array.isArray(numbers) ? name(numbers[0]) : undefined;
-  return name(p.address) ?? name(p.ani) ?? callback;
+  return (
+    name(p.address) ??
+    name(p.ani) ??
+    firstNumber(p.callbackNumbers) ??
+    firstNumber(callbackOf(p)?.callbackNumbers)
+  );
 }
 
 function participantEnded(p: Record<string, unknown>): boolean {

@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { shapedConversation } from '../support/sdk-models.js';
+import { assertSdkShape, shapedConversation } from '../support/sdk-models.js';
 import { LiveState } from '../../src/projection/live-state.js';
 import { notificationEvent } from '../support/notifications.js';
 import { mediaConversationBody } from '../../src/emulator/render/topics.js';
@@ -204,6 +204,77 @@ describe('issue 11 point 1: media-specific conversation topics', () => {
     const q = s.queue(Q, Date.parse('2024-05-02T10:02:30.000Z'));
     assert.equal(q?.waiting, 1, 'the callback waits in the queue');
     assert.equal(q?.longestWaitMs, 30_000);
+  });
+
+  test('a callback names its customer by number and name in both families (participant or `callbacks[]` item)', () => {
+    // Generic family: the numbers are on the `callbacks[]` items (`ConversationEventTopicCallback
+    // {state, direction, callbackNumbers, callbackUserName, …}`), not on the participant.
+    const item = (state: string) => {
+      const cb = {
+        id: 'cb-media-1',
+        state,
+        direction: 'inbound',
+        held: false,
+        callbackNumbers: ['tel:+15557654321'],
+        callbackUserName: 'Dana Ruiz',
+      };
+      assertSdkShape('ConversationEventTopicCallback', cb);
+      return cb;
+    };
+    const generic = shaped(
+      'ConversationEventTopicConversation',
+      'ConversationEventTopicParticipant',
+      {
+        id: 'cb-generic',
+        participants: [
+          { id: 'p-cust', purpose: 'customer', callbacks: [item('connected')] },
+          {
+            id: 'p-acd',
+            purpose: 'acd',
+            queueId: Q,
+            name: 'Support',
+            connectedTime: '2024-05-02T10:03:00.000Z',
+            callbacks: [item('connected')],
+          },
+          { id: 'p-agent', purpose: 'agent', userId: U, queueId: Q, callbacks: [item('alerting')] },
+        ],
+      },
+    );
+    const s = new LiveState();
+    s.apply(notification(`v2.users.${U}.conversations`, generic, '2024-05-02T10:03:10.000Z'));
+    assert.deepEqual(
+      s.toasts().map((t) => [t.userId, t.media, t.caller, t.address]),
+      [[U, 'callback', 'Dana Ruiz', 'tel:+15557654321']],
+    );
+
+    // Media-specific family: on the participant itself.
+    const specific = shaped(
+      'QueueConversationCallbackEventTopicCallbackConversation',
+      'QueueConversationCallbackEventTopicCallbackMediaParticipant',
+      {
+        id: 'cb-specific',
+        participants: [
+          {
+            id: 'p-cust',
+            purpose: 'customer',
+            state: 'connected',
+            callbackNumbers: ['tel:+15550001111'],
+            callbackUserName: 'Eli Park',
+          },
+          { id: 'p-agent', purpose: 'agent', state: 'alerting', user: { id: U }, queue: { id: Q } },
+        ],
+      },
+    );
+    s.apply(
+      notification(`v2.users.${U}.conversations.callbacks`, specific, '2024-05-02T10:04:00.000Z'),
+    );
+    assert.deepEqual(
+      s
+        .toasts()
+        .filter((t) => t.conversationId === 'cb-specific')
+        .map((t) => [t.caller, t.address]),
+      [['Eli Park', 'tel:+15550001111']],
+    );
   });
 
   test('the emulator renders `.calls` in the media-specific model (no arrays, user/queue refs)', () => {
