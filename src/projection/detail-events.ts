@@ -42,8 +42,10 @@ interface UserSegment {
   queueId: string | undefined;
   start: number | undefined;
   end: number | undefined;
-  /** The `acw` event: sent when wrap-up is over. */
+  /** The `acw` (or `wrapup`) event: sent when wrap-up is over. */
   acwEnd: number | undefined;
+  /** The agent's participant, so a `wrapup` event (which names no user) finds its segment. */
+  participantId: string | undefined;
 }
 
 /** Detail `mediaType` (upper case) → the media names of the conversation topics. */
@@ -67,6 +69,7 @@ const MILESTONES = new Set([
   'user.start',
   'user.end',
   'acw',
+  'wrapup',
 ]);
 
 const upper = (v: unknown) => (typeof v === 'string' ? v.toUpperCase() : '');
@@ -98,7 +101,7 @@ export function foldDetail(
   body: Record<string, unknown>,
   at: number,
 ): boolean {
-  // attributes, flow.*, voicemail.*, wrapup, contact: nothing the live state shows.
+  // attributes, flow.*, voicemail.*, contact: nothing the live state shows.
   if (!MILESTONES.has(milestone)) return false;
   const mediaType = upper(body.mediaType);
   if (mediaType !== '' && mediaType !== 'UNKNOWN')
@@ -106,7 +109,16 @@ export function foldDetail(
   if (upper(body.direction) === 'OUTBOUND') view.outbound = true;
   view.divisionId = boundedId(body.divisionId) ?? view.divisionId;
   const queueId = boundedId(body.queueId);
-  const userId = boundedId(body.userId);
+  const participantId = boundedId(body.participantId);
+  // Wrap-up submitted (`WrapupDetailEventTopicWrapupEvent`) says, like `acw`, that wrap-up is
+  // over, but names the agent only by participant. Both come as the leg closes: the code is in
+  // the log, never on a live leg.
+  const userId =
+    milestone === 'wrapup'
+      ? [...view.users].find(
+          ([, u]) => participantId !== undefined && u.participantId === participantId,
+        )?.[0]
+      : boundedId(body.userId);
   switch (milestone) {
     case 'outbound':
       // A dialer campaign's call (`outboundCampaignId`): never a queue arrival.
@@ -144,14 +156,16 @@ export function foldDetail(
     }
     case 'user.start':
     case 'user.end':
-    case 'acw': {
+    case 'acw':
+    case 'wrapup': {
       if (userId === undefined) return false;
       const u = userSegment(view, userId);
       if (u === undefined) return false;
       u.queueId = queueId ?? u.queueId;
+      u.participantId ??= participantId;
       if (milestone === 'user.start') u.start = at;
       else if (milestone === 'user.end') u.end = at;
-      else u.acwEnd = at;
+      else u.acwEnd = Math.min(u.acwEnd ?? at, at);
       return true;
     }
     default:
@@ -201,7 +215,13 @@ function visitOf(view: DetailView, u: UserSegment): QueueSegment | undefined {
 function userSegment(view: DetailView, userId: string): UserSegment | undefined {
   let u = view.users.get(userId);
   if (!u && view.users.size < LIMITS.agentsPerConversation) {
-    u = { queueId: undefined, start: undefined, end: undefined, acwEnd: undefined };
+    u = {
+      queueId: undefined,
+      start: undefined,
+      end: undefined,
+      acwEnd: undefined,
+      participantId: undefined,
+    };
     view.users.set(userId, u);
   }
   return u;

@@ -270,6 +270,25 @@ describe('issue 11 point 6: detail events feed the projection', () => {
     assert.equal(s.agent(U)?.conversations.length, 0);
   });
 
+  test('a `wrapup` event (names the agent by participant only) ends wrap-up when `acw` is missing', () => {
+    const s = new LiveState();
+    const e = answeredCall('c-wrap');
+    for (const x of [e.customerStart, e.acdStart, e.userStart, e.acdEnd, e.userEnd]) s.apply(x);
+    // The caller is still on (an IVR survey, say): the agent is in wrap-up.
+    assert.equal(s.agent(U)?.conversations[0]?.state, 'acw');
+    const wrapup = (participantId: string) =>
+      detail('c-wrap', 'wrapup', 320, {
+        participantId,
+        queueId: Q,
+        wrapupCode: '1a2b3c4d-0000-4000-8000-0000000000f1',
+        wrapupDurationMs: 20_000,
+      });
+    s.apply(wrapup('p-someone-else'));
+    assert.equal(s.agent(U)?.conversations[0]?.state, 'acw', 'another participant: not this leg');
+    s.apply(wrapup('p-a'));
+    assert.equal(s.agent(U)?.conversations.length, 0, 'wrap-up submitted: the leg is closed');
+  });
+
   test('an outbound (dialer) conversation rings nobody and is no queue arrival', () => {
     const s = new LiveState();
     const id = 'c-out';

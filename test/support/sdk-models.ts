@@ -60,4 +60,5 @@ export const DETAIL_EVENT_MODELS: Readonly<Record<string, string>> = {
   'user.end': 'UserEndDetailEventTopicUserEndEvent',
   acw: 'AcwDetailEventTopicAfterCallWorkEvent',
   outbound: 'OutboundDetailEventTopicOutboundInitEvent',
+  wrapup: 'WrapupDetailEventTopicWrapupEvent',
 };
