@@ -289,7 +289,15 @@ describe('emulator conformance with the official SDK (purecloud-platform-client-
     emu.sim.burst(6, 300);
     for (let i = 0; i < 20; i++) emu.advance(30_000);
     const kinds = new Set(seen.map((s) => s.milestone));
-    for (const k of ['customer.start', 'acd.start', 'acd.end', 'user.start', 'user.end', 'acw'])
+    for (const k of [
+      'customer.start',
+      'acd.start',
+      'acd.end',
+      'user.start',
+      'user.end',
+      'acw',
+      'wrapup',
+    ])
       assert.ok(kinds.has(k), `${k} sent`);
     const offered = new Set<string>();
     for (const { milestone, body } of seen) {
@@ -299,7 +307,7 @@ describe('emulator conformance with the official SDK (purecloud-platform-client-
       assert.equal(typeof body.eventTime, 'number', 'eventTime in epoch ms');
       assert.match(String(body.mediaType), /^[A-Z]+$/);
       assert.match(String(body.direction), /^(INBOUND|OUTBOUND)$/);
-      if (milestone === 'acw') {
+      if (milestone === 'acw' || milestone === 'wrapup') {
         assert.match(String(body.wrapupCode), /^[0-9a-f-]{36}$/, 'wrap-up codes are ids');
         assert.ok(
           emu.sim.org.wrapupCodes.some((c) => c.id === body.wrapupCode),

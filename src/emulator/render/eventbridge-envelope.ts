@@ -15,6 +15,7 @@ export const EVENTBRIDGE_TOPICS = [
   'v2.detail.events.conversation.{id}.user.start',
   'v2.detail.events.conversation.{id}.user.end',
   'v2.detail.events.conversation.{id}.acw',
+  'v2.detail.events.conversation.{id}.wrapup',
 ];
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;

@@ -433,7 +433,8 @@ function detailEvents(
     dnis: 'tel:+18005550100',
   };
   // Each model's own fields: the customer's events name no queue, and
-  // `AcwDetailEventTopicAfterCallWorkEvent` is the one without `divisionId`.
+  // `AcwDetailEventTopicAfterCallWorkEvent` and `WrapupDetailEventTopicWrapupEvent` are the ones
+  // without `divisionId`.
   // The consulted agent was reached directly, not through the queue: their segments name none.
   const topic = (suffix: string, body: Record<string, unknown>): TopicMessage => ({
     topicName: `v2.detail.events.conversation.${conv.id}.${suffix}`,
@@ -444,7 +445,7 @@ function detailEvents(
       (conv.consult === undefined || body.userId !== conv.consult.to)
         ? { queueId: conv.queue.id }
         : {}),
-      ...(suffix === 'acw' ? {} : { divisionId: conv.queue.divisionId }),
+      ...(suffix === 'acw' || suffix === 'wrapup' ? {} : { divisionId: conv.queue.divisionId }),
       ...body,
     },
     at,
@@ -515,6 +516,11 @@ function detailEvents(
         topic('acw', {
           userId: agentId,
           // An id, as Genesys sends it (`GET /api/v2/routing/wrapupcodes` names it).
+          wrapupCode: WRAPUP_CODE_ID,
+          wrapupDurationMs: at - (conv.acwSince ?? at),
+        }),
+        // The same submission as its own event, naming the agent by participant only.
+        topic('wrapup', {
           wrapupCode: WRAPUP_CODE_ID,
           wrapupDurationMs: at - (conv.acwSince ?? at),
         }),
