@@ -108,6 +108,14 @@ describe('projector replay against the emulator truth', () => {
     });
     source.emu = emu;
     const started = emu.sim.now;
+    // What the run covered, so the comparisons below are known to include these cases.
+    const seen = { outbound: new Set<string>(), callbacks: new Set<string>(), consults: 0 };
+    emu.sim.onEvent((e) => {
+      if (e.type !== 'conversation') return;
+      if (e.conversation.direction === 'outbound') seen.outbound.add(e.conversation.id);
+      if (e.conversation.media === 'callback') seen.callbacks.add(e.conversation.id);
+      if (e.change === 'consult') seen.consults++;
+    });
     // Seeding first: agents who never change state during the run must still be right.
     const seeded = await gw.reconcile();
     assert.equal(seeded?.users, 150);
@@ -140,6 +148,16 @@ describe('projector replay against the emulator truth', () => {
     const second = await compareWithTruth(gw, emu, started);
     t.diagnostic(`after the busy spell: ${second}`);
     assert.match(second, /[1-9]\d* waiting/, 'callers waiting, so waiting counts were compared');
+    const truth = emu.truth();
+    const covered = {
+      outbound: seen.outbound.size,
+      callbacks: seen.callbacks.size,
+      consults: seen.consults,
+      queuesWithUnjoined: truth.queues.filter((q) => q.joined < q.members).length,
+      multiMediaQueues: emu.sim.org.queues.filter((q) => q.otherMedia.length > 0).length,
+    };
+    t.diagnostic(JSON.stringify(covered));
+    for (const [what, n] of Object.entries(covered)) assert.ok(n > 0, `the run had ${what}`);
 
     // State is a pure function of the log: a fresh process replays it to the same figures.
     const before = await projected(gw);
