@@ -1,0 +1,174 @@
+import WebSocket from 'ws';
+
+/**
+ * One WebSocket to one Notification API channel (FACTS §1.3–§1.5), watched from both ends: the
+ * server's heartbeats (`channel.metadata` "WebSocket Heartbeat", about every 30 s) or any event
+ * prove delivery works, and the client's `{"message":"ping"}` (answered by a `pong`) proves the
+ * TCP path. A proxy that silently drops the connection, or a server that keeps TCP open but stops
+ * delivering, would otherwise leave the wallboard frozen with no error anywhere: either silence
+ * past its limit terminates the socket, and the owner reconnects.
+ */
+
+export type SocketEnd =
+  | { kind: 'closed'; code: number; reason: string }
+  | { kind: 'heartbeat-timeout' }
+  | { kind: 'ping-timeout' }
+  | { kind: 'error'; message: string };
+
+export interface NotificationSocketOptions {
+  connectUri: string;
+  /** Every frame that is not a heartbeat or a pong: the raw bytes, and the topic when parseable. */
+  onMessage(raw: Buffer, topicName: string | undefined): void;
+  /** Once, when the socket is gone for whatever reason (never after `close()` was called). */
+  onEnd(end: SocketEnd): void;
+  /** No heartbeat and no event for this long: the channel is not delivering. Default 75 000. */
+  heartbeatTimeoutMs?: number;
+  /** A client ping this often. Default 20 000. */
+  pingIntervalMs?: number;
+  /** A ping with no pong (and no other frame) for this long: the path is dead. Default 10 000. */
+  pongTimeoutMs?: number;
+  /** Frames larger than this close the socket (1009): one hostile frame cannot take the heap. */
+  maxFrameBytes?: number;
+  /** Opening handshake limit. Default 15 000. */
+  connectTimeoutMs?: number;
+  now?: () => number;
+}
+
+const PONG = /"message"\s*:\s*"pong"/;
+
+export class NotificationSocket {
+  readonly #o: Required<Omit<NotificationSocketOptions, 'now'>> & { now: () => number };
+  #ws: WebSocket | undefined;
+  #ended = false;
+  #closedByUs = false;
+  #timer: NodeJS.Timeout | undefined;
+  #lastDelivery = 0;
+  #pingSentAt: number | undefined;
+  #lastPing = 0;
+  /** When the server last sent a heartbeat (or an event): the age /readyz shows. */
+  lastDeliveryAt = 0;
+
+  constructor(options: NotificationSocketOptions) {
+    this.#o = {
+      heartbeatTimeoutMs: 75_000,
+      pingIntervalMs: 20_000,
+      pongTimeoutMs: 10_000,
+      maxFrameBytes: 4 * 1024 * 1024,
+      connectTimeoutMs: 15_000,
+      now: Date.now,
+      ...options,
+    };
+  }
+
+  /** Resolves once the socket is open; rejects when it cannot open (nothing else is called). */
+  open(): Promise<void> {
+    const o = this.#o;
+    return new Promise<void>((resolve, reject) => {
+      const ws = new WebSocket(o.connectUri, {
+        maxPayload: o.maxFrameBytes,
+        handshakeTimeout: o.connectTimeoutMs,
+        perMessageDeflate: false,
+      });
+      this.#ws = ws;
+      let opened = false;
+      ws.on('open', () => {
+        opened = true;
+        const now = o.now();
+        this.#lastDelivery = now;
+        this.#lastPing = now;
+        this.lastDeliveryAt = now;
+        this.#timer = setInterval(() => this.#watch(), Math.min(1000, o.pongTimeoutMs));
+        this.#timer.unref();
+        resolve();
+      });
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
+        if (isBinary) return;
+        const now = o.now();
+        // Any frame proves the path; only a heartbeat or an event proves delivery.
+        this.#pingSentAt = undefined;
+        const topic = topicOf(data);
+        if (topic === 'channel.metadata') {
+          if (!PONG.test(data.subarray(0, 300).toString('utf8'))) this.#delivered(now);
+          return;
+        }
+        this.#delivered(now);
+        o.onMessage(data, topic);
+      });
+      ws.on('error', (err) => {
+        if (!opened) {
+          this.#ended = true;
+          reject(err);
+          return;
+        }
+        this.#end({ kind: 'error', message: err.message });
+      });
+      ws.on('close', (code, reason) => {
+        if (!opened) {
+          if (!this.#ended) {
+            this.#ended = true;
+            reject(new Error(`closed before it opened (${code})`));
+          }
+          return;
+        }
+        this.#end({ kind: 'closed', code, reason: reason.toString('utf8').slice(0, 200) });
+      });
+    });
+  }
+
+  /** Closes the socket on purpose: `onEnd` is not called. */
+  close(code = 1000, reason = 'closing'): void {
+    this.#closedByUs = true;
+    this.#stopTimer();
+    const ws = this.#ws;
+    if (!ws) return;
+    if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) {
+      ws.close(code, reason);
+      // A peer that never answers the close frame is not waited for.
+      setTimeout(() => ws.terminate(), 2000).unref();
+    }
+  }
+
+  #delivered(now: number): void {
+    this.#lastDelivery = now;
+    this.lastDeliveryAt = now;
+  }
+
+  #watch(): void {
+    const o = this.#o;
+    const now = o.now();
+    if (now - this.#lastDelivery > o.heartbeatTimeoutMs) {
+      this.#end({ kind: 'heartbeat-timeout' });
+      return;
+    }
+    if (this.#pingSentAt !== undefined && now - this.#pingSentAt > o.pongTimeoutMs) {
+      this.#end({ kind: 'ping-timeout' });
+      return;
+    }
+    if (this.#pingSentAt === undefined && now - this.#lastPing >= o.pingIntervalMs) {
+      this.#lastPing = now;
+      this.#pingSentAt = now;
+      this.#ws?.send('{"message":"ping"}');
+    }
+  }
+
+  #end(end: SocketEnd): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#stopTimer();
+    // Whatever ended it, the socket is not used again.
+    this.#ws?.terminate();
+    if (!this.#closedByUs) this.#o.onEnd(end);
+  }
+
+  #stopTimer(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/** The `topicName` of a frame, read without trusting it to be JSON. */
+function topicOf(data: Buffer): string | undefined {
+  // The envelope's first key in practice; a full parse happens in the ingest pipeline anyway.
+  const m = /"topicName"\s*:\s*"([^"\\]{1,300})"/.exec(data.subarray(0, 1024).toString('utf8'));
+  return m?.[1];
+}

@@ -1,0 +1,490 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../config/index.js';
+import type { GenesysRestClient } from '../../genesys/rest-client.js';
+import type { Metrics } from '../../ops/metrics.js';
+import { fullJitterDelay } from '../../protocol/backoff.js';
+import { IngestPipeline } from '../ingest-pipeline.js';
+import { SourceLifecycle } from '../source-lifecycle.js';
+import type { Source, SourceContext, SourceHealth } from '../source.js';
+import { NotificationSocket, type SocketEnd } from './notification-socket.js';
+
+/**
+ * The Notification API stream source (`source.mode: stream`, FACTS §1): channels of at most
+ * 1,000 topics, each with one WebSocket, every message put into the log through the same ingest
+ * pipeline as the push routes (same id rule: topic name + `metadata.CorrelationId`).
+ *
+ * Genesys keeps nothing for a channel with no socket open, so every way a socket fails is
+ * handled and every window in which events may have been missed is reported to the reconciler
+ * as a gap (topics are the channel's, the interval from the last delivery to the new open):
+ * - unplanned ends (close, 1006, heartbeats stopping while TCP stays open, a ping with no pong):
+ *   reconnect with full-jitter exponential backoff capped at 30 s, to the same channel while it
+ *   exists, else to a new one subscribed to the same topics;
+ * - planned ends (`v2.system.socket_closing`, the channel's 24 h expiry ahead, a revoked token):
+ *   make-before-break. A new channel is created, subscribed and connected before the old socket
+ *   is released; events delivered on both meanwhile are one event in the log (same id), so a
+ *   planned handover loses nothing and doubles nothing.
+ */
+
+/** What the stream needs of the REST client. */
+export type StreamClient = Pick<GenesysRestClient, 'post' | 'request' | 'invalidateToken'>;
+
+export interface StreamSourceOptions {
+  client: StreamClient;
+  /** The topics to follow, asked at start and at each `refresh()`. */
+  topics: () => Promise<readonly string[]>;
+  metrics: Metrics;
+  config: Pick<Config, 'ingest'>;
+  maxTopicsPerChannel?: number;
+  maxChannels?: number;
+  /** Hand a channel over this long before it expires. Default 1 h. */
+  renewAheadMs?: number;
+  /** Reconnect backoff: first ceiling and cap. Defaults 1 000 and 30 000. */
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  heartbeatTimeoutMs?: number;
+  pingIntervalMs?: number;
+  pongTimeoutMs?: number;
+  /** Most messages appended together (they arrive faster than the log commits). Default 500. */
+  maxBatch?: number;
+  random?: () => number;
+  now?: () => number;
+}
+
+interface ChannelInfo {
+  id: string;
+  connectUri: string;
+  /** Epoch ms, or undefined when the answer had no usable `expires`. */
+  expires: number | undefined;
+}
+
+interface Slot {
+  index: number;
+  topics: string[];
+  channel: ChannelInfo | undefined;
+  socket: NotificationSocket | undefined;
+  /** Set while the slot has no working socket: when delivery was last known good, and why not. */
+  down: { since: number; reason: string } | undefined;
+  attempts: number;
+  retry: NodeJS.Timeout | undefined;
+  expiry: NodeJS.Timeout | undefined;
+  handingOver: boolean;
+}
+
+export interface TopicRejection {
+  topic: string;
+  reason: string;
+}
+
+const SUBSCRIPTIONS = (id: string) =>
+  `/api/v2/notifications/channels/${encodeURIComponent(id)}/subscriptions`;
+
+export class StreamSource implements Source {
+  readonly name = 'stream';
+  readonly kind = 'stream' as const;
+  readonly #o: StreamSourceOptions;
+  readonly #life: SourceLifecycle;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  #ctx: SourceContext | undefined;
+  #pipeline: IngestPipeline | undefined;
+  #logger: Logger | undefined;
+  #slots: Slot[] = [];
+  #rejected: TopicRejection[] = [];
+  #stopped = false;
+  #starting: Promise<void> | undefined;
+  /** Messages waiting for the append in flight; appended together, in arrival order. */
+  #queue: { raw: Buffer; at: number }[] = [];
+  #draining: Promise<void> | undefined;
+  readonly #counts = {
+    reconnects: 0,
+    handovers: 0,
+    heartbeatTimeouts: 0,
+    pingTimeouts: 0,
+    socketClosings: 0,
+    channelsCreated: 0,
+    gapsReported: 0,
+    messages: 0,
+  };
+
+  constructor(options: StreamSourceOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+    this.#life = new SourceLifecycle({
+      kind: 'stream',
+      gapOnAppendFailure: true,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  }
+
+  /** Topics Genesys refused, with its reason (a user deleted, a permission missing, …). */
+  get rejectedTopics(): readonly TopicRejection[] {
+    return this.#rejected;
+  }
+
+  /** The channels in use (ids are credentials: for tests and the health page's counts only). */
+  get channels(): readonly { id: string | undefined; topics: number; open: boolean }[] {
+    return this.#slots.map((s) => ({
+      id: s.channel?.id,
+      topics: s.topics.length,
+      open: s.down === undefined,
+    }));
+  }
+
+  start(ctx: SourceContext): Promise<void> {
+    this.#starting ??= this.#start(ctx);
+    return this.#starting;
+  }
+
+  async #start(ctx: SourceContext): Promise<void> {
+    const appender = this.#life.start(ctx);
+    this.#ctx = ctx;
+    this.#logger = ctx.logger;
+    this.#pipeline = new IngestPipeline({
+      appender,
+      metrics: this.#o.metrics,
+      config: this.#o.config,
+      logger: ctx.logger,
+      reportGap: ctx.reportGap,
+      ...(this.#o.now ? { now: this.#o.now } : {}),
+    });
+    let topics: readonly string[];
+    try {
+      topics = await this.#o.topics();
+    } catch (err) {
+      // An unreachable org never fails the gateway's start: degraded, and retried.
+      ctx.logger.warn({ err }, 'stream: could not list the topics to follow; retrying');
+      this.#slots = [];
+      this.#retryStart(ctx);
+      return;
+    }
+    this.#assign(topics);
+    // Every channel opens in parallel; one that fails retries in the background.
+    await Promise.all(this.#slots.map((s) => this.#openSlot(s, 'start')));
+  }
+
+  #retryStart(ctx: SourceContext): void {
+    const timer = setTimeout(() => {
+      if (this.#stopped) return;
+      void (async () => {
+        try {
+          this.#assign(await this.#o.topics());
+          await Promise.all(this.#slots.map((s) => this.#openSlot(s, 'start')));
+        } catch {
+          this.#retryStart(ctx);
+        }
+      })();
+    }, this.#backoff(0));
+    timer.unref();
+  }
+
+  /** Splits the topics into channels of at most `maxTopicsPerChannel`, within `maxChannels`. */
+  #assign(all: readonly string[]): void {
+    const per = this.#o.maxTopicsPerChannel ?? 1000;
+    const maxChannels = this.#o.maxChannels ?? 20;
+    const unique = [...new Set(all)];
+    this.#slots = [];
+    // One channel is kept free for make-before-break handovers.
+    const room = per * Math.max(1, maxChannels - 1);
+    for (const topic of unique.slice(room)) {
+      this.#rejected.push({ topic, reason: `over the ${maxChannels}-channel limit` });
+    }
+    const kept = unique.slice(0, room);
+    for (let i = 0; i * per < kept.length; i++) {
+      this.#slots.push({
+        index: i,
+        topics: kept.slice(i * per, (i + 1) * per),
+        channel: undefined,
+        socket: undefined,
+        down: { since: this.#now(), reason: 'starting' },
+        attempts: 0,
+        retry: undefined,
+        expiry: undefined,
+        handingOver: false,
+      });
+    }
+  }
+
+  /** Creates a channel, connects its socket, then subscribes (nothing is sent before connect). */
+  async #newChannel(slot: Slot): Promise<{ channel: ChannelInfo; socket: NotificationSocket }> {
+    const answer = await this.#o.client.post<Record<string, unknown>>(
+      '/api/v2/notifications/channels',
+      undefined,
+      { idempotent: false },
+    );
+    const channel = channelInfo(answer);
+    this.#counts.channelsCreated++;
+    const socket = this.#socketFor(slot, channel);
+    await socket.open();
+    try {
+      await this.#subscribe(channel, slot.topics);
+    } catch (err) {
+      socket.close(1000, 'subscription failed');
+      throw err;
+    }
+    return { channel, socket };
+  }
+
+  async #subscribe(channel: ChannelInfo, topics: readonly string[]): Promise<void> {
+    const answer = await this.#o.client.request<Record<string, unknown>>(
+      'PUT',
+      SUBSCRIPTIONS(channel.id),
+      { body: topics.map((id) => ({ id })) },
+    );
+    const entities = Array.isArray(answer?.entities) ? (answer.entities as unknown[]) : [];
+    const rejected = new Set(this.#rejected.map((r) => r.topic));
+    for (const e of entities) {
+      if (typeof e !== 'object' || e === null) continue;
+      const t = e as { id?: unknown; state?: unknown; rejectionReason?: unknown };
+      if (typeof t.id !== 'string' || String(t.state).toLowerCase() !== 'rejected') continue;
+      if (rejected.has(t.id)) continue;
+      const reason = typeof t.rejectionReason === 'string' ? t.rejectionReason : 'rejected';
+      this.#rejected.push({ topic: t.id.slice(0, 300), reason: reason.slice(0, 300) });
+    }
+  }
+
+  #socketFor(slot: Slot, channel: ChannelInfo): NotificationSocket {
+    const o = this.#o;
+    const socket: NotificationSocket = new NotificationSocket({
+      connectUri: channel.connectUri,
+      onMessage: (raw, topic) => this.#message(slot, socket, raw, topic),
+      onEnd: (end) => this.#ended(slot, socket, end),
+      ...(o.heartbeatTimeoutMs !== undefined ? { heartbeatTimeoutMs: o.heartbeatTimeoutMs } : {}),
+      ...(o.pingIntervalMs !== undefined ? { pingIntervalMs: o.pingIntervalMs } : {}),
+      ...(o.pongTimeoutMs !== undefined ? { pongTimeoutMs: o.pongTimeoutMs } : {}),
+      maxFrameBytes: Math.max(o.config.ingest.bodyLimitBytes, 64 * 1024),
+      now: this.#now,
+    });
+    return socket;
+  }
+
+  /** Opens (or reopens) a slot; on failure schedules the next attempt. */
+  async #openSlot(slot: Slot, why: string): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      let reused = false;
+      // The same channel while it exists: its subscriptions are still there.
+      if (slot.channel && why !== 'start' && !this.#expiringSoon(slot.channel)) {
+        const socket = this.#socketFor(slot, slot.channel);
+        try {
+          await socket.open();
+          slot.socket = socket;
+          reused = true;
+        } catch {
+          slot.channel = undefined;
+        }
+      }
+      if (!reused) {
+        const { channel, socket } = await this.#newChannel(slot);
+        if (this.#stopped) {
+          socket.close(1000, 'stopping');
+          return;
+        }
+        slot.channel = channel;
+        slot.socket = socket;
+      }
+      this.#opened(slot);
+    } catch (err) {
+      if (this.#stopped) return;
+      const message = err instanceof Error ? err.message : String(err);
+      this.#logger?.warn({ channel: slot.index, err: message }, 'stream: could not open a channel');
+      if (slot.down) slot.down.reason = `${slot.down.reason}; ${message}`.slice(-300);
+      this.#scheduleRetry(slot);
+    }
+  }
+
+  #opened(slot: Slot): void {
+    const down = slot.down;
+    slot.down = undefined;
+    slot.attempts = 0;
+    this.#scheduleExpiry(slot);
+    if (down && down.reason !== 'starting') this.#reportGap(down.since, down.reason);
+  }
+
+  #scheduleRetry(slot: Slot): void {
+    if (this.#stopped || slot.retry) return;
+    const delay = this.#backoff(slot.attempts++);
+    slot.retry = setTimeout(() => {
+      slot.retry = undefined;
+      this.#counts.reconnects++;
+      void this.#openSlot(slot, 'reconnect');
+    }, delay);
+    slot.retry.unref();
+  }
+
+  #backoff(attempt: number): number {
+    const base = this.#o.backoffBaseMs ?? 1000;
+    const cap = this.#o.backoffCapMs ?? 30_000;
+    return fullJitterDelay(attempt, { initialMs: base, maxMs: cap, random: this.#random });
+  }
+
+  #expiringSoon(channel: ChannelInfo): boolean {
+    return (
+      channel.expires !== undefined &&
+      channel.expires - this.#now() <= (this.#o.renewAheadMs ?? 3_600_000)
+    );
+  }
+
+  #scheduleExpiry(slot: Slot): void {
+    if (slot.expiry) clearTimeout(slot.expiry);
+    slot.expiry = undefined;
+    const expires = slot.channel?.expires;
+    if (expires === undefined) return;
+    const due = Math.max(0, expires - (this.#o.renewAheadMs ?? 3_600_000) - this.#now());
+    // setTimeout's limit is ~24.8 days; a channel lives 24 h.
+    slot.expiry = setTimeout(
+      () => void this.#handover(slot, 'channel-expiry'),
+      Math.min(due, 2 ** 31 - 1),
+    );
+    slot.expiry.unref();
+  }
+
+  /**
+   * Make-before-break: a new channel with the slot's topics, connected and subscribed, before
+   * the old socket is closed. If the old socket ends first, its gap is reported when the new
+   * one is up; if the new channel cannot be made, the slot falls back to reconnecting.
+   */
+  async #handover(slot: Slot, reason: string): Promise<void> {
+    if (this.#stopped || slot.handingOver || slot.down) return;
+    slot.handingOver = true;
+    this.#counts.handovers++;
+    const old = slot.socket;
+    try {
+      const { channel, socket } = await this.#newChannel(slot);
+      if (this.#stopped) {
+        socket.close(1000, 'stopping');
+        return;
+      }
+      slot.channel = channel;
+      slot.socket = socket;
+      old?.close(1000, `handed over (${reason})`);
+      this.#logger?.info({ channel: slot.index, reason }, 'stream: channel handed over');
+      this.#opened(slot);
+    } catch (err) {
+      this.#logger?.warn({ channel: slot.index, reason, err }, 'stream: handover failed');
+      // The old socket goes on while it can; its end triggers the usual reconnect.
+    } finally {
+      slot.handingOver = false;
+      if (slot.down && !slot.retry && slot.socket !== undefined && slot.socket !== old) {
+        this.#scheduleRetry(slot);
+      }
+    }
+  }
+
+  #ended(slot: Slot, socket: NotificationSocket, end: SocketEnd): void {
+    // A socket already replaced (handed over) ends without consequence.
+    if (slot.socket !== socket || this.#stopped) return;
+    slot.socket = undefined;
+    const reason =
+      end.kind === 'closed' ? `closed ${end.code}${end.reason ? ` ${end.reason}` : ''}` : end.kind;
+    if (end.kind === 'heartbeat-timeout') this.#counts.heartbeatTimeouts++;
+    if (end.kind === 'ping-timeout') this.#counts.pingTimeouts++;
+    slot.down = { since: socket.lastDeliveryAt || this.#now(), reason };
+    this.#logger?.warn({ channel: slot.index, reason }, 'stream: socket ended; reconnecting');
+    // A handover in flight will bring the slot up; otherwise reconnect.
+    if (!slot.handingOver) this.#scheduleRetry(slot);
+  }
+
+  #message(slot: Slot, socket: NotificationSocket, raw: Buffer, topic: string | undefined): void {
+    if (this.#stopped) return;
+    if (topic === 'v2.system.socket_closing') {
+      this.#counts.socketClosings++;
+      void this.#handover(slot, 'socket-closing');
+      return;
+    }
+    if (topic?.startsWith('v2.system.token_revoked')) {
+      // The channel's token is dead: a new channel on a new token, and the event is stored
+      // (the pipeline reports it to the reconciler, whose REST token is dead too).
+      this.#o.client.invalidateToken();
+      void this.#handover(slot, 'token-revoked');
+    }
+    // Frames of a socket being replaced still count: the log keeps one copy of each event.
+    void socket;
+    this.#counts.messages++;
+    this.#queue.push({ raw, at: this.#now() });
+    this.#draining ??= this.#drain().finally(() => {
+      this.#draining = undefined;
+    });
+  }
+
+  /** Appends queued messages, batched, in arrival order, one append at a time. */
+  async #drain(): Promise<void> {
+    const max = this.#o.maxBatch ?? 500;
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, Math.min(max, this.#o.config.ingest.maxEventsPerRequest));
+      const parts: Buffer[] = [Buffer.from('[')];
+      batch.forEach((m, i) => {
+        if (i > 0) parts.push(Buffer.from(','));
+        parts.push(m.raw);
+      });
+      parts.push(Buffer.from(']'));
+      try {
+        await this.#life.run(() =>
+          this.#pipeline!.ingest('stream', Buffer.concat(parts), 'application/json'),
+        );
+      } catch (err) {
+        if (this.#stopped && this.#queue.length === 0) return;
+        // The stream cannot resend: what could not be stored is a gap for the reconciler.
+        const code = (err as { code?: string }).code ?? (err as Error).message;
+        this.#reportGap(batch[0]!.at, `append failed (${code})`);
+      }
+    }
+  }
+
+  #reportGap(since: number, reason: string): void {
+    this.#counts.gapsReported++;
+    this.#ctx?.reportGap({
+      source: 'stream',
+      from: new Date(since).toISOString(),
+      to: new Date(this.#now()).toISOString(),
+      reason,
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const slot of this.#slots) {
+      if (slot.retry) clearTimeout(slot.retry);
+      if (slot.expiry) clearTimeout(slot.expiry);
+      slot.socket?.close(1000, 'gateway stopping');
+    }
+    await this.#draining;
+    await this.#life.stop();
+  }
+
+  health(): SourceHealth {
+    const down = this.#slots.filter((s) => s.down !== undefined);
+    const degradedBy =
+      this.#slots.length === 0 && this.#starting !== undefined
+        ? 'no channel yet: the topics to follow could not be listed'
+        : down.length > 0
+          ? `${down.length} of ${this.#slots.length} channels down: ${down[0]!.down!.reason}`
+          : undefined;
+    const lastDelivery = Math.max(0, ...this.#slots.map((s) => s.socket?.lastDeliveryAt ?? 0));
+    return this.#life.health({
+      ...(degradedBy !== undefined ? { degradedBy } : {}),
+      counts: {
+        ...this.#counts,
+        channels: this.#slots.length,
+        channelsOpen: this.#slots.length - down.length,
+        topics: this.#slots.reduce((n, s) => n + s.topics.length, 0),
+        rejectedTopics: this.#rejected.length,
+        ...(lastDelivery > 0 ? { lastDeliveryAgeMs: Math.max(0, this.#now() - lastDelivery) } : {}),
+      },
+    });
+  }
+}
+
+function channelInfo(answer: Record<string, unknown> | undefined): ChannelInfo {
+  const id = answer?.id;
+  const connectUri = answer?.connectUri;
+  if (typeof id !== 'string' || id === '' || typeof connectUri !== 'string') {
+    throw new Error('the channel answer has no id or connectUri');
+  }
+  const uri = new URL(connectUri);
+  if (uri.protocol !== 'wss:' && uri.protocol !== 'ws:') {
+    throw new Error(`the channel's connectUri is not a WebSocket URL (${uri.protocol})`);
+  }
+  const expires = typeof answer?.expires === 'string' ? Date.parse(answer.expires) : NaN;
+  return { id, connectUri, expires: Number.isFinite(expires) ? expires : undefined };
+}

@@ -1,0 +1,278 @@
+/**
+ * The Notification API stream source against the emulator's channels, sockets and faults
+ * (FACTS §1.5–§1.6): a planned `socket-closing` handed over with zero events lost, unplanned
+ * drops (1006, 4001) reconnected with the window reported as a gap, heartbeats stopping while
+ * TCP stays open, a silent maintenance (no pongs), expired channels, revoked tokens, and 1,500
+ * topics over two channels. Every message the emulator sent on a followed topic while the
+ * stream was meant to be listening is checked for in the log by its id (topic + CorrelationId).
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test, type TestContext } from 'node:test';
+import { GenesysRestClient } from '../../src/genesys/rest-client.js';
+import { SqliteEventLog } from '../../src/log/sqlite-event-log.js';
+import { createLogger } from '../../src/ops/logger.js';
+import { createMetrics } from '../../src/ops/metrics.js';
+import { appenderFor, type Gap } from '../../src/sources/source.js';
+import { StreamSource, type StreamSourceOptions } from '../../src/sources/stream/stream-source.js';
+import type { EmulatorOptions } from '../../src/emulator/emulator.js';
+import { postFault, startTestEmulator } from '../support/emulator.js';
+import { tempDir, testConfig, waitFor } from '../support/helpers.js';
+
+interface Sent {
+  id: string;
+  topic: string;
+}
+
+async function rig(
+  t: TestContext,
+  emuOptions: EmulatorOptions = {},
+  streamOptions: Partial<StreamSourceOptions> = {},
+) {
+  const sent: Sent[] = [];
+  let recording = false;
+  const emu = await startTestEmulator(t, {
+    agents: 40,
+    queues: 3,
+    seed: 31,
+    realtime: true,
+    speed: 20,
+    heartbeatSec: 1,
+    ...emuOptions,
+    sink: (text) => {
+      if (!recording) return;
+      const m = /^\{"topicName":"([^"]+)".*"CorrelationId":"([^"]+)"\}\}$/.exec(text);
+      if (m) sent.push({ topic: m[1]!, id: `${m[1]}:${m[2]}` });
+    },
+  });
+  const dir = tempDir(t, 'sb-stream-');
+  const log = await SqliteEventLog.open({
+    path: join(dir, 'switchboard.db'),
+    retention: { intervalMs: 3_600_000 },
+  });
+  const client = new GenesysRestClient({
+    apiBase: emu.url,
+    clientId: 'demo-client',
+    clientSecret: 'demo-secret',
+    baseRetryDelayMs: 10,
+  });
+  const org = emu.sim.org;
+  const topics = [
+    ...org.queues.map((q) => `v2.routing.queues.${q.id}.conversations`),
+    ...org.agents.flatMap((a) => [`v2.users.${a.id}.activity`, `v2.users.${a.id}.conversations`]),
+  ];
+  const config = testConfig(dir);
+  const source = new StreamSource({
+    client,
+    topics: async () => topics,
+    metrics: createMetrics({ defaultMetrics: false }),
+    config,
+    backoffBaseMs: 50,
+    backoffCapMs: 500,
+    ...streamOptions,
+  });
+  const gaps: Gap[] = [];
+  t.after(async () => {
+    await source.stop();
+    await log.close();
+  });
+  await source.start({
+    append: appenderFor(log),
+    reportGap: (g) => gaps.push(g),
+    logger: createLogger('silent'),
+  });
+  const followed = new Set(topics);
+  return {
+    emu,
+    log,
+    source,
+    gaps,
+    topics,
+    /** Records what the emulator sends on followed topics while `during` runs. */
+    async record(during: () => Promise<void>): Promise<Sent[]> {
+      sent.length = 0;
+      recording = true;
+      try {
+        await during();
+      } finally {
+        recording = false;
+      }
+      return sent.filter((s) => followed.has(s.topic));
+    },
+    async ids(): Promise<Set<string>> {
+      const have = new Set<string>();
+      for (let after = 0; ;) {
+        const page = await log.read(after, 1000);
+        if (page.length === 0) break;
+        for (const e of page) have.add(e.id);
+        after = page[page.length - 1]!.offset;
+      }
+      return have;
+    },
+    async fault(body: Record<string, unknown>) {
+      const res = await postFault(emu, body);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    },
+  };
+}
+
+type Rig = Awaited<ReturnType<typeof rig>>;
+
+async function allStored(r: Rig, sent: readonly Sent[]) {
+  let missing: Sent[] = [];
+  await waitFor(
+    async () => {
+      const have = await r.ids();
+      missing = sent.filter((s) => !have.has(s.id));
+      return missing.length === 0;
+    },
+    { timeoutMs: 10_000, intervalMs: 50, what: `every sent event in the log` },
+  ).catch(() => {
+    assert.fail(`${missing.length} of ${sent.length} sent events missing, e.g. ${missing[0]?.id}`);
+  });
+}
+
+const running = (r: Rig) => r.source.health().state === 'running';
+
+describe('stream source against the emulator', () => {
+  test('events flow into the log with the push id rule; heartbeats and pongs are not stored', async (t) => {
+    const r = await rig(t);
+    assert.equal(r.source.health().state, 'running');
+    assert.deepEqual(
+      r.source.channels.map((c) => [c.topics, c.open]),
+      [[r.topics.length, true]],
+    );
+    const sent = await r.record(() =>
+      waitFor(() => r.source.health().counts!.messages! >= 30, {
+        timeoutMs: 15_000,
+        what: '30 messages',
+      }).then(() => undefined),
+    );
+    assert.ok(sent.length > 0);
+    await allStored(r, sent);
+    const page = await r.log.read(0, 10_000);
+    assert.ok(page.every((e) => e.source === 'stream'));
+    assert.ok(!page.some((e) => e.topic === 'channel.metadata'), 'no heartbeat stored');
+    assert.deepEqual(r.gaps, []);
+  });
+
+  test('socket-closing: make-before-break hands every channel over and loses nothing', async (t) => {
+    const r = await rig(t);
+    const before = r.source.channels.map((c) => c.id);
+    const sent = await r.record(async () => {
+      await r.fault({ fault: 'socket-closing', seconds: 1 });
+      await waitFor(() => r.source.channels[0]?.id !== before[0] && running(r), {
+        timeoutMs: 10_000,
+        what: 'the handover to a new channel',
+      });
+      // Past the old socket's close, with events still flowing on the new one.
+      const messages = r.source.health().counts!.messages!;
+      await waitFor(() => r.source.health().counts!.messages! >= messages + 20, {
+        timeoutMs: 15_000,
+        what: 'events on the new channel',
+      });
+    });
+    assert.notDeepEqual(
+      r.source.channels.map((c) => c.id),
+      before,
+      'a new channel',
+    );
+    assert.ok(sent.length > 20, `${sent.length} events sent during the handover`);
+    await allStored(r, sent);
+    assert.deepEqual(r.gaps, [], 'a planned handover is no gap');
+    assert.equal(r.source.health().counts!.socketClosings, 1);
+  });
+
+  for (const code of [1006, 4001]) {
+    test(`drop-sockets ${code}: reconnects, and the window is reported as a gap`, async (t) => {
+      const r = await rig(t);
+      const before = Date.now();
+      await r.fault({ fault: 'drop-sockets', code });
+      await waitFor(() => r.gaps.length > 0 && running(r), { timeoutMs: 10_000, what: 'a gap' });
+      const gap = r.gaps[0]!;
+      assert.equal(gap.source, 'stream');
+      assert.match(gap.reason, new RegExp(`closed ${code}`));
+      assert.ok(Date.parse(gap.from!) <= Date.parse(gap.to));
+      assert.ok(Date.parse(gap.to) >= before);
+      assert.ok(r.source.health().counts!.reconnects! >= 1);
+      // Receiving again.
+      const sent = await r.record(() =>
+        waitFor(() => r.source.health().counts!.messages! > 0, { what: 'messages' }).then(
+          () => new Promise((res) => setTimeout(res, 500)),
+        ),
+      );
+      await allStored(r, sent);
+    });
+  }
+
+  test('heartbeats stop while TCP stays open and nothing arrives: the watchdog reconnects', async (t) => {
+    const r = await rig(t, {}, { heartbeatTimeoutMs: 1500, pingIntervalMs: 60_000 });
+    r.emu.pause();
+    await r.fault({ fault: 'stop-heartbeats', seconds: 30 });
+    await waitFor(() => r.source.health().counts!.heartbeatTimeouts! >= 1, {
+      timeoutMs: 10_000,
+      what: 'the heartbeat watchdog',
+    });
+    await waitFor(() => r.gaps.some((g) => g.reason === 'heartbeat-timeout'), {
+      timeoutMs: 10_000,
+      what: 'the gap',
+    });
+  });
+
+  test('maintenance silence (no pongs): the ping goes unanswered, the socket is replaced', async (t) => {
+    const r = await rig(t, {}, { pingIntervalMs: 300, pongTimeoutMs: 500 });
+    await r.fault({ fault: 'maintenance', seconds: 3 });
+    await waitFor(() => r.source.health().counts!.pingTimeouts! >= 1, {
+      timeoutMs: 10_000,
+      what: 'a ping timeout',
+    });
+    await waitFor(() => r.gaps.length > 0 && running(r), { timeoutMs: 15_000, what: 'a gap' });
+    assert.equal(r.gaps[0]!.reason, 'ping-timeout');
+  });
+
+  test('expire-channels: a new channel with the same topics, and a gap', async (t) => {
+    const r = await rig(t);
+    const before = r.source.channels.map((c) => c.id);
+    await r.fault({ fault: 'expire-channels' });
+    await waitFor(() => r.gaps.length > 0 && running(r), { timeoutMs: 10_000, what: 'a gap' });
+    const after = r.source.channels.map((c) => c.id);
+    assert.notDeepEqual(after, before);
+    const sent = await r.record(() => new Promise((res) => setTimeout(res, 1000)));
+    assert.ok(sent.length > 0, 'the new channel is subscribed');
+    await allStored(r, sent);
+  });
+
+  test('revoke-tokens: the revocation is stored, the channel handed over on a new token', async (t) => {
+    const r = await rig(t);
+    const before = r.source.channels.map((c) => c.id);
+    await r.fault({ fault: 'revoke-tokens' });
+    await waitFor(() => r.source.channels[0]?.id !== before[0] && running(r), {
+      timeoutMs: 10_000,
+      what: 'the handover to a new channel',
+    });
+    assert.equal(r.source.health().counts!.handovers, 1);
+    // The stored revocation tells the reconciler (its REST token is dead too); no disconnect gap.
+    assert.deepEqual(
+      r.gaps.map((g) => g.reason),
+      ['token-revoked'],
+    );
+    const page = await r.log.read(0, 100_000);
+    assert.ok(page.some((e) => e.kind === 'system.token-revoked'));
+  });
+
+  test('1,500 topics: two channels, each within 1,000', async (t) => {
+    const r = await rig(t, { agents: 740, queues: 20, speed: 5 });
+    assert.equal(r.topics.length, 1500);
+    assert.deepEqual(
+      r.source.channels.map((c) => [c.topics, c.open]),
+      [
+        [1000, true],
+        [500, true],
+      ],
+    );
+    const sent = await r.record(() => new Promise((res) => setTimeout(res, 1500)));
+    assert.ok(new Set(sent.map((s) => s.topic)).size > 10);
+    await allStored(r, sent);
+    assert.deepEqual(r.source.rejectedTopics, []);
+  });
+});
