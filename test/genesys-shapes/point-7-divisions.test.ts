@@ -366,8 +366,9 @@ describe('point 7: divisions', () => {
       for (const m of topicsFor(e, () => 'Agent')) {
         const body = m.eventBody;
         if (m.topicName.startsWith('v2.detail.')) {
-          // Every detail model but AcwDetailEventTopicAfterCallWorkEvent has `divisionId`.
-          if (!m.topicName.endsWith('.acw')) assert.equal(body.divisionId, divisionId);
+          // Every detail model but AcwDetailEventTopicAfterCallWorkEvent and
+          // WrapupDetailEventTopicWrapupEvent has `divisionId`.
+          if (!/\.(acw|wrapup)$/.test(m.topicName)) assert.equal(body.divisionId, divisionId);
           continue;
         }
         // `…EventTopic…` of the topic's family: Queue… on queue topics, Call… on `.calls`.

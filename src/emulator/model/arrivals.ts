@@ -1,0 +1,110 @@
+/**
+ * Customer arrivals: each queue's Poisson stream of new conversations, with a gentle daily shape
+ * and any burst ("campaign launch") in force, and what media each arrival brings. It is apart
+ * from the `Simulation` because it owns state no other concern reads (the burst, each queue's
+ * arrival epoch) and hands the simulation nothing but a new conversation to enqueue. It draws
+ * from all three streams it is given, at the same points as before the split.
+ */
+import type { Floor } from './floor.js';
+import type { MediaType, Queue } from './org.js';
+import type { Rng } from './rng.js';
+import type { Conversation } from './simulation-types.js';
+
+/** Share of a callback-enabled voice queue's arrivals that ask to be called back instead. */
+const CALLBACK_SHARE = 0.04;
+
+type ArrivalFloor = Pick<Floor, 'org' | 'conversations' | 'now' | 'at' | 'enqueue'>;
+
+/** The simulation's random streams, as arrivals use them. */
+export interface ArrivalStreams {
+  /** The floor's main stream: arrival times and customer details. */
+  floor: Rng;
+  /** The join stream: which of a multi-media queue's media an arrival brings. */
+  join: Rng;
+  /** The consult stream: callback requests. */
+  consult: Rng;
+}
+
+export class Arrivals {
+  readonly #floor: ArrivalFloor;
+  readonly #streams: ArrivalStreams;
+  /** Bumped on each reschedule, so a queue's superseded arrival does nothing. */
+  readonly #arrivalEpoch = new Map<string, number>();
+  #burst = { factor: 1, until: 0 };
+
+  constructor(floor: ArrivalFloor, streams: ArrivalStreams) {
+    this.#floor = floor;
+    this.#streams = streams;
+  }
+
+  /** Multiplies every queue's arrival rate for a while ("campaign launch"). */
+  burst(factor: number, seconds: number): void {
+    this.#burst = { factor, until: this.#floor.now() + seconds * 1000 };
+    for (const q of this.#floor.org.queues) this.schedule(q);
+  }
+
+  /** Plans the queue's next arrival at the current rate (replacing any planned one). */
+  schedule(q: Queue): void {
+    const epoch = (this.#arrivalEpoch.get(q.id) ?? 0) + 1;
+    this.#arrivalEpoch.set(q.id, epoch);
+    const rate = this.#arrivalRatePerMs(q);
+    this.#floor.at(this.#floor.now() + this.#streams.floor.exponential(1 / rate), () => {
+      if (this.#arrivalEpoch.get(q.id) !== epoch) return;
+      this.#arrive(q);
+      this.schedule(q);
+    });
+  }
+
+  #arrivalRatePerMs(q: Queue): number {
+    const now = this.#floor.now();
+    // A gentle daily shape around the simulation start, plus any burst in force.
+    const hours = (now - startOfDay(now)) / 3600_000;
+    const shape = 0.8 + 0.2 * Math.cos((2 * Math.PI * (hours - 1)) / 24);
+    const burst = now < this.#burst.until ? this.#burst.factor : 1;
+    return (q.peakPerHour * shape * burst) / 3600_000;
+  }
+
+  #arrive(q: Queue): void {
+    const rng = this.#streams.floor;
+    const now = this.#floor.now();
+    const conv: Conversation = {
+      id: rng.uuid(),
+      media: this.#mediaOf(q),
+      direction: 'inbound',
+      customerName: `Customer ${1000 + rng.int(9000)}`,
+      ani: `tel:+1555${String(1000000 + rng.int(9000000))}`,
+      arrivedAt: now,
+      queue: q,
+      queuedAt: now,
+      state: 'waiting',
+      agentId: undefined,
+      alertingSince: undefined,
+      answeredAt: undefined,
+      acwSince: undefined,
+      endedAt: undefined,
+      held: false,
+      missedBy: new Set(),
+      transfers: 0,
+      consult: undefined,
+      epoch: 0,
+      history: [],
+    };
+    this.#floor.conversations.set(conv.id, conv);
+    this.#floor.enqueue(conv, q, 'queued');
+  }
+
+  /**
+   * A quarter of a multi-media queue's arrivals come in its other media; a few callers of a
+   * queue that offers callbacks (`mediaSettings.callback`) ask to be called back.
+   */
+  #mediaOf(q: Queue): MediaType {
+    const { join, consult } = this.#streams;
+    if (q.serviceLevels.callback && consult.chance(CALLBACK_SHARE)) return 'callback';
+    if (q.otherMedia.length === 0 || !join.chance(0.25)) return q.media;
+    return join.pick(q.otherMedia);
+  }
+}
+
+function startOfDay(now: number): number {
+  return now - (now % 86_400_000);
+}

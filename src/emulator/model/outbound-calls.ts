@@ -1,0 +1,84 @@
+/**
+ * Agent-initiated calls: now and then an idle on-queue agent phones a customer from their own
+ * phone, connected at once and in no queue (Genesys reports such an agent as COMMUNICATING). The
+ * concern is apart from the `Simulation` because it never touches routing or waiting lists; it
+ * draws from the floor's main stream, which the simulation hands it, at the same points as ever.
+ */
+import type { Floor } from './floor.js';
+import type { Rng } from './rng.js';
+import type { AgentState, Conversation } from './simulation-types.js';
+
+/** How often an idle on-queue agent places an outbound call of their own. */
+const OUTBOUND_EVERY_MIN = 90;
+
+type OutboundFloor = Pick<
+  Floor,
+  | 'org'
+  | 'queues'
+  | 'conversations'
+  | 'now'
+  | 'at'
+  | 'emitConversation'
+  | 'updateRouting'
+  | 'endTalk'
+>;
+
+export class OutboundCalls {
+  readonly #floor: OutboundFloor;
+  readonly #rng: Rng;
+
+  /** `rng` is the floor's main stream. */
+  constructor(floor: OutboundFloor, rng: Rng) {
+    this.#floor = floor;
+    this.#rng = rng;
+  }
+
+  /** Plans the agent's next call of their own, for as long as this stint logged in lasts. */
+  schedule(a: AgentState): void {
+    const epoch = a.epoch;
+    this.#floor.at(this.#floor.now() + this.#rng.exponential(OUTBOUND_EVERY_MIN * 60_000), () => {
+      if (!a.loggedIn || a.epoch !== epoch) return;
+      const free =
+        a.onQueue && a.routing === 'IDLE' && a.conversations.size === 0 && !a.pendingBreak;
+      if (free && !a.pendingLogout) this.#dialOut(a);
+      if (!a.pendingLogout) this.schedule(a);
+    });
+  }
+
+  /** The agent calls a customer back from their phone: connected at once, no queue involved. */
+  #dialOut(a: AgentState): void {
+    const floor = this.#floor;
+    const now = floor.now();
+    const queue = floor.queues.get(a.agent.queueIds[0] ?? '') ?? floor.org.queues[0]!;
+    const conv: Conversation = {
+      id: this.#rng.uuid(),
+      media: 'voice',
+      direction: 'outbound',
+      customerName: `Customer ${1000 + this.#rng.int(9000)}`,
+      ani: `tel:+1555${String(1000000 + this.#rng.int(9000000))}`,
+      arrivedAt: now,
+      queue,
+      queuedAt: now,
+      state: 'connected',
+      agentId: a.agent.id,
+      alertingSince: undefined,
+      answeredAt: now,
+      acwSince: undefined,
+      endedAt: undefined,
+      held: false,
+      missedBy: new Set(),
+      transfers: 0,
+      consult: undefined,
+      epoch: 1,
+      history: [],
+    };
+    floor.conversations.set(conv.id, conv);
+    a.conversations.add(conv);
+    floor.updateRouting(a);
+    floor.emitConversation(conv, a.agent.id, 'connected');
+    const epoch = conv.epoch;
+    floor.at(now + this.#rng.logNormal(queue.talkMedianSec * 1000, 0.6), () => {
+      if (conv.epoch === epoch) floor.endTalk(conv, a);
+    });
+  }
+}
