@@ -11,7 +11,8 @@ import { LiveHub } from './hub/live-hub.js';
 import { StatsHistory } from './ops/stats-history.js';
 import { registerReconcileRoute } from './http/reconcile-route.js';
 import { registerDashboard } from './http/dashboard-route.js';
-import { reconcilerFromConfig } from './sources/reconcile/from-config.js';
+import { reconcilerFromConfig, sharedGenesysClient } from './sources/reconcile/from-config.js';
+import { streamFromConfig } from './sources/stream/stream-from-config.js';
 import type { ReconcileResult } from './sources/reconcile/reconciler.js';
 import { appenderFor, type Gap, type Source, type SourceHealth } from './sources/source.js';
 import { Projector } from './projection/projector.js';
@@ -125,15 +126,19 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // Sources are built now (fastify takes routes only before listen) and started after the log
   // and the projector; until then their routes answer 503 SB_NOT_READY.
   const clock = options.now ? { now: options.now } : {};
-  const reconciler = reconcilerFromConfig(config, logger, {
+  const genesys = sharedGenesysClient(config, {
     ...(options.emulatorUrl ? { emulatorUrl: options.emulatorUrl } : {}),
+  });
+  const reconciler = reconcilerFromConfig(genesys, logger, {
     onRun: (outcome) =>
       metrics.reconcileRuns.inc({ result: outcome instanceof Error ? 'error' : 'ok' }),
   });
+  const stream = streamFromConfig(config, genesys, metrics, logger);
   const sources: Source[] = [
     createWebhookSource(app, { verifier, metrics, ingestMetrics, config, guard, ...clock }),
     createEventBridgeSource(app, { metrics, ingestMetrics, config, guard, ...clock }),
     ...(reconciler ? [reconciler] : []),
+    ...(stream ? [stream] : []),
   ];
   const sourcesHealth = (): Record<string, SourceHealth> =>
     Object.fromEntries(sources.map((s) => [s.name, s.health()]));

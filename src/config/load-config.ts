@@ -15,7 +15,14 @@ import { isPlainObject } from '../util/objects.js';
 
 type NamedSecretInput = ParsedConfig['ingest']['eventbridge']['apiKeys'][number];
 
-export interface Config extends Omit<ParsedConfig, 'ingest' | 'api' | 'server' | 'genesys'> {
+export interface Config extends Omit<
+  ParsedConfig,
+  'ingest' | 'api' | 'server' | 'genesys' | 'source'
+> {
+  readonly source: Omit<ParsedConfig['source'], 'mode'> & {
+    /** Resolved: `stream` with Genesys credentials outside demo mode, else `push`. */
+    readonly mode: 'push' | 'stream';
+  };
   readonly server: Omit<ParsedConfig['server'], 'tls'> & {
     readonly tls?: {
       readonly cert: string;
@@ -128,6 +135,13 @@ function resolve(parsed: ParsedConfig, env: NodeJS.ProcessEnv, file: string | un
   const { tls } = parsed.server;
   const hasCredentials =
     parsed.genesys.clientId !== undefined && parsed.genesys.clientSecret !== undefined;
+  const demo = parsed.source.demo ?? !hasCredentials;
+  if (parsed.source.mode === 'stream' && !demo && !hasCredentials) {
+    throw new ConfigError(
+      'invalid config: source.mode: "stream" needs genesys.clientId and genesys.clientSecret ' +
+        '(GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET) outside demo mode',
+    );
+  }
   return {
     ...parsed,
     server: {
@@ -179,7 +193,11 @@ function resolve(parsed: ParsedConfig, env: NodeJS.ProcessEnv, file: string | un
           ? undefined
           : new Secret('genesys', secret(parsed.genesys.clientSecret, 'genesys.clientSecret')),
     },
-    demo: parsed.source.demo ?? !hasCredentials,
+    source: {
+      ...parsed.source,
+      mode: parsed.source.mode ?? (!demo && hasCredentials ? 'stream' : 'push'),
+    },
+    demo,
     configFile: file,
   };
 }

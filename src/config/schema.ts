@@ -53,6 +53,11 @@ const apiTokenSchema = z.union([
 
 const cidrList = z.array(z.string().min(1)).default([]);
 
+/** A Genesys entity id as it goes into a topic name: no dots, no wildcards. */
+const genesysId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,100}$/, { error: 'must be a Genesys id (letters, digits, - and _)' });
+
 /**
  * Refuses the values of a field that nothing implements yet, with the reason (the error names
  * the field's path and, when it came from the environment, the variable). Put it before
@@ -348,19 +353,38 @@ export const configSchema = z
       .prefault({}),
     source: z
       .object({
-        mode: withEnv(
-          z
-            .enum(['push', 'stream'])
-            .superRefine(
-              refuse((v) =>
-                v === 'stream'
-                  ? '"stream" is not implemented in this build yet (the Notification API source lands in a later release); use "push"'
-                  : undefined,
-              ),
-            )
-            .default('push'),
-          'SWITCHBOARD_SOURCE',
-        ),
+        /**
+         * `stream`: the Notification API client pulls events (default when Genesys credentials
+         * are configured outside demo mode); `push`: events arrive only on the ingest routes
+         * (default in demo mode, where the emulator pushes). The ingest routes stay open either way.
+         */
+        mode: withEnv(z.enum(['push', 'stream']).optional(), 'SWITCHBOARD_SOURCE'),
+        /** What the stream follows and how it watches its sockets (docs/stream.md). */
+        stream: z
+          .object({
+            /** Queue ids; absent: every queue of the org. */
+            queues: z.array(genesysId).max(5000).optional(),
+            /** Also follow the members of the followed queues. */
+            queueMembers: z.boolean().default(true),
+            teams: z.array(genesysId).max(1000).default([]),
+            divisions: z.array(genesysId).max(1000).default([]),
+            users: z.array(genesysId).max(20_000).default([]),
+            userTopics: z
+              .array(z.enum(['activity', 'presence', 'routingStatus', 'conversations']))
+              .default(['activity', 'conversations']),
+            queueTopics: z
+              .array(z.enum(['conversations', 'users', 'observations']))
+              .default(['conversations', 'users', 'observations']),
+            /** No heartbeat and no event for this long: reconnect. */
+            heartbeatTimeoutMs: z.number().int().min(1000).max(600_000).default(75_000),
+            /** A client ping this often; unanswered for `pongTimeoutMs`: reconnect. */
+            pingIntervalMs: z.number().int().min(1000).max(600_000).default(20_000),
+            pongTimeoutMs: z.number().int().min(500).max(120_000).default(10_000),
+            /** Re-read the directory this often (queue membership changes). */
+            refreshIntervalMs: z.number().int().min(10_000).default(300_000),
+          })
+          .strict()
+          .prefault({}),
         demo: withEnv(z.boolean().optional(), 'SWITCHBOARD_DEMO'),
         emulatorPort: withEnv(z.number().int().min(0).max(65535).default(9400), 'EMULATOR_PORT'),
       })

@@ -28,12 +28,12 @@ describe('CLI exit codes come from the error registry', () => {
     assert.equal(new UsageError('x').code, 'SB_USAGE');
   });
 
-  test('a setting this build does not implement, set from the environment, exits 2 naming the variable', async () => {
+  test('a setting this build does not implement, or one it cannot honour, exits 2 naming it', async () => {
     const r = await runCli(['start'], { SWITCHBOARD_SOURCE: 'stream', SWITCHBOARD_DEMO: '0' });
     assert.equal(r.code, 2, r.stderr);
     assert.match(
       r.stderr,
-      /^switchboard: invalid config: source\.mode: "stream" is not implemented in this build yet .*use "push" \(from env SWITCHBOARD_SOURCE\)\n$/,
+      /^switchboard: invalid config: source\.mode: "stream" needs genesys\.clientId and genesys\.clientSecret .*outside demo mode\n$/,
     );
     const nats = await runCli(['start'], {
       NATS_URL: 'nats://10.0.0.9:4222',

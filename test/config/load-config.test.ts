@@ -144,4 +144,32 @@ describe('loadConfig', () => {
       /config file \/nope\.yaml: cannot read \(ENOENT\)/,
     );
   });
+
+  test('source.mode: stream with Genesys credentials, push in demo mode; either one setting away', () => {
+    const creds = {
+      GENESYS_CLIENT_ID: 'client',
+      GENESYS_CLIENT_SECRET: 'secret',
+      GENESYS_API_BASE: 'http://127.0.0.1:9400',
+    };
+    assert.equal(loadConfig({ env: {} }).source.mode, 'push', 'demo: the emulator pushes');
+    assert.equal(loadConfig({ env: { SWITCHBOARD_SOURCE: 'stream' } }).source.mode, 'stream');
+    const real = loadConfig({ env: creds });
+    assert.equal(real.demo, false);
+    assert.equal(real.source.mode, 'stream', 'credentials alone: the stream');
+    assert.equal(loadConfig({ env: { ...creds, SWITCHBOARD_SOURCE: 'push' } }).source.mode, 'push');
+    assert.deepEqual(real.source.stream.userTopics, ['activity', 'conversations']);
+    assert.equal(real.source.stream.queues, undefined, 'every queue by default');
+    assert.throws(
+      () => loadConfig({ env: {}, overrides: { source: { stream: { queues: ['q.*'] } } } }),
+      /source\.stream\.queues\.0: must be a Genesys id/,
+    );
+    assert.throws(
+      () => loadConfig({ env: { SWITCHBOARD_SOURCE: 'stream', SWITCHBOARD_DEMO: '0' } }),
+      /source\.mode: "stream" needs genesys\.clientId and genesys\.clientSecret/,
+    );
+    assert.throws(
+      () => loadConfig({ env: { SWITCHBOARD_SOURCE: 'pull' } }),
+      /source\.mode.*\(from env SWITCHBOARD_SOURCE\)/,
+    );
+  });
 });

@@ -25,10 +25,6 @@ describe('settings nothing implements yet are refused, with the reason and the f
   test('from the config file or overrides', () => {
     const cases: [Record<string, unknown>, RegExp][] = [
       [
-        { source: { mode: 'stream' } },
-        /^invalid config: source\.mode: "stream" is not implemented in this build yet \(the Notification API source lands in a later release\); use "push"$/,
-      ],
-      [
         { log: { backend: 'jetstream' } },
         /^invalid config: log\.backend: "jetstream": the JetStream \(cluster\) log is not implemented in this build yet .*; use "sqlite"$/,
       ],
@@ -54,10 +50,6 @@ describe('settings nothing implements yet are refused, with the reason and the f
   test('from the environment, naming the variable', () => {
     const cases: [Record<string, string>, RegExp][] = [
       [
-        { SWITCHBOARD_SOURCE: 'stream' },
-        /source\.mode: "stream" is not implemented.*\(from env SWITCHBOARD_SOURCE\)$/,
-      ],
-      [
         { SWITCHBOARD_LOG: 'jetstream' },
         /log\.backend: "jetstream".*\(from env SWITCHBOARD_LOG\)$/,
       ],
@@ -75,13 +67,10 @@ describe('settings nothing implements yet are refused, with the reason and the f
 
   test('a YAML file setting several is refused with each reason', (t) => {
     const file = join(tempDir(t), 'switchboard.yaml');
-    writeFileSync(
-      file,
-      'log:\n  backend: jetstream\n  natsUrl: nats://nats:4222\nsource:\n  mode: stream\n',
-    );
+    writeFileSync(file, 'log:\n  backend: jetstream\n  natsUrl: nats://nats:4222\n');
     refused(
       () => loadConfig({ file, env: {} }),
-      /log\.backend: "jetstream".*; log\.natsUrl: only the jetstream.*; source\.mode: "stream"/,
+      /log\.backend: "jetstream".*; log\.natsUrl: only the jetstream/,
       'file',
     );
   });

@@ -260,6 +260,69 @@ describe('stream source against the emulator', () => {
     assert.ok(page.some((e) => e.kind === 'system.token-revoked'));
   });
 
+  test('refused credentials: degraded with the reason (no secret in it), retried with backoff, then it recovers', async (t) => {
+    const emu = await startTestEmulator(t, { agents: 10, queues: 2, seed: 3 });
+    const dir = tempDir(t, 'sb-stream-');
+    const log = await SqliteEventLog.open({
+      path: join(dir, 'switchboard.db'),
+      retention: { intervalMs: 3_600_000 },
+    });
+    const secret = 'wrong-secret-s3cr3t';
+    let tokenCalls = 0;
+    const client = new GenesysRestClient({
+      apiBase: emu.url,
+      clientId: 'demo-client',
+      clientSecret: secret,
+      maxRetries: 0,
+      fetch: (input, init) => {
+        const url = input instanceof Request ? input.url : input.toString();
+        if (url.endsWith('/oauth/token')) tokenCalls++;
+        return fetch(input, init);
+      },
+    });
+    const fixed: { client?: GenesysRestClient } = {};
+    const topics = emu.sim.org.queues.map((q) => `v2.routing.queues.${q.id}.conversations`);
+    const source = new StreamSource({
+      client: () => fixed.client ?? client,
+      topics: async () => {
+        await (fixed.client ?? client).get('/api/v2/routing/queues');
+        return topics;
+      },
+      metrics: createMetrics({ defaultMetrics: false }),
+      config: testConfig(dir),
+      backoffBaseMs: 100,
+      backoffCapMs: 400,
+    });
+    t.after(async () => {
+      await source.stop();
+      await log.close();
+    });
+    await source.start({
+      append: appenderFor(log),
+      reportGap: () => {},
+      logger: createLogger('silent'),
+    });
+    const health = source.health();
+    assert.equal(health.state, 'degraded', 'the start itself does not fail');
+    t.diagnostic(health.detail ?? '');
+    assert.match(health.detail ?? '', /could not be listed: .*invalid_client|bad.credentials|401/i);
+    assert.ok(!(health.detail ?? '').includes(secret), 'no secret in the reason');
+    await waitFor(() => tokenCalls >= 3, { timeoutMs: 5000, what: 'retries' });
+    fixed.client = new GenesysRestClient({
+      apiBase: emu.url,
+      clientId: 'demo-client',
+      clientSecret: 'demo-secret',
+    });
+    await waitFor(() => source.health().state === 'running', {
+      timeoutMs: 5000,
+      what: 'the stream running once the credentials are right',
+    });
+    assert.deepEqual(
+      source.channels.map((c) => [c.topics, c.open]),
+      [[topics.length, true]],
+    );
+  });
+
   test('1,500 topics: two channels, each within 1,000', async (t) => {
     const r = await rig(t, { agents: 740, queues: 20, speed: 5 });
     assert.equal(r.topics.length, 1500);

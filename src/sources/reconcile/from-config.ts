@@ -54,26 +54,49 @@ export function genesysClientOptions(
 }
 
 /**
- * The reconcile source over a client built by `genesysClientOptions`, or undefined when it can
- * never have one (no credentials outside demo mode). In demo mode the client is built at the
- * first run that knows the emulator's address (`emulatorUrl`, asked again until it answers).
+ * The gateway's one Genesys REST client (one token, one retry policy, shared by the reconciler
+ * and the stream), built by `genesysClientOptions` at first use. Undefined while it cannot be
+ * built (demo mode before the emulator listens: asked again next time); `never` when it never
+ * can (no credentials outside demo mode).
  */
-export function reconcilerFromConfig(
+export function sharedGenesysClient(
   config: Pick<Config, 'demo' | 'genesys' | 'source'>,
-  logger: Logger,
   options: Omit<FromConfigOptions, 'emulatorUrl'> & { emulatorUrl?: () => string | undefined } = {},
-): Reconciler | undefined {
-  const { emulatorUrl, ...hooks } = options;
-  const build = () => {
+): { get: () => GenesysRestClient | undefined; never: boolean } {
+  const { emulatorUrl, onRetry } = options;
+  let client: GenesysRestClient | undefined;
+  const get = () => {
+    if (client) return client;
     const url = emulatorUrl?.();
     const clientOptions = genesysClientOptions(config, {
-      ...hooks,
+      ...(onRetry ? { onRetry } : {}),
       ...(url !== undefined ? { emulatorUrl: url } : {}),
     });
-    return clientOptions && new GenesysRestClient(clientOptions);
+    client = clientOptions && new GenesysRestClient(clientOptions);
+    return client;
   };
-  const rest = { logger, ...(options.onRun ? { onRun: options.onRun } : {}) };
-  if (config.demo) return new Reconciler({ client: build, ...rest });
-  const client = build();
-  return client && new Reconciler({ client, ...rest });
+  const never =
+    !config.demo &&
+    (config.genesys.clientId === undefined || config.genesys.clientSecret === undefined);
+  // Outside demo mode everything is known now: a bad region or URL fails the start, not a run.
+  if (!config.demo && !never) get();
+  return { get, never };
+}
+
+/**
+ * The reconcile source over the shared client, or undefined when it can never have one (no
+ * credentials outside demo mode). In demo mode the client is built at the first run that knows
+ * the emulator's address.
+ */
+export function reconcilerFromConfig(
+  shared: ReturnType<typeof sharedGenesysClient>,
+  logger: Logger,
+  options: Pick<FromConfigOptions, 'onRun'> = {},
+): Reconciler | undefined {
+  if (shared.never) return undefined;
+  return new Reconciler({
+    client: shared.get,
+    logger,
+    ...(options.onRun ? { onRun: options.onRun } : {}),
+  });
 }

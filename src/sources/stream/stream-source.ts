@@ -29,7 +29,8 @@ import { NotificationSocket, type SocketEnd } from './notification-socket.js';
 export type StreamClient = Pick<GenesysRestClient, 'post' | 'request' | 'invalidateToken'>;
 
 export interface StreamSourceOptions {
-  client: StreamClient;
+  /** The client, or how to get one once it can be built (demo mode: once the emulator listens). */
+  client: StreamClient | (() => StreamClient | undefined);
   /** The topics to follow, asked at start and at each `refresh()`. */
   topics: () => Promise<readonly string[]>;
   metrics: Metrics;
@@ -92,6 +93,10 @@ export class StreamSource implements Source {
   #rejected: TopicRejection[] = [];
   #stopped = false;
   #starting: Promise<void> | undefined;
+  /** Why the topics could not be listed (until they can), and the retry. */
+  #planFailure: string | undefined;
+  #planAttempts = 0;
+  #planRetry: NodeJS.Timeout | undefined;
   /** Messages waiting for the append in flight; appended together, in arrival order. */
   #queue: { raw: Buffer; at: number }[] = [];
   #draining: Promise<void> | undefined;
@@ -115,6 +120,13 @@ export class StreamSource implements Source {
       gapOnAppendFailure: true,
       ...(options.now ? { now: options.now } : {}),
     });
+  }
+
+  #client(): StreamClient {
+    const c = this.#o.client;
+    const client = typeof c === 'function' ? c() : c;
+    if (client === undefined) throw new Error('no Genesys client yet');
+    return client;
   }
 
   /** Topics Genesys refused, with its reason (a user deleted, a permission missing, …). */
@@ -148,34 +160,34 @@ export class StreamSource implements Source {
       reportGap: ctx.reportGap,
       ...(this.#o.now ? { now: this.#o.now } : {}),
     });
+    await this.#plan(ctx.logger);
+  }
+
+  /**
+   * Lists the topics and opens every channel in parallel (one that fails retries on its own).
+   * An unreachable org or refused credentials never fail the gateway's start: the source is
+   * degraded with the reason and tries again with backoff.
+   */
+  async #plan(logger: Logger): Promise<void> {
     let topics: readonly string[];
     try {
       topics = await this.#o.topics();
     } catch (err) {
-      // An unreachable org never fails the gateway's start: degraded, and retried.
-      ctx.logger.warn({ err }, 'stream: could not list the topics to follow; retrying');
-      this.#slots = [];
-      this.#retryStart(ctx);
+      if (this.#stopped) return;
+      const message = err instanceof Error ? err.message : String(err);
+      this.#planFailure = message.slice(0, 300);
+      logger.warn({ err: message }, 'stream: could not list the topics to follow; retrying');
+      this.#planRetry = setTimeout(
+        () => void this.#plan(logger),
+        this.#backoff(this.#planAttempts++),
+      );
+      this.#planRetry.unref();
       return;
     }
+    this.#planFailure = undefined;
+    this.#planAttempts = 0;
     this.#assign(topics);
-    // Every channel opens in parallel; one that fails retries in the background.
     await Promise.all(this.#slots.map((s) => this.#openSlot(s, 'start')));
-  }
-
-  #retryStart(ctx: SourceContext): void {
-    const timer = setTimeout(() => {
-      if (this.#stopped) return;
-      void (async () => {
-        try {
-          this.#assign(await this.#o.topics());
-          await Promise.all(this.#slots.map((s) => this.#openSlot(s, 'start')));
-        } catch {
-          this.#retryStart(ctx);
-        }
-      })();
-    }, this.#backoff(0));
-    timer.unref();
   }
 
   /** Splits the topics into channels of at most `maxTopicsPerChannel`, within `maxChannels`. */
@@ -207,7 +219,7 @@ export class StreamSource implements Source {
 
   /** Creates a channel, connects its socket, then subscribes (nothing is sent before connect). */
   async #newChannel(slot: Slot): Promise<{ channel: ChannelInfo; socket: NotificationSocket }> {
-    const answer = await this.#o.client.post<Record<string, unknown>>(
+    const answer = await this.#client().post<Record<string, unknown>>(
       '/api/v2/notifications/channels',
       undefined,
       { idempotent: false },
@@ -226,7 +238,7 @@ export class StreamSource implements Source {
   }
 
   async #subscribe(channel: ChannelInfo, topics: readonly string[]): Promise<void> {
-    const answer = await this.#o.client.request<Record<string, unknown>>(
+    const answer = await this.#client().request<Record<string, unknown>>(
       'PUT',
       SUBSCRIPTIONS(channel.id),
       { body: topics.map((id) => ({ id })) },
@@ -395,7 +407,7 @@ export class StreamSource implements Source {
     if (topic?.startsWith('v2.system.token_revoked')) {
       // The channel's token is dead: a new channel on a new token, and the event is stored
       // (the pipeline reports it to the reconciler, whose REST token is dead too).
-      this.#o.client.invalidateToken();
+      this.#client().invalidateToken();
       void this.#handover(slot, 'token-revoked');
     }
     // Frames of a socket being replaced still count: the log keeps one copy of each event.
@@ -443,6 +455,7 @@ export class StreamSource implements Source {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    if (this.#planRetry) clearTimeout(this.#planRetry);
     for (const slot of this.#slots) {
       if (slot.retry) clearTimeout(slot.retry);
       if (slot.expiry) clearTimeout(slot.expiry);
@@ -455,8 +468,8 @@ export class StreamSource implements Source {
   health(): SourceHealth {
     const down = this.#slots.filter((s) => s.down !== undefined);
     const degradedBy =
-      this.#slots.length === 0 && this.#starting !== undefined
-        ? 'no channel yet: the topics to follow could not be listed'
+      this.#planFailure !== undefined
+        ? `the topics to follow could not be listed: ${this.#planFailure}`
         : down.length > 0
           ? `${down.length} of ${this.#slots.length} channels down: ${down[0]!.down!.reason}`
           : undefined;

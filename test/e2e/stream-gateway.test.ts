@@ -1,0 +1,108 @@
+/**
+ * Issue 12, end to end: a gateway given only emulator credentials (`GENESYS_API_BASE`,
+ * `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET`, `SWITCHBOARD_DEMO=0`, nothing pushed to it)
+ * picks the stream by itself, plans its topics from the org's directory, and its agents and
+ * queues equal `/emulator/truth`, also across a planned `socket-closing` handover.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { loadConfig } from '../../src/config/index.js';
+import { startGateway } from '../../src/gateway.js';
+import { createLogger } from '../../src/ops/logger.js';
+import { postFault, startTestEmulator } from '../support/emulator.js';
+import { tempDir, waitFor } from '../support/helpers.js';
+import { compareWithTruth, settled } from '../support/truth.js';
+
+const SPEED = 10;
+
+describe('a gateway with only Genesys credentials streams from the org', () => {
+  test('the stream is chosen, topics are planned, and the floor equals the truth (also after a handover)', async (t) => {
+    // The id of the last message the emulator sent on a topic the stream follows.
+    const followed =
+      /^\{"topicName":"(v2\.users\.[^".]+\.(?:activity|conversations)|v2\.routing\.queues\.[^".]+\.(?:conversations|users)|v2\.analytics\.queues\.[^".]+\.observations)".*"CorrelationId":"([^"]+)"\}\}$/;
+    let lastSent: string | undefined;
+    const emu = await startTestEmulator(t, {
+      realtime: true,
+      agents: 80,
+      queues: 4,
+      seed: 17,
+      speed: SPEED,
+      sink: (text) => {
+        const m = followed.exec(text);
+        if (m) lastSent = `${m[1]}:${m[2]}`;
+      },
+    });
+    const config = loadConfig({
+      env: {
+        GENESYS_API_BASE: emu.url,
+        GENESYS_CLIENT_ID: 'demo-client',
+        GENESYS_CLIENT_SECRET: 'demo-secret',
+        SWITCHBOARD_DEMO: '0',
+        PORT: '0',
+        SWITCHBOARD_DATA_DIR: tempDir(t),
+        SWITCHBOARD_LOG_LEVEL: 'silent',
+      },
+    });
+    assert.equal(config.demo, false);
+    assert.equal(config.source.mode, 'stream');
+    const gw = await startGateway(config, {
+      logger: createLogger('silent'),
+      defaultMetrics: false,
+    });
+    t.after(() => gw.close());
+    const stream = gw.sources.find((s) => s.name === 'stream');
+    assert.ok(stream, 'a stream source');
+    await waitFor(() => stream.health().state === 'running', {
+      timeoutMs: 15_000,
+      what: 'the stream running',
+    });
+    const counts = stream.health().counts!;
+    // 4 queues × 3 topics, and every member × 2 (activity, conversations).
+    assert.ok(counts.topics! > 4 * 3 + 2 * 40, `${counts.topics} topics`);
+    const started = emu.sim.now;
+    await gw.reconcile();
+
+    const minutes = async (n: number) => {
+      const from = emu.sim.now;
+      await waitFor(() => emu.sim.now - from >= n * 60_000, {
+        timeoutMs: (n * 60_000) / SPEED + 30_000,
+        intervalMs: 100,
+        what: `${n} simulated minutes`,
+      });
+    };
+    // A stream has no "idle" to wait for: paused, the floor is still once the last message
+    // the emulator sent is in the log.
+    const still = async () => {
+      emu.pause();
+      const last = lastSent;
+      assert.ok(last, 'the emulator sent something');
+      await waitFor(
+        async () => {
+          const tail = await gw.log.read(Math.max(0, (await gw.log.stats()).lastOffset - 500), 500);
+          return tail.some((e) => e.id === last);
+        },
+        { timeoutMs: 10_000, what: `the last sent message (${last}) in the log` },
+      );
+      await settled(gw);
+    };
+    await minutes(3);
+    await still();
+    t.diagnostic(`before the handover: ${await compareWithTruth(gw, emu, started, 5)}`);
+
+    emu.resume();
+    const res = await postFault(emu, { fault: 'socket-closing', seconds: 1 });
+    assert.equal(res.status, 200);
+    await waitFor(() => (stream.health().counts!.handovers ?? 0) >= 1, {
+      timeoutMs: 10_000,
+      what: 'the handover',
+    });
+    await minutes(1);
+    await still();
+    t.diagnostic(`after the handover: ${await compareWithTruth(gw, emu, started, 5)}`);
+    const ready = (await (await fetch(`${gw.url}/readyz`)).json()) as {
+      sources: Record<string, { state: string; counts: Record<string, number> }>;
+    };
+    assert.equal(ready.sources.stream?.state, 'running');
+    assert.equal(ready.sources.stream?.counts.gapsReported, 0, 'a planned handover is no gap');
+  });
+});
