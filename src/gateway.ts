@@ -13,6 +13,7 @@ import { registerReconcileRoute } from './http/reconcile-route.js';
 import { registerDashboard } from './http/dashboard-route.js';
 import { reconcilerFromConfig, sharedGenesysClient } from './sources/reconcile/from-config.js';
 import { streamFromConfig } from './sources/stream/stream-from-config.js';
+import { StalenessWatchdog } from './sources/reconcile/staleness-watchdog.js';
 import type { ReconcileResult } from './sources/reconcile/reconciler.js';
 import { appenderFor, type Gap, type Source, type SourceHealth } from './sources/source.js';
 import { Projector } from './projection/projector.js';
@@ -129,9 +130,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const genesys = sharedGenesysClient(config, {
     ...(options.emulatorUrl ? { emulatorUrl: options.emulatorUrl } : {}),
   });
-  const reconciler = reconcilerFromConfig(genesys, logger, {
+  const reconciler = reconcilerFromConfig(config, genesys, logger, {
     onRun: (outcome) =>
       metrics.reconcileRuns.inc({ result: outcome instanceof Error ? 'error' : 'ok' }),
+    onActivation: (reason) =>
+      metrics.reconcileActivations.inc({ cause: reason.startsWith('stale') ? 'stale' : 'gap' }),
   });
   const stream = streamFromConfig(config, genesys, metrics, logger);
   const sources: Source[] = [
@@ -147,13 +150,34 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     if (reconciler) reconciler.receiveGap(gap);
     else logger.warn({ gap }, 'a source may have missed events; no reconciler to repair it');
   };
-  const startSources = () =>
-    Promise.all(
+  const watchdog =
+    reconciler &&
+    new StalenessWatchdog({
+      staleAfterMs: config.reconcile.staleAfterMs,
+      loggedIn: () => projector.state.anyLoggedIn(),
+      lastEventMs: () => {
+        let last: number | undefined;
+        for (const s of sources) {
+          if (s === reconciler) continue;
+          const at = s.health().lastEventAt;
+          const ms = at === null ? undefined : Date.parse(at);
+          if (ms !== undefined && (last === undefined || ms > last)) last = ms;
+        }
+        return last;
+      },
+      activate: (reason) => reconciler.activate(reason),
+      ...clock,
+    });
+  const startSources = async () => {
+    await Promise.all(
       sources.map((s) =>
         s.start({ append: appenderFor(log), reportGap, logger: logger.child({ source: s.name }) }),
       ),
     );
+    watchdog?.start();
+  };
   const stopSources = async () => {
+    watchdog?.stop();
     for (const r of await Promise.allSettled(sources.map((s) => s.stop()))) {
       if (r.status === 'rejected') logger.error({ err: r.reason }, 'a source failed to stop');
     }

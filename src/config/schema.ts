@@ -351,6 +351,17 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    reconcile: z
+      .object({
+        /** No event from any source this long while agents are logged in: a run. 0: never. */
+        staleAfterMs: z.number().int().min(0).default(15_000),
+        /** A gap or staleness waits this long for more before its run starts. */
+        activationDebounceMs: z.number().int().min(0).max(600_000).default(2000),
+        /** More activations than this in an hour mark the reconcile source degraded. */
+        maxActivationsPerHour: z.number().int().min(0).default(2),
+      })
+      .strict()
+      .prefault({}),
     source: z
       .object({
         /**

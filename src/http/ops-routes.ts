@@ -47,7 +47,17 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
         details: { sources },
       });
     }
-    return { status: 'ready', log: 'writable', consumers, sources };
+    // Ready, but a source may be missing events or a repair keeps recurring: said, with why.
+    const degraded = Object.entries(sources)
+      .filter(([, h]) => h.state === 'degraded')
+      .map(([name, h]) => `${name}: ${h.detail ?? 'degraded'}`);
+    return {
+      status: 'ready',
+      log: 'writable',
+      consumers,
+      sources,
+      ...(degraded.length > 0 ? { degraded } : {}),
+    };
   });
 
   // Off loopback the figures (secret names, volumes, log size) need an unscoped token; probes
@@ -58,6 +68,9 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
     deps.metrics.logSizeBytes.set(stats.sizeBytes);
     deps.metrics.logLastOffset.set(stats.lastOffset);
     deps.metrics.logPendingEvents.set(deps.log.pendingEvents());
+    const reconcile = deps.sourcesHealth().reconcile?.counts;
+    deps.metrics.reconcileActivationsLastHour.set(reconcile?.activationsLastHour ?? 0);
+    deps.metrics.reconcileAlert.set(reconcile?.activationAlert ?? 0);
     deps.metrics.dedupeEntries.set(stats.dedupeEntries);
     for (const c of await deps.log.consumers()) {
       deps.metrics.consumerLag.set(

@@ -148,6 +148,22 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['handler'] as const,
       registers,
     }),
+    reconcileActivations: new Counter({
+      name: 'switchboard_reconcile_activations_total',
+      help: 'Reconcile runs asked for by the gateway itself, by cause (gap: a source may have missed events; stale: no event while agents are logged in).',
+      labelNames: ['cause'] as const,
+      registers,
+    }),
+    reconcileActivationsLastHour: new Gauge({
+      name: 'switchboard_reconcile_activations_last_hour',
+      help: 'Reconcile activations in the last hour.',
+      registers,
+    }),
+    reconcileAlert: new Gauge({
+      name: 'switchboard_reconcile_alert',
+      help: '1 while the last hour had more reconcile activations than reconcile.maxActivationsPerHour (something keeps breaking), else 0.',
+      registers,
+    }),
     reconcileRuns: new Counter({
       name: 'switchboard_reconcile_runs_total',
       help: 'Reconciliation runs against the REST API, by result (ok, error).',

@@ -67,6 +67,12 @@ export class LiveState {
     return this.#m.clock;
   }
 
+  /** Whether any agent is logged in (the staleness watchdog's "someone should be sending"). */
+  anyLoggedIn(): boolean {
+    for (const a of this.#m.agents.values()) if (a.loggedIn && this.#shows(a)) return true;
+    return false;
+  }
+
   agents(): AgentView[] {
     return [...this.#m.agents.values()]
       .filter((a) => this.#shows(a))

@@ -27,7 +27,14 @@ describe('the gateway runs its sources', () => {
     assert.deepEqual(Object.keys(ready.sources), ['webhook', 'eventbridge', 'reconcile']);
     for (const health of Object.values(ready.sources)) assert.equal(health.state, 'running');
     assert.equal(ready.sources.webhook?.lastEventAt, null);
-    assert.deepEqual(ready.sources.reconcile?.counts, { runs: 0, failedRuns: 0, gapsReceived: 0 });
+    assert.deepEqual(ready.sources.reconcile?.counts, {
+      runs: 0,
+      failedRuns: 0,
+      gapsReceived: 0,
+      activations: 0,
+      activationsLastHour: 0,
+      activationAlert: 0,
+    });
 
     const before = Date.now();
     assert.equal((await postSigned(gw.url, JSON.stringify(seedEvent()))).status, 200);

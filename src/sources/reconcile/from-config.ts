@@ -89,14 +89,20 @@ export function sharedGenesysClient(
  * the emulator's address.
  */
 export function reconcilerFromConfig(
+  config: Pick<Config, 'reconcile'>,
   shared: ReturnType<typeof sharedGenesysClient>,
   logger: Logger,
-  options: Pick<FromConfigOptions, 'onRun'> = {},
+  options: Pick<FromConfigOptions, 'onRun'> & { onActivation?: (reason: string) => void } = {},
 ): Reconciler | undefined {
   if (shared.never) return undefined;
   return new Reconciler({
     client: shared.get,
     logger,
+    activation: {
+      debounceMs: config.reconcile.activationDebounceMs,
+      maxPerHour: config.reconcile.maxActivationsPerHour,
+    },
     ...(options.onRun ? { onRun: options.onRun } : {}),
+    ...(options.onActivation ? { onActivation: options.onActivation } : {}),
   });
 }

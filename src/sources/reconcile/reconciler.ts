@@ -67,6 +67,14 @@ export interface ReconcilerOptions {
   memberConcurrency?: number;
   /** Gaps kept for inspection (default 100; older ones are only counted). */
   keepGaps?: number;
+  /**
+   * Runs the reconciler starts by itself (a gap, a quiet stream): how long to wait for more
+   * gaps to arrive before the run (default 2 000), and how many such activations in an hour
+   * are normal (default 2; more marks the source degraded: something keeps breaking).
+   */
+  activation?: { debounceMs?: number; maxPerHour?: number };
+  /** Told of every activation (metrics). */
+  onActivation?: (reason: string) => void;
 }
 
 export type ReconcilePhase = 'fetch' | 'append';
@@ -117,6 +125,15 @@ export class Reconciler implements Source {
   #failedRuns = 0;
   #gapsReceived = 0;
   readonly #gaps: Gap[] = [];
+  readonly #debounceMs: number;
+  readonly #maxPerHour: number;
+  readonly #onActivation: ((reason: string) => void) | undefined;
+  /** Activations of the last hour: when, and why. */
+  #activations: { at: number; reason: string }[] = [];
+  #pending: NodeJS.Timeout | undefined;
+  /** A gap arrived while a run was fetching: the run may predate it, so one more follows. */
+  #again = false;
+  #activatedRuns = 0;
 
   constructor(options: ReconcilerOptions) {
     this.#client = options.client;
@@ -127,6 +144,9 @@ export class Reconciler implements Source {
     this.#chunkSize = Math.max(1, Math.floor(options.chunkSize ?? 500));
     this.#memberConcurrency = Math.max(1, Math.floor(options.memberConcurrency ?? 4));
     this.#keepGaps = Math.max(0, Math.floor(options.keepGaps ?? 100));
+    this.#debounceMs = Math.max(0, options.activation?.debounceMs ?? 2000);
+    this.#maxPerHour = Math.max(0, options.activation?.maxPerHour ?? 2);
+    this.#onActivation = options.onActivation;
     // A failed run is not a gap: the reconciler is where gaps go, and its next run repairs it.
     this.#life = new SourceLifecycle({
       kind: 'reconcile',
@@ -164,15 +184,73 @@ export class Reconciler implements Source {
    * for: it is abandoned before it appends anything.
    */
   stop(): Promise<void> {
+    if (this.#pending) clearTimeout(this.#pending);
+    this.#pending = undefined;
     return this.#life.stop();
   }
 
-  /** `degraded` while the last run failed: live state may lack what it would have brought. */
+  /**
+   * `degraded` while the last run failed (live state may lack what it would have brought), or
+   * after more activations in the last hour than `activation.maxPerHour`.
+   */
   health(): SourceHealth {
+    const recent = this.#recentActivations();
+    const tooMany =
+      recent.length > this.#maxPerHour
+        ? `${recent.length} reconcile activations in the last hour (normal: ${this.#maxPerHour}): ` +
+          summarize(recent.map((a) => a.reason))
+        : undefined;
+    const degradedBy = this.#lastError?.message ?? tooMany;
     return this.#life.health({
-      ...(this.#lastError ? { degradedBy: this.#lastError.message } : {}),
-      counts: { runs: this.#runs, failedRuns: this.#failedRuns, gapsReceived: this.#gapsReceived },
+      ...(degradedBy !== undefined ? { degradedBy } : {}),
+      counts: {
+        runs: this.#runs,
+        failedRuns: this.#failedRuns,
+        gapsReceived: this.#gapsReceived,
+        activations: this.#activatedRuns,
+        activationsLastHour: recent.length,
+        activationAlert: tooMany === undefined ? 0 : 1,
+      },
     });
+  }
+
+  /** Activations within the last hour (older ones dropped). */
+  #recentActivations(): { at: number; reason: string }[] {
+    const since = this.#now() - 3_600_000;
+    this.#activations = this.#activations.filter((a) => a.at > since);
+    return this.#activations;
+  }
+
+  /**
+   * Something says live state may be wrong (`reason`: a gap's, or `stale`): a run starts after
+   * `activation.debounceMs`, one for any number of activations meanwhile. While a run is in
+   * flight another follows it, since it may have read the directory before the gap began.
+   * Nothing happens before `start`, after `stop`, or without a client.
+   */
+  activate(reason: string): void {
+    if (this.#life.refusal() !== undefined || this.#clientNow() === undefined) return;
+    this.#activations.push({ at: this.#now(), reason });
+    this.#activatedRuns++;
+    this.#onActivation?.(reason);
+    if (this.#inflight) {
+      this.#again = true;
+      return;
+    }
+    if (this.#pending) return;
+    this.#pending = setTimeout(() => {
+      this.#pending = undefined;
+      this.#runActivated();
+    }, this.#debounceMs);
+    this.#pending.unref();
+  }
+
+  #runActivated(): void {
+    this.run().then(
+      () => {},
+      () => {
+        // Logged and in health by the run; the next activation tries again.
+      },
+    );
   }
 
   /**
@@ -187,6 +265,7 @@ export class Reconciler implements Source {
     // Genesys revoked the org's tokens (`v2.system.token_revoked.{id}`): the cached one would
     // fail the next run's first request, so the next run signs in again from the start.
     if (gap.reason === TOKEN_REVOKED) this.#clientNow()?.invalidateToken?.();
+    this.activate(`${gap.source} ${gap.reason}`);
   }
 
   /**
@@ -203,6 +282,10 @@ export class Reconciler implements Source {
     }
     this.#inflight ??= this.#run(client).finally(() => {
       this.#inflight = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.#runActivated();
+      }
     });
     return this.#inflight;
   }
@@ -287,4 +370,14 @@ export class Reconciler implements Source {
       this.#logger.warn({ err }, 'reconcile onRun hook threw');
     }
   }
+}
+
+/** `reason ×n, …` for the health detail, most frequent first. */
+function summarize(reasons: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([r, n]) => (n > 1 ? `${r} ×${n}` : r))
+    .join(', ');
 }
