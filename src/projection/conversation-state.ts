@@ -172,6 +172,29 @@ export function applyDetail(
   );
 }
 
+/**
+ * A conversation a reconcile run no longer finds where live state has it (its end fell in a
+ * gap): out of its queue's buckets and off its agents, without counting an answer or an
+ * abandon, since how it ended is unknown.
+ */
+export function dropConversation(
+  m: StateModel,
+  rec: ConversationRecord,
+  at: number,
+  offset: number,
+): void {
+  const q = rec.queueId !== undefined ? m.queues.get(rec.queueId) : undefined;
+  if (q) {
+    q.waiting.delete(rec.id);
+    q.alerting.delete(rec.id);
+    q.interacting.delete(rec.id);
+    m.markQueue(q.id, offset);
+  }
+  for (const userId of [...rec.userIds]) setLeg(m, rec, userId, 'done', at, offset);
+  rec.bucket = 'ended';
+  rec.at = at;
+}
+
 function setLeg(
   m: StateModel,
   rec: ConversationRecord,

@@ -27,6 +27,8 @@ export const LIMITS = {
   membersPerQueue: 50_000,
   /** Queues one conversation's answer or abandon is counted in. */
   queuesPerConversation: 32,
+  /** Conversations one reconcile run may name for one queue (observation details). */
+  conversationsPerQueueSnapshot: 20_000,
   /** Divisions one conversation is said to be in (a conversation sits in its queue's, rarely more). */
   divisionsPerConversation: 8,
   /** The org's presence definitions (secondary presence labels) kept. */

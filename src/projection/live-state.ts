@@ -15,6 +15,7 @@ import {
   reconcileWrapupCodes,
   reconcileQueue,
   reconcileUser,
+  reconcileQueueConversations,
 } from './reconcile-seed.js';
 import { StateModel, type AgentRecord } from './state-model.js';
 
@@ -227,6 +228,8 @@ export class LiveState {
         return reconcileQueue(m, body, at, offset);
       case 'reconcile.user':
         return reconcileUser(m, body, at, offset);
+      case 'reconcile.queue-conversations':
+        return reconcileQueueConversations(m, body, at, offset);
       case 'reconcile.complete':
         return reconcileComplete(m, body, offset);
       default:

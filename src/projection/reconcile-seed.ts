@@ -5,6 +5,7 @@ import { LIMITS, boundedId, boundedName } from './limits.js';
 import { definitionLabel } from './presence-definitions.js';
 import { setMediaSettings, setMembers } from './queue-state.js';
 import type { StateModel } from './state-model.js';
+import { applyConversation, dropConversation } from './conversation-state.js';
 
 /**
  * Reconciliation: REST snapshots appended as `reconcile.*` events seed agents, teams, secondary
@@ -122,6 +123,126 @@ export function reconcileUser(
     offset,
   );
 }
+
+type Bucket = 'waiting' | 'alerting' | 'interacting';
+const METRIC_BUCKET: Record<string, Bucket> = {
+  oWaiting: 'waiting',
+  oAlerting: 'alerting',
+  oInteracting: 'interacting',
+};
+
+/**
+ * One queue's conversations in progress as a reconcile run read them (queue observations with
+ * `detailMetrics`: `ObservationValue {conversationId, userId, observationDate, …}`), as of the
+ * run's start `at`. Live state is brought to agree where no event since the run began says
+ * otherwise: a conversation the queue held and the org no longer shows is dropped (its end fell
+ * in a gap; not counted, the outcome is unknown), one it shows that live state lacks or shows
+ * otherwise (a ring that was answered in the gap) is set as shown. An agent's leg already
+ * connected, held or in wrap-up keeps its state: observations do not say which of those it is.
+ */
+export function reconcileQueueConversations(
+  m: StateModel,
+  body: Record<string, unknown>,
+  at: number,
+  offset: number,
+): void {
+  const queueId = boundedId(body.queueId);
+  const results = Array.isArray(body.results) ? (body.results as unknown[]) : undefined;
+  if (queueId === undefined || results === undefined) return;
+  const listed = new Map<
+    string,
+    {
+      bucket: Bucket;
+      since: number | undefined;
+      userId: string | undefined;
+      media: string | undefined;
+      caller: string | undefined;
+      address: string | undefined;
+    }
+  >();
+  for (const r of results) {
+    if (!isPlainObject(r) || !Array.isArray(r.data)) continue;
+    const media = boundedName(getPath(r, 'group.mediaType'));
+    for (const d of r.data as unknown[]) {
+      if (!isPlainObject(d) || typeof d.metric !== 'string') continue;
+      const bucket = METRIC_BUCKET[d.metric];
+      if (bucket === undefined || !Array.isArray(d.observations)) continue;
+      for (const o of d.observations as unknown[]) {
+        if (listed.size >= LIMITS.conversationsPerQueueSnapshot) break;
+        if (!isPlainObject(o)) continue;
+        const id = boundedId(o.conversationId);
+        if (id === undefined) continue;
+        listed.set(id, {
+          bucket,
+          since: timeOf(o.observationDate),
+          userId: boundedId(o.userId),
+          media: media === undefined ? undefined : (MEDIA_OF[media] ?? media),
+          caller: boundedName(o.participantName),
+          address: boundedName(o.ani) ?? boundedName(o.addressFrom),
+        });
+      }
+    }
+  }
+  const q = m.queues.get(queueId);
+  if (q) {
+    for (const id of [...q.waiting.keys(), ...q.alerting, ...q.interacting]) {
+      if (listed.has(id)) continue;
+      const rec = m.conversations.get(id);
+      if (rec && rec.at < at) dropConversation(m, rec, at, offset);
+    }
+  }
+  for (const [id, o] of listed) {
+    const rec = m.conversations.get(id);
+    if (rec && rec.at >= at) continue;
+    const agrees =
+      rec !== undefined &&
+      rec.bucket === o.bucket &&
+      rec.queueId === queueId &&
+      (o.userId === undefined || rec.userIds.has(o.userId));
+    if (agrees) continue;
+    const held = o.userId === undefined ? undefined : m.agents.get(o.userId)?.legs.get(id)?.state;
+    const kept = held === 'connected' || held === 'held' || held === 'acw' ? held : undefined;
+    applyConversation(
+      m,
+      {
+        id,
+        media: rec?.media ?? o.media ?? 'unknown',
+        queueId,
+        queueName: undefined,
+        waitingSince: o.bucket === 'waiting' ? o.since : undefined,
+        queuedAt: rec?.queuedAt ?? (o.bucket === 'waiting' ? o.since : undefined),
+        customerName: o.caller,
+        customerAddress: o.address,
+        customerEnded: false,
+        outbound: false,
+        active: true,
+        agents:
+          o.bucket === 'waiting' || o.userId === undefined
+            ? []
+            : [
+                {
+                  userId: o.userId,
+                  state: o.bucket === 'alerting' ? 'alerting' : (kept ?? 'connected'),
+                  queueId,
+                  connectedAt: o.bucket === 'interacting' ? o.since : undefined,
+                },
+              ],
+      },
+      at,
+      offset,
+      true,
+    );
+  }
+}
+
+/** Observation `group.mediaType` → the media names of the conversation topics. */
+const MEDIA_OF: Record<string, string> = {
+  voice: 'voice',
+  callback: 'callback',
+  chat: 'chat',
+  email: 'email',
+  message: 'message',
+};
 
 /** Users and queues the org no longer has are dropped, unless an event since proves them. */
 export function reconcileComplete(

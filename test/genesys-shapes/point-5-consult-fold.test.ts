@@ -46,7 +46,10 @@ function replay(seed: number, minutes: number, keep: (topic: string) => boolean)
   };
   sim.onEvent((e: DomainEvent) => {
     if (e.type === 'conversation') {
-      if (e.change === 'consult') (run.consults++, consulted.add(e.conversation.id));
+      if (e.change === 'consult') {
+        run.consults++;
+        consulted.add(e.conversation.id);
+      }
       if (e.change === 'consultTransferred') run.consultTransfers++;
       if (e.change === 'transferred' && consulted.has(e.conversation.id)) run.blindAfterConsult++;
     }
@@ -73,14 +76,18 @@ function replay(seed: number, minutes: number, keep: (topic: string) => boolean)
       const got = (live.agent(real.id)?.conversations ?? []).map((c) => c.id).sort();
       const want = real.conversations.map((c) => c.id).sort();
       if (got.join() !== want.join())
-        run.mismatches.push(`minute ${minute}: agent ${real.name} has [${got}], truth [${want}]`);
+        run.mismatches.push(
+          `minute ${minute}: agent ${real.name} has [${got.join()}], truth [${want.join()}]`,
+        );
     }
     for (const real of truth.queues) {
       const q = live.queue(real.id, sim.now);
       const got = [q?.waiting ?? 0, q?.alerting ?? 0, q?.interacting ?? 0];
       const want = [real.waiting, real.alerting, real.interacting];
       if (got.join() !== want.join())
-        run.mismatches.push(`minute ${minute}: queue ${real.name} ${got} (truth ${want})`);
+        run.mismatches.push(
+          `minute ${minute}: queue ${real.name} ${got.join()} (truth ${want.join()})`,
+        );
     }
     for (const c of sim.conversations.values())
       if (c.consult?.state === 'alerting' || c.consult?.state === 'connected')

@@ -38,11 +38,19 @@ function filterValues(filter: unknown, dimension: string): string[] {
  */
 export function registerAnalyticsRoutes(app: FastifyInstance, emu: AnalyticsPorts): void {
   app.post('/api/v2/analytics/queues/observations/query', async (request, reply) => {
-    const body = (request.body ?? {}) as { filter?: unknown; metrics?: unknown };
+    const body = (request.body ?? {}) as {
+      filter?: unknown;
+      metrics?: unknown;
+      detailMetrics?: unknown;
+    };
     if (!Array.isArray(body.metrics) || body.metrics.length === 0) {
       return genesysError(reply, 400, 'bad.request', 'metrics is required');
     }
     const metrics = body.metrics as string[];
+    const detailed = new Set(
+      Array.isArray(body.detailMetrics) ? (body.detailMetrics as string[]) : [],
+    );
+    const byQueue = detailedConversations(emu);
     const wanted = new Set(filterValues(body.filter, 'queueId'));
     const truth = truthOf(emu.sim);
     const results = truth.queues
@@ -56,13 +64,16 @@ export function registerAnalyticsRoutes(app: FastifyInstance, emu: AnalyticsPort
             ...(qualifier ? { qualifier } : {}),
             stats: { count: n },
           });
+          // `detailMetrics`: the conversations behind the count (`ObservationValue`).
+          const detail = (key: 'waiting' | 'alerting' | 'interacting') =>
+            detailed.has(metric) ? { observations: byQueue.get(q.id)?.[key] ?? [] } : {};
           switch (metric) {
             case 'oWaiting':
-              return [count(q.waiting)];
+              return [{ ...count(q.waiting), ...detail('waiting') }];
             case 'oAlerting':
-              return [count(q.alerting)];
+              return [{ ...count(q.alerting), ...detail('alerting') }];
             case 'oInteracting':
-              return [count(q.interacting)];
+              return [{ ...count(q.interacting), ...detail('interacting') }];
             case 'oMemberUsers':
               return [count(members.length)];
             case 'oActiveUsers':
@@ -183,6 +194,46 @@ export function registerAnalyticsRoutes(app: FastifyInstance, emu: AnalyticsPort
       totalHits: matching.length,
     };
   });
+}
+
+/**
+ * Each queue's conversations as `ObservationValue`s (SDK `build/index.d.ts`): waiting ones since
+ * they entered the queue, ringing and talking ones with the agent (`userId`) since the ring or
+ * the answer; the same states the truth counts.
+ */
+function detailedConversations(emu: Directory) {
+  type Obs = Record<string, unknown>;
+  const out = new Map<string, { waiting: Obs[]; alerting: Obs[]; interacting: Obs[] }>();
+  const of = (queueId: string) => {
+    let v = out.get(queueId);
+    if (!v) out.set(queueId, (v = { waiting: [], alerting: [], interacting: [] }));
+    return v;
+  };
+  const base = (c: Conversation, at: number): Obs => ({
+    observationDate: iso(at),
+    conversationId: c.id,
+    sessionId: `${c.id.slice(0, 8)}-s`,
+    direction: c.direction,
+    participantName: c.customerName,
+    ...(c.media === 'voice' || c.media === 'callback' ? { ani: c.ani } : { addressFrom: c.ani }),
+    routingPriority: 0,
+  });
+  for (const q of emu.sim.org.queues)
+    for (const c of emu.sim.waiting(q.id)) of(q.id).waiting.push(base(c, c.queuedAt));
+  for (const c of emu.sim.conversations.values()) {
+    if (c.direction === 'outbound' || c.agentId === undefined) continue;
+    if (c.state === 'alerting')
+      of(c.queue.id).alerting.push({
+        ...base(c, c.alertingSince ?? c.queuedAt),
+        userId: c.agentId,
+      });
+    else if (c.state === 'connected' || c.state === 'held' || c.state === 'acw')
+      of(c.queue.id).interacting.push({
+        ...base(c, c.answeredAt ?? c.queuedAt),
+        userId: c.agentId,
+      });
+  }
+  return out;
 }
 
 function activity(request: FastifyRequest, emu: Directory) {

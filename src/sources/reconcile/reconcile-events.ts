@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { EventInput, EventKind } from '../../log/event-log.js';
+import type { QueueConversations } from './queue-conversations.js';
 
 /** The `reconcile.*` events one run appends (shapes: docs/reconcile.md). */
 export const RECONCILE_KINDS = {
@@ -7,6 +8,7 @@ export const RECONCILE_KINDS = {
   wrapupCodes: 'reconcile.wrapup-codes',
   queue: 'reconcile.queue',
   user: 'reconcile.user',
+  queueConversations: 'reconcile.queue-conversations',
   complete: 'reconcile.complete',
 } as const satisfies Record<string, EventKind>;
 
@@ -28,6 +30,8 @@ export interface ReconcileSnapshot {
   wrapupCodes?: unknown[];
   queues: { id: string; entity: Record<string, unknown>; members: unknown[] }[];
   users: { id: string; entity: Record<string, unknown> }[];
+  /** Each queue's conversations in progress (absent when they could not be read). */
+  queueConversations?: QueueConversations[];
 }
 
 /** The run's events in append order: definitions, wrap-up codes, queues, users, complete. */
@@ -78,6 +82,17 @@ export function buildEvents(
         `v2.routing.queues.${q.id}`,
         { queueId: q.id },
         { queue: q.entity, members: q.members },
+      ),
+    );
+  }
+  for (const c of snapshot.queueConversations ?? []) {
+    events.push(
+      event(
+        `queue-conversations:${c.queueId}`,
+        RECONCILE_KINDS.queueConversations,
+        `v2.analytics.queues.${c.queueId}.observations`,
+        { queueId: c.queueId },
+        { queueId: c.queueId, results: c.results },
       ),
     );
   }

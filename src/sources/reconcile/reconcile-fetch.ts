@@ -4,13 +4,14 @@ import { isPlainObject } from '../../util/objects.js';
 import { fetchPresenceDefinitions } from './presence-definitions.js';
 import type { ReconcileSnapshot } from './reconcile-events.js';
 import { fetchWrapupCodes } from './wrapup-codes.js';
+import { fetchQueueConversations } from './queue-conversations.js';
 
 /** Users are read with these expands (FACTS §3.1). */
 export const USER_EXPAND = ['presence', 'routingStatus', 'team'] as const;
 
 /** What the reconciler needs from the REST client. */
 export type ReconcileClient = Pick<GenesysRestClient, 'pages' | 'get'> &
-  Partial<Pick<GenesysRestClient, 'invalidateToken'>>;
+  Partial<Pick<GenesysRestClient, 'invalidateToken' | 'post'>>;
 
 /**
  * Reads one snapshot: presence definitions, wrap-up codes, queues with their members (`memberConcurrency`
@@ -56,12 +57,25 @@ export async function fetchSnapshot(
   };
   await Promise.all(Array.from({ length: Math.min(memberConcurrency, queues.length) }, worker));
 
+  at('fetching queue conversations');
+  const queueConversations = await fetchQueueConversations(
+    client,
+    queues.map((q) => q.id),
+    logger,
+  );
+
   at('fetching users');
   const userEntities = await collect(
     client.pages<Record<string, unknown>>('/api/v2/users', { expand: USER_EXPAND }),
   );
   const users = withIds(userEntities, 'user', logger);
-  return { presenceDefinitions: definitions, wrapupCodes, queues, users };
+  return {
+    presenceDefinitions: definitions,
+    wrapupCodes,
+    queues,
+    users,
+    ...(queueConversations ? { queueConversations } : {}),
+  };
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

@@ -1,0 +1,230 @@
+/**
+ * Issue 12 point 3: conversations in progress are reconciled. A run reads each queue's
+ * observations with `detailMetrics` (`POST /api/v2/analytics/queues/observations/query`, FACTS
+ * §3.3); the answer's shapes are the SDK's (`MyPureCloud/platform-client-sdk-javascript`
+ * `build/index.d.ts`: `QueueObservationDataContainer {group, data}`, `ObservationMetricData
+ * {metric, qualifier, stats, truncated, observations}`, `ObservationValue {observationDate,
+ * conversationId, userId, participantName, ani, …}`), checked here and on the emulator's answer.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { LiveState } from '../../src/projection/live-state.js';
+import { classifyTopic } from '../../src/sources/normalize/topics.js';
+import { startGateway } from '../../src/gateway.js';
+import { createLogger } from '../../src/ops/logger.js';
+import { startTestEmulator } from '../support/emulator.js';
+import { storedEvent } from '../support/events.js';
+import { tempDir, testConfig } from '../support/helpers.js';
+import { assertSdkShape } from '../support/sdk-models.js';
+import { settled } from '../support/truth.js';
+
+const Q = '8f1e2d3c-0000-4000-8000-0000000000a1';
+const U = '2b6d8f0a-0000-4000-8000-0000000000b1';
+const U2 = '2b6d8f0a-0000-4000-8000-0000000000b2';
+const T0 = Date.parse('2026-11-23T10:00:00.000Z');
+let offset = 0;
+
+const iso = (s: number) => new Date(T0 + s * 1000).toISOString();
+
+function observation(conversationId: string, s: number, extra: Record<string, unknown> = {}) {
+  const o = { observationDate: iso(s), conversationId, direction: 'inbound', ...extra };
+  assertSdkShape('ObservationValue', o);
+  return o;
+}
+
+/** A run's view of Q, started at `s` seconds. */
+function snapshot(
+  s: number,
+  lists: { waiting?: object[]; alerting?: object[]; interacting?: object[] },
+) {
+  const metric = (name: string, observations: object[] = []) => {
+    const d = { metric: name, stats: { count: observations.length }, observations };
+    assertSdkShape('ObservationMetricData', d);
+    return d;
+  };
+  const result = {
+    group: { queueId: Q, mediaType: 'voice' },
+    data: [
+      metric('oWaiting', lists.waiting),
+      metric('oAlerting', lists.alerting),
+      metric('oInteracting', lists.interacting),
+    ],
+  };
+  assertSdkShape('QueueObservationDataContainer', result);
+  return storedEvent(++offset, 'reconcile.queue-conversations', {
+    topic: `v2.analytics.queues.${Q}.observations`,
+    subject: { queueId: Q },
+    occurredAt: iso(s),
+    body: { queueId: Q, results: [result] },
+  });
+}
+
+/** A ringing call on Q for U, by a queue conversation topic body (generic family). */
+function ringing(id: string, s: number) {
+  const topic = `v2.routing.queues.${Q}.conversations`;
+  return storedEvent(++offset, classifyTopic(topic)!.kind, {
+    topic,
+    subject: { queueId: Q },
+    occurredAt: iso(s),
+    body: {
+      topicName: topic,
+      version: '2',
+      eventBody: {
+        id,
+        participants: [
+          { id: 'c', purpose: 'customer', calls: [{ state: 'connected', direction: 'inbound' }] },
+          {
+            id: 'a',
+            purpose: 'acd',
+            queueId: Q,
+            connectedTime: iso(s - 10),
+            endTime: iso(s),
+            calls: [{ state: 'disconnected' }],
+          },
+          {
+            id: 'u',
+            purpose: 'agent',
+            userId: U,
+            queueId: Q,
+            calls: [{ state: 'alerting', direction: 'inbound' }],
+          },
+        ],
+      },
+      metadata: { CorrelationId: `c-${offset}` },
+    },
+  });
+}
+
+describe('reconciling conversations in progress', () => {
+  test('a ring answered in a gap becomes interacting; one that ended in it is dropped, uncounted', () => {
+    const s = new LiveState();
+    s.apply(ringing('c-answered', 0));
+    s.apply(ringing('c-gone', 1));
+    assert.equal(s.queue(Q)?.alerting, 2);
+    // The gap: the answer of one and the end of the other were lost. A run at 30 s:
+    s.apply(snapshot(30, { interacting: [observation('c-answered', 5, { userId: U })] }));
+    const q = s.queue(Q)!;
+    assert.deepEqual([q.waiting, q.alerting, q.interacting], [0, 0, 1]);
+    assert.deepEqual(
+      s.agent(U)?.conversations.map((c) => [c.id, c.state]),
+      [['c-answered', 'connected']],
+    );
+    assert.deepEqual(s.toasts(), [], 'no ring left');
+    assert.equal(q.abandoned, 0, 'how c-gone ended is unknown: not an abandon');
+    assert.equal(q.answered, 1, 'c-answered was answered (in the gap)');
+  });
+
+  test('a gateway that starts mid-day learns the callers waiting and the agents talking', () => {
+    const s = new LiveState();
+    s.apply(
+      snapshot(100, {
+        waiting: [
+          observation('w1', 40, { participantName: 'Ana', ani: 'tel:+15551230001' }),
+          observation('w2', 70),
+        ],
+        interacting: [observation('i1', 20, { userId: U2 })],
+      }),
+    );
+    const q = s.queue(Q, T0 + 100_000)!;
+    assert.deepEqual([q.waiting, q.interacting], [2, 1]);
+    assert.equal(q.longestWaitMs, 60_000, 'waiting since its observationDate');
+    assert.deepEqual(
+      s.agent(U2)?.conversations.map((c) => [c.id, c.state, c.media]),
+      [['i1', 'connected', 'voice']],
+    );
+  });
+
+  test('an event newer than the run wins; a leg in wrap-up stays in wrap-up', () => {
+    const s = new LiveState();
+    s.apply(ringing('c1', 50));
+    s.apply(snapshot(40, { interacting: [] }));
+    assert.equal(s.queue(Q)?.alerting, 1, 'the ring at 50 s is newer than the run at 40 s');
+    s.apply(snapshot(60, { interacting: [observation('c1', 55, { userId: U })] }));
+    assert.equal(s.agent(U)?.conversations[0]?.state, 'connected');
+  });
+});
+
+describe('reconciling conversations against the emulator', () => {
+  test('started while callers wait: the gateway shows them at once, as the truth has them', async (t) => {
+    const emu = await startTestEmulator(t, { agents: 30, queues: 3, seed: 4 });
+    emu.sim.burst(12, 600);
+    emu.advance(4 * 60_000);
+    const truth = emu.truth();
+    const waiting = truth.queues.reduce((n, q) => n + q.waiting, 0);
+    assert.ok(waiting > 5, `${waiting} callers waiting in the emulator`);
+    const gw = await startGateway(
+      testConfig(tempDir(t), {
+        genesys: { apiBase: emu.url, clientId: 'demo-client', clientSecret: 'demo-secret' },
+        source: { demo: false, mode: 'push' },
+      }),
+      { logger: createLogger('silent'), defaultMetrics: false },
+    );
+    t.after(() => gw.close());
+    await gw.reconcile();
+    await settled(gw);
+    const { queues } = (await (await fetch(`${gw.url}/api/v1/queues`)).json()) as {
+      queues: { id: string; waiting: number; alerting: number; interacting: number }[];
+    };
+    const byId = new Map(queues.map((q) => [q.id, q]));
+    for (const real of truth.queues) {
+      const q = byId.get(real.id);
+      assert.deepEqual(
+        [q?.waiting, q?.alerting, q?.interacting],
+        [real.waiting, real.alerting, real.interacting],
+        `queue ${real.name}`,
+      );
+    }
+    const { agents } = (await (await fetch(`${gw.url}/api/v1/agents`)).json()) as {
+      agents: { id: string; conversations: { id: string }[] }[];
+    };
+    const talking = new Map(agents.map((a) => [a.id, a.conversations.map((c) => c.id).sort()]));
+    for (const real of truth.agents)
+      assert.deepEqual(
+        talking.get(real.id) ?? [],
+        real.conversations.map((c) => c.id).sort(),
+        `agent ${real.name}`,
+      );
+  });
+
+  test("the emulator's observation details are in the SDK's shapes", async (t) => {
+    const emu = await startTestEmulator(t, { agents: 20, queues: 2, seed: 8 });
+    emu.sim.burst(10, 300);
+    emu.advance(3 * 60_000);
+    const token = (await (
+      await fetch(`${emu.url}/oauth/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from('demo-client:demo-secret').toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials',
+      })
+    ).json()) as { access_token: string };
+    const res = await fetch(`${emu.url}/api/v2/analytics/queues/observations/query`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token.access_token}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        filter: { type: 'or', predicates: [] },
+        metrics: ['oWaiting', 'oInteracting'],
+        detailMetrics: ['oWaiting', 'oInteracting'],
+      }),
+    });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { results: { data: { observations?: object[] }[] }[] };
+    let seen = 0;
+    for (const r of body.results) {
+      assertSdkShape('QueueObservationDataContainer', r);
+      for (const d of r.data) {
+        assertSdkShape('ObservationMetricData', d);
+        for (const o of d.observations ?? []) {
+          assertSdkShape('ObservationValue', o);
+          seen++;
+        }
+      }
+    }
+    assert.ok(seen > 0, 'observations listed');
+  });
+});
