@@ -472,7 +472,14 @@ export class StreamSource implements Source {
         ? `the topics to follow could not be listed: ${this.#planFailure}`
         : down.length > 0
           ? `${down.length} of ${this.#slots.length} channels down: ${down[0]!.down!.reason}`
-          : undefined;
+          : this.#rejected.length > 0
+            ? `${this.#rejected.length} topics not followed: ` +
+              this.#rejected
+                .slice(0, 3)
+                .map((r) => `${r.topic} (${r.reason})`)
+                .join(', ') +
+              (this.#rejected.length > 3 ? ', …' : '')
+            : undefined;
     const lastDelivery = Math.max(0, ...this.#slots.map((s) => s.socket?.lastDeliveryAt ?? 0));
     return this.#life.health({
       ...(degradedBy !== undefined ? { degradedBy } : {}),
