@@ -107,7 +107,7 @@ interface UserBody {
 }
 
 describe('reconciler', () => {
-  test('a run appends definitions, wrap-up codes, every queue with its members, every user, then complete', async (t) => {
+  test('a run appends definitions, wrap-up codes, every queue with its members and its conversations, every user, then complete', async (t) => {
     const emu = await startEmulator(t);
     const { log } = await openLog(t);
     const appendSizes: number[] = [];
@@ -126,7 +126,7 @@ describe('reconciler', () => {
     const org = emu.sim.org;
     const events = await readAll(log);
 
-    assert.equal(events.length, 2 + org.queues.length + truth.agents.length + 1);
+    assert.equal(events.length, 2 + 2 * org.queues.length + truth.agents.length + 1);
     assert.deepEqual(outcomes, [result]);
     assert.equal(result.events, events.length);
     assert.equal(result.appended, events.length);
@@ -152,7 +152,7 @@ describe('reconciler', () => {
       assert.ok(Date.parse(e.receivedAt) >= Date.parse(result.startedAt), e.receivedAt);
     }
 
-    // Order: definitions, wrap-up codes, queues, users, complete.
+    // Order: definitions, wrap-up codes, queues, queues' conversations, users, complete.
     const kinds = events.map((e) => e.kind);
     assert.equal(kinds[0], 'reconcile.presence-definitions');
     assert.equal(kinds[1], 'reconcile.wrapup-codes');
@@ -165,7 +165,11 @@ describe('reconciler', () => {
       org.queues.map(() => 'reconcile.queue'),
     );
     assert.deepEqual(
-      kinds.slice(2 + org.queues.length, -1),
+      kinds.slice(2 + org.queues.length, 2 + 2 * org.queues.length),
+      org.queues.map(() => 'reconcile.queue-conversations'),
+    );
+    assert.deepEqual(
+      kinds.slice(2 + 2 * org.queues.length, -1),
       truth.agents.map(() => 'reconcile.user'),
     );
     assert.equal(kinds[kinds.length - 1], 'reconcile.complete');

@@ -359,6 +359,62 @@ describe('stream source against the emulator', () => {
     assert.equal(health.counts?.channelsOpen, 1, 'the rest is followed');
   });
 
+  test('a user added to a followed queue is followed without a restart', async (t) => {
+    const emu = await startTestEmulator(t, {
+      agents: 30,
+      queues: 3,
+      seed: 12,
+      realtime: true,
+      speed: 20,
+    });
+    const q0 = [...emu.sim.org.queues].sort((a, b) => a.memberIds.length - b.memberIds.length)[0];
+    const outsider = emu.sim.org.agents.find((a) => !q0!.memberIds.includes(a.id))!;
+    assert.ok(outsider, 'someone not in the smallest queue');
+    // The plan, as stream-topics makes it: the queue's topics and its members' topics, read
+    // from the org each time it is asked.
+    const plan = async () => [
+      `v2.routing.queues.${q0!.id}.conversations`,
+      `v2.routing.queues.${q0!.id}.users`,
+      ...q0!.memberIds.map((id) => `v2.users.${id}.activity`),
+    ];
+    const dir = tempDir(t, 'sb-stream-');
+    const log = await SqliteEventLog.open({
+      path: join(dir, 'switchboard.db'),
+      retention: { intervalMs: 3_600_000 },
+    });
+    const source = new StreamSource({
+      client: new GenesysRestClient({
+        apiBase: emu.url,
+        clientId: 'demo-client',
+        clientSecret: 'demo-secret',
+      }),
+      topics: plan,
+      metrics: createMetrics({ defaultMetrics: false }),
+      config: testConfig(dir),
+      refreshAfterMembershipMs: 100,
+      refreshIntervalMs: 0,
+    });
+    t.after(async () => {
+      await source.stop();
+      await log.close();
+    });
+    await source.start({
+      append: appenderFor(log),
+      reportGap: () => {},
+      logger: createLogger('silent'),
+    });
+    const before = source.channels[0]!.topics;
+    assert.ok(emu.sim.addMember(q0!.id, outsider.id));
+    await waitFor(() => source.health().counts!.refreshes === 1, {
+      timeoutMs: 10_000,
+      what: 'the subscriptions changed',
+    });
+    assert.equal(source.channels[0]!.topics, before + 1, 'the new member followed');
+    // Genesys (the emulator) now delivers the new member's activity to the channel.
+    const activity = `v2.users.${outsider.id}.activity`;
+    assert.equal(emu.channels.subscribers(activity)?.size, 1);
+  });
+
   test('1,500 topics: two channels, each within 1,000', async (t) => {
     const r = await rig(t, { agents: 740, queues: 20, speed: 5 });
     assert.equal(r.topics.length, 1500);

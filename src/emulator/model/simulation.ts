@@ -154,6 +154,22 @@ export class Simulation {
    * The user is deleted from the org: logged out at once (an open conversation goes back to its
    * queue) and never back.
    */
+  /**
+   * Adds a user to a queue as a joined member (RoutingApi `postRoutingQueueMembers`): the queue's
+   * users topic says so, and the agent takes the queue's work from now. False when either is
+   * unknown or the user is a member already.
+   */
+  addMember(queueId: string, userId: string): boolean {
+    const q = this.queues.get(queueId);
+    const a = this.agents.get(userId);
+    if (!q || !a || a.removed || q.memberIds.includes(userId)) return false;
+    q.memberIds.push(userId);
+    a.agent.queueIds.push(queueId);
+    this.#emit({ type: 'membership', at: this.#now, agent: a, queue: q, joined: true });
+    if (a.conversations.size === 0) this.#offerWork(a);
+    return true;
+  }
+
   removeAgent(id: string): void {
     const a = this.agents.get(id);
     if (!a || a.removed) return;

@@ -27,6 +27,7 @@ export function streamFromConfig(
     heartbeatTimeoutMs: s.heartbeatTimeoutMs,
     pingIntervalMs: s.pingIntervalMs,
     pongTimeoutMs: s.pongTimeoutMs,
+    refreshIntervalMs: s.refreshIntervalMs,
     topics: async () => {
       const client = genesys.get();
       if (client === undefined) throw new Error('no Genesys client yet');

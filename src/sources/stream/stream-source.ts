@@ -39,6 +39,12 @@ export interface StreamSourceOptions {
   maxChannels?: number;
   /** Hand a channel over this long before it expires. Default 1 h. */
   renewAheadMs?: number;
+  /**
+   * Re-plan the topics this often (queue membership changes), and this long after a
+   * membership message (`v2.routing.queues.{id}.users`). Defaults 300 000 and 5 000; 0: never.
+   */
+  refreshIntervalMs?: number;
+  refreshAfterMembershipMs?: number;
   /** Reconnect backoff: first ceiling and cap. Defaults 1 000 and 30 000. */
   backoffBaseMs?: number;
   backoffCapMs?: number;
@@ -97,6 +103,9 @@ export class StreamSource implements Source {
   #planFailure: string | undefined;
   #planAttempts = 0;
   #planRetry: NodeJS.Timeout | undefined;
+  #refreshTimer: NodeJS.Timeout | undefined;
+  #refreshSoon: NodeJS.Timeout | undefined;
+  #refreshing: Promise<void> | undefined;
   /** Messages waiting for the append in flight; appended together, in arrival order. */
   #queue: { raw: Buffer; at: number }[] = [];
   #draining: Promise<void> | undefined;
@@ -109,6 +118,7 @@ export class StreamSource implements Source {
     channelsCreated: 0,
     gapsReported: 0,
     messages: 0,
+    refreshes: 0,
   };
 
   constructor(options: StreamSourceOptions) {
@@ -188,6 +198,84 @@ export class StreamSource implements Source {
     this.#planAttempts = 0;
     this.#assign(topics);
     await Promise.all(this.#slots.map((s) => this.#openSlot(s, 'start')));
+    const every = this.#o.refreshIntervalMs ?? 300_000;
+    if (every > 0 && !this.#stopped) {
+      this.#refreshTimer = setInterval(() => void this.refresh(), every);
+      this.#refreshTimer.unref();
+    }
+  }
+
+  /**
+   * Plans the topics again and changes the subscriptions in place: topics gone are dropped from
+   * their channel, new ones go where there is room (a new channel when there is none), each
+   * changed channel resubscribed with one PUT. Members added to or removed from a followed queue
+   * are followed or dropped this way, without a restart. One refresh at a time.
+   */
+  refresh(): Promise<void> {
+    this.#refreshing ??= this.#refresh().finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  async #refresh(): Promise<void> {
+    if (this.#stopped || this.#slots.length === 0) return;
+    let topics: readonly string[];
+    try {
+      topics = await this.#o.topics();
+    } catch (err) {
+      this.#logger?.warn({ err }, 'stream: could not re-plan the topics; keeping the current ones');
+      return;
+    }
+    const per = this.#o.maxTopicsPerChannel ?? 1000;
+    const maxSlots = Math.max(1, (this.#o.maxChannels ?? 20) - 1);
+    const wanted = new Set(topics);
+    const changed = new Set<Slot>();
+    const have = new Set<string>();
+    for (const slot of this.#slots) {
+      const kept = slot.topics.filter((t) => wanted.has(t));
+      if (kept.length !== slot.topics.length) changed.add(slot);
+      slot.topics = kept;
+      for (const t of kept) have.add(t);
+    }
+    const added: string[] = [];
+    for (const t of wanted) if (!have.has(t)) added.push(t);
+    const fresh: Slot[] = [];
+    for (const t of added) {
+      let slot = this.#slots.find((s) => s.topics.length < per);
+      if (!slot) {
+        if (this.#slots.length >= maxSlots) {
+          this.#rejected.push({ topic: t, reason: `over the ${maxSlots + 1}-channel limit` });
+          continue;
+        }
+        slot = this.#newSlot(this.#slots.length, []);
+        this.#slots.push(slot);
+        fresh.push(slot);
+      }
+      slot.topics.push(t);
+      if (!fresh.includes(slot)) changed.add(slot);
+    }
+    // A topic the org now rejects was re-planned away or is asked again below.
+    const planned = new Set(topics);
+    this.#rejected = this.#rejected.filter((r) => planned.has(r.topic));
+    await Promise.all([
+      ...[...changed].map(async (slot) => {
+        if (!slot.channel || slot.down) return; // its reconnect subscribes the new set
+        try {
+          await this.#subscribe(slot.channel, slot.topics);
+        } catch (err) {
+          this.#logger?.warn({ channel: slot.index, err }, 'stream: resubscribing failed');
+        }
+      }),
+      ...fresh.map((slot) => this.#openSlot(slot, 'start')),
+    ]);
+    if (changed.size + fresh.length > 0) {
+      this.#counts.refreshes++;
+      this.#logger?.info(
+        { added: added.length, channels: this.#slots.length },
+        'stream: subscriptions changed',
+      );
+    }
   }
 
   /** Splits the topics into channels of at most `maxTopicsPerChannel`, within `maxChannels`. */
@@ -203,18 +291,22 @@ export class StreamSource implements Source {
     }
     const kept = unique.slice(0, room);
     for (let i = 0; i * per < kept.length; i++) {
-      this.#slots.push({
-        index: i,
-        topics: kept.slice(i * per, (i + 1) * per),
-        channel: undefined,
-        socket: undefined,
-        down: { since: this.#now(), reason: 'starting' },
-        attempts: 0,
-        retry: undefined,
-        expiry: undefined,
-        handingOver: false,
-      });
+      this.#slots.push(this.#newSlot(i, kept.slice(i * per, (i + 1) * per)));
     }
+  }
+
+  #newSlot(index: number, topics: string[]): Slot {
+    return {
+      index,
+      topics,
+      channel: undefined,
+      socket: undefined,
+      down: { since: this.#now(), reason: 'starting' },
+      attempts: 0,
+      retry: undefined,
+      expiry: undefined,
+      handingOver: false,
+    };
   }
 
   /** Creates a channel, connects its socket, then subscribes (nothing is sent before connect). */
@@ -412,6 +504,17 @@ export class StreamSource implements Source {
     }
     // Frames of a socket being replaced still count: the log keeps one copy of each event.
     void socket;
+    if (topic !== undefined && /^v2\.routing\.queues\.[^.]+\.users$/.test(topic)) {
+      // Someone joined or left a followed queue: their topics change soon, not in 5 minutes.
+      const after = this.#o.refreshAfterMembershipMs ?? 5000;
+      if (after > 0 && !this.#refreshSoon) {
+        this.#refreshSoon = setTimeout(() => {
+          this.#refreshSoon = undefined;
+          void this.refresh();
+        }, after);
+        this.#refreshSoon.unref();
+      }
+    }
     this.#counts.messages++;
     this.#queue.push({ raw, at: this.#now() });
     this.#draining ??= this.#drain().finally(() => {
@@ -456,6 +559,8 @@ export class StreamSource implements Source {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#planRetry) clearTimeout(this.#planRetry);
+    clearInterval(this.#refreshTimer);
+    if (this.#refreshSoon) clearTimeout(this.#refreshSoon);
     for (const slot of this.#slots) {
       if (slot.retry) clearTimeout(slot.retry);
       if (slot.expiry) clearTimeout(slot.expiry);
