@@ -407,6 +407,8 @@ export const configSchema = z
         clientSecret: withEnv(secretRefSchema.optional(), 'GENESYS_CLIENT_SECRET'),
         region: withEnv(z.string().min(1).optional(), 'GENESYS_REGION'),
         apiBase: withEnv(z.string().url().optional(), 'GENESYS_API_BASE'),
+        /** Most REST requests a minute, the stream and reconciliation together (0: no limit). */
+        requestsPerMinute: z.number().int().min(0).default(240),
       })
       .strict()
       .prefault({}),

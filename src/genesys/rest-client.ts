@@ -107,6 +107,13 @@ export interface GenesysRestClientOptions {
   timeoutMs?: number;
   /** Default page size for `pages()`. Default 100. */
   pageSize?: number;
+  /**
+   * Requests a minute this client sends at most, every caller together (the stream's channel
+   * calls, every reconcile run), so repairs never exceed the org's API rate limit. Default 240:
+   * 80 % of the 300 a client-credentials token may make (FACTS §4.3), leaving the rest to other
+   * tools. Up to ten seconds' worth may go at once. 0: no budget.
+   */
+  requestsPerMinute?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** In [0, 1); jitter source (tests). Default Math.random. */
@@ -125,6 +132,8 @@ export interface RestClientStats {
   tokenRefreshes: number;
   /** Calls that ended in an error thrown to the caller. */
   failures: number;
+  /** Time requests waited for the request budget (ms, summed). */
+  budgetWaitMs: number;
 }
 
 /**
@@ -222,7 +231,13 @@ export class GenesysRestClient {
     rateLimited: 0,
     tokenRefreshes: 0,
     failures: 0,
+    budgetWaitMs: 0,
   };
+  readonly #perMinute: number;
+  /** The request budget: a token bucket, served in order. */
+  #budget = 0;
+  #budgetAt: number | undefined;
+  #budgetQueue: Promise<void> = Promise.resolve();
   #token: Token | undefined;
   #tokenRequest: Promise<Token> | undefined;
 
@@ -240,6 +255,7 @@ export class GenesysRestClient {
     this.#baseRetryDelayMs = nonNegative(options.baseRetryDelayMs, 500, 'baseRetryDelayMs');
     this.#timeoutMs = positive(options.timeoutMs, 15_000, 'timeoutMs');
     this.#pageSize = positive(options.pageSize, 100, 'pageSize');
+    this.#perMinute = nonNegative(options.requestsPerMinute, 240, 'requestsPerMinute');
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.#random = options.random ?? Math.random;
@@ -420,6 +436,7 @@ export class GenesysRestClient {
       let status: number | undefined;
       const signal = AbortSignal.timeout(this.#timeoutMs);
       try {
+        await this.#withinBudget();
         this.#stats.requests++;
         const res = await this.#fetch(a.url, {
           method: a.method,
@@ -481,6 +498,36 @@ export class GenesysRestClient {
       });
       await this.#sleep(delayMs);
     }
+  }
+
+  /** Waits for the request budget (callers are served in the order they asked). */
+  #withinBudget(): Promise<void> {
+    if (this.#perMinute <= 0) return Promise.resolve();
+    const turn = this.#budgetQueue.then(() => this.#takeBudget());
+    this.#budgetQueue = turn.catch(() => {});
+    return turn;
+  }
+
+  async #takeBudget(): Promise<void> {
+    const rate = this.#perMinute / 60_000;
+    const burst = Math.max(1, Math.ceil(this.#perMinute / 6));
+    const now = this.#now();
+    const since = this.#budgetAt ?? now;
+    this.#budget =
+      this.#budgetAt === undefined
+        ? burst
+        : Math.min(burst, this.#budget + Math.max(0, now - since) * rate);
+    let at = Math.max(since, now);
+    if (this.#budget < 1) {
+      const wait = Math.ceil((1 - this.#budget) / rate);
+      this.#stats.budgetWaitMs += wait;
+      await this.#sleep(wait);
+      // Credited for the wait itself, so an injected clock that does not move still advances.
+      this.#budget += wait * rate;
+      at += wait;
+    }
+    this.#budgetAt = at;
+    this.#budget -= 1;
   }
 
   #retry(a: Attempt, info: Omit<RetryInfo, 'method' | 'path'>): void {

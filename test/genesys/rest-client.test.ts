@@ -107,6 +107,7 @@ describe('OAuth client credentials against the emulator', () => {
       rateLimited: 0,
       tokenRefreshes: 1,
       failures: 0,
+      budgetWaitMs: 0,
     });
   });
 
@@ -362,6 +363,27 @@ describe('retries at the HTTP boundary', () => {
     });
     return { client, waits, retries };
   }
+
+  test('the request budget: ten seconds of it at once, then one request per 1/rate, for every caller together', async (t) => {
+    const g = await fakeGenesys(t, {
+      'GET /api/v2/ping': (_q, res) => json(res, 200, { ok: true }),
+    });
+    const { client, waits } = fakeClient(g.url, { requestsPerMinute: 60 });
+    // 25 calls from concurrent callers: the token request and 9 calls go at once (a burst of
+    // 10 = ten seconds at 60 a minute), then each request waits one second for the budget.
+    await Promise.all(Array.from({ length: 25 }, () => client.get('/api/v2/ping')));
+    assert.equal(g.hits('GET /api/v2/ping'), 25);
+    assert.equal(client.stats.requests, 26);
+    assert.deepEqual(
+      waits,
+      Array.from({ length: 16 }, () => 1000),
+    );
+    assert.equal(client.stats.budgetWaitMs, 16_000);
+
+    const free = fakeClient(g.url, { requestsPerMinute: 0 });
+    await Promise.all(Array.from({ length: 25 }, () => free.client.get('/api/v2/ping')));
+    assert.deepEqual(free.waits, [], '0: no budget');
+  });
 
   test('429: Retry-After in seconds, as an HTTP-date, missing (backoff), capped', async (t) => {
     const fake = await fakeGenesys(t, {

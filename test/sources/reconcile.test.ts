@@ -431,6 +431,7 @@ describe('client options from config', () => {
       loginBase: 'https://login.mypurecloud.ie',
       clientId: 'cid',
       clientSecret: 'csecret',
+      requestsPerMinute: 240,
     });
     const based = testConfig(dir, {
       genesys: { clientId: 'cid', clientSecret: 'csecret', apiBase: 'https://api.usw2.pure.cloud' },

@@ -49,6 +49,7 @@ export function genesysClientOptions(
         }),
     clientId,
     clientSecret: clientSecret.reveal(),
+    requestsPerMinute: config.genesys.requestsPerMinute,
     ...hooks,
   };
 }
