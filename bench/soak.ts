@@ -97,6 +97,9 @@ function gatewayConfig(floorUrl: string): unknown {
     },
     // Seeds agents, teams and queue memberships at start from the floor's REST API.
     genesys: { clientId: 'demo-client', clientSecret: 'demo-secret', apiBase: floorUrl },
+    // The soak drives ingest itself (signed pushes at a set rate); the stream would add the
+    // floor's own events on top and change the load it measures.
+    source: { mode: 'push' },
     logging: { level: 'warn' },
   };
 }

@@ -51,9 +51,11 @@ export function demoSetup(probe: Config): {
 }
 
 /**
- * Demo mode (no Genesys credentials): the emulator runs in this process and delivers the way a
- * real org can — EventBridge envelopes to /ingest/eventbridge, as an API destination would —
- * plus the guides' signed webhook events to /ingest/webhook.
+ * Demo mode (no Genesys credentials): the emulator runs in this process and the gateway follows
+ * it the way it follows a real org — over the Notification API stream (`source.mode` stream, the
+ * default), or, with `SWITCHBOARD_SOURCE=push`, by EventBridge envelopes the emulator posts to
+ * /ingest/eventbridge as an API destination would — plus the guides' signed webhook events to
+ * /ingest/webhook either way.
  */
 export async function startDemoEmulator(
   config: Config,
@@ -68,11 +70,15 @@ export async function startDemoEmulator(
     // calls, instead of 500 idle agents and a quarter of an hour of ramp-up.
     warmupMs: DEMO_WARMUP_MS,
     webhook: { url: `${gatewayUrl}/ingest/webhook`, secret: secrets.webhookSecret },
-    eventbridge: {
-      url: `${gatewayUrl}/ingest/eventbridge`,
-      apiKeyHeader: config.ingest.eventbridge.apiKeyHeader,
-      apiKey: secrets.eventbridgeApiKey,
-    },
+    ...(config.source.mode === 'push'
+      ? {
+          eventbridge: {
+            url: `${gatewayUrl}/ingest/eventbridge`,
+            apiKeyHeader: config.ingest.eventbridge.apiKeyHeader,
+            apiKey: secrets.eventbridgeApiKey,
+          },
+        }
+      : {}),
   });
   await emulator.start();
   return emulator;

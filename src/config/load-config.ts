@@ -195,7 +195,8 @@ function resolve(parsed: ParsedConfig, env: NodeJS.ProcessEnv, file: string | un
     },
     source: {
       ...parsed.source,
-      mode: parsed.source.mode ?? (!demo && hasCredentials ? 'stream' : 'push'),
+      // The demo streams from its emulator exactly as from an org; push is one setting away.
+      mode: parsed.source.mode ?? (demo || hasCredentials ? 'stream' : 'push'),
     },
     demo,
     configFile: file,

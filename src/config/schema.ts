@@ -365,9 +365,10 @@ export const configSchema = z
     source: z
       .object({
         /**
-         * `stream`: the Notification API client pulls events (default when Genesys credentials
-         * are configured outside demo mode); `push`: events arrive only on the ingest routes
-         * (default in demo mode, where the emulator pushes). The ingest routes stay open either way.
+         * `stream` (the default with Genesys credentials, and in demo mode against the built-in
+         * emulator): the Notification API client pulls events; `push`: events arrive only on the
+         * ingest routes (in demo mode the emulator then pushes EventBridge envelopes). The ingest
+         * routes stay open either way.
          */
         mode: withEnv(z.enum(['push', 'stream']).optional(), 'SWITCHBOARD_SOURCE'),
         /** What the stream follows and how it watches its sockets (docs/stream.md). */

@@ -149,46 +149,54 @@ describe('switchboard CLI', () => {
     assert.equal((await again.exited).code, 0);
   });
 
-  test('demo mode: with no Genesys credentials the in-process emulator feeds the gateway', async (t) => {
-    const dataDir = tempDir(t);
-    const cli = await startCli(['start'], {
-      PORT: '0',
-      EMULATOR_PORT: '0',
-      SWITCHBOARD_DATA_DIR: dataDir,
-    });
-    t.after(() => cli.child.kill('SIGKILL'));
-    // Read the log page by page as it grows (reconcile's seed may fill the first page).
-    const seen = { sources: new Set<string>(), kinds: new Set<string>(), after: 0 };
-    const readMore = async () => {
-      const res = await fetch(`${cli.url}/api/v1/events?after=${seen.after}&limit=1000`);
-      const body = (await res.json()) as {
-        events: { source: string; kind: string }[];
-        next: number;
+  for (const [mode, paths] of [
+    ['stream', ['webhook', 'stream']],
+    ['push', ['webhook', 'eventbridge']],
+  ] as const) {
+    test(`demo mode (${mode}): with no Genesys credentials the in-process emulator feeds the gateway`, async (t) => {
+      const dataDir = tempDir(t);
+      const cli = await startCli(['start'], {
+        PORT: '0',
+        EMULATOR_PORT: '0',
+        SWITCHBOARD_DATA_DIR: dataDir,
+        // The stream is the demo's default; push is one setting away.
+        ...(mode === 'push' ? { SWITCHBOARD_SOURCE: 'push' } : {}),
+      });
+      t.after(() => cli.child.kill('SIGKILL'));
+      // Read the log page by page as it grows (reconcile's seed may fill the first page).
+      const seen = { sources: new Set<string>(), kinds: new Set<string>(), after: 0 };
+      const readMore = async () => {
+        const res = await fetch(`${cli.url}/api/v1/events?after=${seen.after}&limit=1000`);
+        const body = (await res.json()) as {
+          events: { source: string; kind: string }[];
+          next: number;
+        };
+        for (const e of body.events) {
+          seen.sources.add(e.source);
+          seen.kinds.add(e.kind);
+        }
+        seen.after = body.next;
       };
-      for (const e of body.events) {
-        seen.sources.add(e.source);
-        seen.kinds.add(e.kind);
-      }
-      seen.after = body.next;
-    };
-    const wait = { timeoutMs: 20_000, intervalMs: 250 };
-    await waitFor(
-      async () => {
-        await readMore();
-        return seen.sources.has('webhook') && seen.sources.has('eventbridge');
-      },
-      { ...wait, what: 'events from the emulator over both push paths' },
-    );
-    await waitFor(
-      async () => {
-        await readMore();
-        return seen.kinds.has('user.routing') || seen.kinds.has('user.presence');
-      },
-      { ...wait, what: 'agent presence or routing events' },
-    );
-    cli.child.kill('SIGTERM');
-    assert.equal((await cli.exited).code, 0);
-  });
+      const wait = { timeoutMs: 20_000, intervalMs: 250 };
+      await waitFor(
+        async () => {
+          await readMore();
+          return paths.every((p) => seen.sources.has(p));
+        },
+        { ...wait, what: `events from the emulator over ${paths.join(' and ')}` },
+      );
+      if (mode === 'stream') assert.ok(!seen.sources.has('eventbridge'), 'nothing pushed twice');
+      await waitFor(
+        async () => {
+          await readMore();
+          return ['user.routing', 'user.presence', 'user.activity'].some((k) => seen.kinds.has(k));
+        },
+        { ...wait, what: 'agent presence or routing events' },
+      );
+      cli.child.kill('SIGTERM');
+      assert.equal((await cli.exited).code, 0);
+    });
+  }
 
   test('switchboard emulator --webhook runs a center against any receiver; bad arguments exit 2', async (t) => {
     const gw = await startTestGateway(t);

@@ -17,7 +17,7 @@ describe('loadConfig', () => {
     assert.equal(c.log.natsUrl, 'nats://127.0.0.1:4222');
     assert.equal(c.log.stream, 'SWITCHBOARD');
     assert.equal(c.ingest.bodyLimitBytes, 1024 * 1024);
-    assert.equal(c.source.mode, 'push');
+    assert.equal(c.source.mode, 'stream', 'the demo streams from its emulator');
     assert.equal(c.source.emulatorPort, 9400);
     assert.equal(c.demo, true, 'no Genesys credentials: demo');
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.server));
@@ -145,14 +145,19 @@ describe('loadConfig', () => {
     );
   });
 
-  test('source.mode: stream with Genesys credentials, push in demo mode; either one setting away', () => {
+  test('source.mode: stream with Genesys credentials and in demo mode; push one setting away', () => {
     const creds = {
       GENESYS_CLIENT_ID: 'client',
       GENESYS_CLIENT_SECRET: 'secret',
       GENESYS_API_BASE: 'http://127.0.0.1:9400',
     };
-    assert.equal(loadConfig({ env: {} }).source.mode, 'push', 'demo: the emulator pushes');
-    assert.equal(loadConfig({ env: { SWITCHBOARD_SOURCE: 'stream' } }).source.mode, 'stream');
+    assert.equal(loadConfig({ env: {} }).source.mode, 'stream', 'demo: streamed from the emulator');
+    assert.equal(loadConfig({ env: { SWITCHBOARD_SOURCE: 'push' } }).source.mode, 'push');
+    assert.equal(
+      loadConfig({ env: { SWITCHBOARD_DEMO: '0' } }).source.mode,
+      'push',
+      'no credentials and no demo: only the ingest routes',
+    );
     const real = loadConfig({ env: creds });
     assert.equal(real.demo, false);
     assert.equal(real.source.mode, 'stream', 'credentials alone: the stream');

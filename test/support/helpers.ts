@@ -29,6 +29,8 @@ export function testConfig(dataDir: string, overrides: Record<string, unknown> =
           eventbridge: { apiKeys: [{ name: 'eb', secret: 'eb-key-123' }] },
         },
         logging: { level: 'silent' },
+        // Tests push their events; the ones about the stream ask for it.
+        source: { mode: 'push' },
       },
       overrides,
     ),

@@ -103,6 +103,7 @@ export class StreamSource implements Source {
   #planFailure: string | undefined;
   #planAttempts = 0;
   #planRetry: NodeJS.Timeout | undefined;
+  #startedAt = 0;
   #refreshTimer: NodeJS.Timeout | undefined;
   #refreshSoon: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
@@ -159,6 +160,7 @@ export class StreamSource implements Source {
   }
 
   async #start(ctx: SourceContext): Promise<void> {
+    this.#startedAt = this.#now();
     const appender = this.#life.start(ctx);
     this.#ctx = ctx;
     this.#logger = ctx.logger;
@@ -194,9 +196,16 @@ export class StreamSource implements Source {
       this.#planRetry.unref();
       return;
     }
+    // Listed only after the start went on without us (the org unreachable, or the demo's
+    // emulator not yet listening): whatever happened before the first channel opens was
+    // missed, and the seed run after start may have come too early to see it.
+    const late = this.#planAttempts > 0;
     this.#planFailure = undefined;
     this.#planAttempts = 0;
     this.#assign(topics);
+    if (late)
+      for (const slot of this.#slots)
+        slot.down = { since: this.#startedAt, reason: 'started late' };
     await Promise.all(this.#slots.map((s) => this.#openSlot(s, 'start')));
     const every = this.#o.refreshIntervalMs ?? 300_000;
     if (every > 0 && !this.#stopped) {
