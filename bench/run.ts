@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { emulatorBench } from './emulator-bench.js';
 import { liveSection } from './live-bench.js';
+import { streamRecoverySection } from './stream-recovery.js';
 
 const SECRET = 'bench-secret';
 const DURATION_SEC = Number(process.env.BENCH_DURATION_SEC ?? 10);
@@ -277,6 +278,7 @@ const sections: string[] = [];
 if (want('emulator')) sections.push(...(await emulatorSection()));
 if (want('ingest')) sections.push(...(await ingestSection()));
 if (want('live')) sections.push(...(await liveSection(log)));
+if (want('stream')) sections.push(...(await streamRecoverySection(log)));
 sections.push(
   `_${new Date().toISOString()}, node ${process.version}, ${Math.round((Date.now() - started) / 1000)} s_`,
 );

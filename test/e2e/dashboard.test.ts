@@ -311,6 +311,24 @@ describe('dashboard in Chromium against the demo emulator', () => {
     await eventually('six charts drawn', async () =>
       (await page.locator('.chart canvas').count()) >= 6 ? true : undefined,
     );
+    // The sources: the demo streams from its emulator; its channels and topics are shown.
+    const stream = page.locator('[data-testid="sources"] tr[data-source="stream"]');
+    await stream.waitFor({ timeout: 20_000 });
+    await eventually('the stream running, every channel open', async () => {
+      const text = await stream.innerText();
+      const open = /channels open\s+(\d+)/.exec(text)?.[1];
+      const all = /\bchannels\s+(\d+)/.exec(text.replace(/channels open\s+\d+/, ''))?.[1];
+      return /running/i.test(text) &&
+        open !== undefined &&
+        open === all &&
+        /topics\s+\d{3,}/.test(text)
+        ? true
+        : undefined;
+    });
+    assert.ok(
+      await page.locator('[data-testid="sources"] tr[data-source="reconcile"]').count(),
+      'the reconciler listed too',
+    );
     await screenshot(page, 'health');
   });
 });

@@ -359,6 +359,63 @@ describe('stream source against the emulator', () => {
     assert.equal(health.counts?.channelsOpen, 1, 'the rest is followed');
   });
 
+  test('a handover that fails after the old socket closed falls back to reconnecting, with a gap', async (t) => {
+    const emu = await startTestEmulator(t, { agents: 20, queues: 2, seed: 14, realtime: true });
+    const dir = tempDir(t, 'sb-stream-');
+    const log = await SqliteEventLog.open({
+      path: join(dir, 'switchboard.db'),
+      retention: { intervalMs: 3_600_000 },
+    });
+    const real = new GenesysRestClient({
+      apiBase: emu.url,
+      clientId: 'demo-client',
+      clientSecret: 'demo-secret',
+    });
+    let refuse = false;
+    // Creating the new channel is slow and then refused, so the old socket closes meanwhile.
+    const client = {
+      post: (async (path: string, body?: unknown, options?: object) => {
+        if (refuse) {
+          refuse = false;
+          await new Promise((r) => setTimeout(r, 600));
+          throw new Error('channel creation refused');
+        }
+        return real.post(path, body, options);
+      }) as GenesysRestClient['post'],
+      request: real.request.bind(real),
+      invalidateToken: real.invalidateToken.bind(real),
+    };
+    const gaps: Gap[] = [];
+    const source = new StreamSource({
+      client,
+      topics: async () => emu.sim.org.queues.map((q) => `v2.routing.queues.${q.id}.conversations`),
+      metrics: createMetrics({ defaultMetrics: false }),
+      config: testConfig(dir),
+      backoffBaseMs: 50,
+      backoffCapMs: 200,
+    });
+    t.after(async () => {
+      await source.stop();
+      await log.close();
+    });
+    await source.start({
+      append: appenderFor(log),
+      reportGap: (g) => gaps.push(g),
+      logger: createLogger('silent'),
+    });
+    const before = source.channels[0]!.id;
+    refuse = true;
+    const res = await postFault(emu, { fault: 'socket-closing', seconds: 0.1 });
+    assert.equal(res.status, 200);
+    await waitFor(() => gaps.length > 0 && source.health().state === 'running', {
+      timeoutMs: 10_000,
+      what: 'a reconnect after the failed handover',
+    });
+    assert.match(gaps[0]!.reason, /closed 1001/);
+    assert.ok(source.channels[0]!.open);
+    assert.equal(source.channels[0]!.id, before, 'the channel still exists: the same one');
+  });
+
   test('a user added to a followed queue is followed without a restart', async (t) => {
     const emu = await startTestEmulator(t, {
       agents: 30,

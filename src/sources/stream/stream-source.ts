@@ -478,9 +478,8 @@ export class StreamSource implements Source {
       // The old socket goes on while it can; its end triggers the usual reconnect.
     } finally {
       slot.handingOver = false;
-      if (slot.down && !slot.retry && slot.socket !== undefined && slot.socket !== old) {
-        this.#scheduleRetry(slot);
-      }
+      // The old socket ended while the new channel could not be made: reconnect as usual.
+      if (slot.down && !this.#stopped) this.#scheduleRetry(slot);
     }
   }
 

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { getJson } from '../api.js';
 import { NavBar } from '../components/nav-bar.js';
+import { SourcesPanel } from '../components/sources-panel.js';
 import { TimeChart, type ChartSeries } from '../components/time-chart.js';
 import { formatAge } from '../lib/format.js';
 import { parseStatsHistory, toSeries, type StatsHistory } from '../lib/stats.js';
@@ -154,6 +155,7 @@ export function HealthPage() {
             </div>
           </dl>
         )}
+        <SourcesPanel />
         {series && (
           <div className="charts" data-testid="charts">
             {charts.map((c) => (
