@@ -13,7 +13,10 @@ import { registerReconcileRoute } from './http/reconcile-route.js';
 import { registerDashboard } from './http/dashboard-route.js';
 import { reconcilerFromConfig, sharedGenesysClient } from './sources/reconcile/from-config.js';
 import { streamFromConfig } from './sources/stream/stream-from-config.js';
-import { StalenessWatchdog } from './sources/reconcile/staleness-watchdog.js';
+import {
+  ImpossibleStatesWatchdog,
+  StalenessWatchdog,
+} from './sources/reconcile/staleness-watchdog.js';
 import type { ReconcileResult } from './sources/reconcile/reconciler.js';
 import { appenderFor, type Gap, type Source, type SourceHealth } from './sources/source.js';
 import { Projector } from './projection/projector.js';
@@ -134,7 +137,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     onRun: (outcome) =>
       metrics.reconcileRuns.inc({ result: outcome instanceof Error ? 'error' : 'ok' }),
     onActivation: (reason) =>
-      metrics.reconcileActivations.inc({ cause: reason.startsWith('stale') ? 'stale' : 'gap' }),
+      metrics.reconcileActivations.inc({
+        cause: reason.startsWith('stale')
+          ? 'stale'
+          : reason.startsWith('impossible')
+            ? 'impossible'
+            : 'gap',
+      }),
   });
   const stream = streamFromConfig(config, genesys, metrics, logger);
   const sources: Source[] = [
@@ -168,6 +177,21 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       activate: (reason) => reconciler.activate(reason),
       ...clock,
     });
+  const impossible =
+    reconciler &&
+    new ImpossibleStatesWatchdog({
+      find: () => {
+        // Measured on the events' own clock (the latest event time), not this machine's: a
+        // floor replaying its past, or Genesys's clock ahead of ours, is not impossible.
+        const { rings, silent } = projector.state.impossible(
+          projector.state.clock,
+          config.reconcile.maxRingMs,
+          config.reconcile.maxSilentConversationMs,
+        );
+        return { 'rings too old': rings, 'silent conversations': silent };
+      },
+      activate: (reason) => reconciler.activate(reason),
+    });
   const startSources = async () => {
     await Promise.all(
       sources.map((s) =>
@@ -175,9 +199,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       ),
     );
     watchdog?.start();
+    impossible?.start();
   };
   const stopSources = async () => {
     watchdog?.stop();
+    impossible?.stop();
     for (const r of await Promise.allSettled(sources.map((s) => s.stop()))) {
       if (r.status === 'rejected') logger.error({ err: r.reason }, 'a source failed to stop');
     }

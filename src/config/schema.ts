@@ -359,6 +359,14 @@ export const configSchema = z
         activationDebounceMs: z.number().int().min(0).max(600_000).default(2000),
         /** More activations than this in an hour mark the reconcile source degraded. */
         maxActivationsPerHour: z.number().int().min(0).default(2),
+        /** A ring older than this cannot be true (its end was lost): a run. */
+        maxRingMs: z.number().int().min(1000).default(120_000),
+        /** A conversation with no event for this long cannot be in progress: a run. */
+        maxSilentConversationMs: z
+          .number()
+          .int()
+          .min(60_000)
+          .default(4 * 3600_000),
       })
       .strict()
       .prefault({}),

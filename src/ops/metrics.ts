@@ -150,7 +150,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     reconcileActivations: new Counter({
       name: 'switchboard_reconcile_activations_total',
-      help: 'Reconcile runs asked for by the gateway itself, by cause (gap: a source may have missed events; stale: no event while agents are logged in).',
+      help: 'Reconcile runs asked for by the gateway itself, by cause (gap: a source may have missed events; stale: no event while agents are logged in; impossible: a ring or a conversation too old to be true).',
       labelNames: ['cause'] as const,
       registers,
     }),

@@ -99,6 +99,25 @@ export class LiveState {
     return [...this.#m.toasts.values()];
   }
 
+  /**
+   * States that cannot be true at `now`: rings older than `maxRingMs` (Genesys times an
+   * unanswered offer out within seconds) and conversations in progress with no event for
+   * `maxSilentMs`. Their end was lost; the gateway asks the reconciler to find out.
+   */
+  impossible(
+    now: number,
+    maxRingMs: number,
+    maxSilentMs: number,
+  ): { rings: string[]; silent: string[] } {
+    const rings: string[] = [];
+    for (const t of this.#m.toasts.values())
+      if (now - Date.parse(t.since) > maxRingMs) rings.push(t.id);
+    const silent: string[] = [];
+    for (const c of this.#m.conversations.values())
+      if (c.bucket !== 'ended' && now - c.at > maxSilentMs) silent.push(c.id);
+    return { rings, silent };
+  }
+
   /** Team, division and queue memberships of an agent (for filtering), without its view. */
   membership(
     id: string,

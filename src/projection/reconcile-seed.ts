@@ -183,6 +183,7 @@ export function reconcileQueueConversations(
       }
     }
   }
+  const segments = isPlainObject(body.segments) ? body.segments : {};
   const q = m.queues.get(queueId);
   if (q) {
     for (const id of [...q.waiting.keys(), ...q.alerting, ...q.interacting]) {
@@ -194,14 +195,24 @@ export function reconcileQueueConversations(
   for (const [id, o] of listed) {
     const rec = m.conversations.get(id);
     if (rec && rec.at >= at) continue;
+    const held = o.userId === undefined ? undefined : m.agents.get(o.userId)?.legs.get(id)?.state;
+    const kept = held === 'connected' || held === 'held' || held === 'acw' ? held : undefined;
+    // The agent's open analytics segment, when the run read the conversation's details.
+    const ofConversation = Object.hasOwn(segments, id) ? segments[id] : undefined;
+    const segment =
+      o.userId !== undefined &&
+      isPlainObject(ofConversation) &&
+      Object.hasOwn(ofConversation, o.userId)
+        ? ofConversation[o.userId]
+        : undefined;
+    const talking = typeof segment === 'string' ? SEGMENT_LEG[segment] : undefined;
     const agrees =
       rec !== undefined &&
       rec.bucket === o.bucket &&
       rec.queueId === queueId &&
-      (o.userId === undefined || rec.userIds.has(o.userId));
+      (o.userId === undefined || rec.userIds.has(o.userId)) &&
+      (talking === undefined || talking === held);
     if (agrees) continue;
-    const held = o.userId === undefined ? undefined : m.agents.get(o.userId)?.legs.get(id)?.state;
-    const kept = held === 'connected' || held === 'held' || held === 'acw' ? held : undefined;
     applyConversation(
       m,
       {
@@ -222,7 +233,7 @@ export function reconcileQueueConversations(
             : [
                 {
                   userId: o.userId,
-                  state: o.bucket === 'alerting' ? 'alerting' : (kept ?? 'connected'),
+                  state: o.bucket === 'alerting' ? 'alerting' : (talking ?? kept ?? 'connected'),
                   queueId,
                   connectedAt: o.bucket === 'interacting' ? o.since : undefined,
                 },
@@ -234,6 +245,13 @@ export function reconcileQueueConversations(
     );
   }
 }
+
+/** An agent's open analytics segment (`AnalyticsConversationSegment.segmentType`) → its leg. */
+const SEGMENT_LEG: Record<string, 'connected' | 'held' | 'acw'> = {
+  interact: 'connected',
+  hold: 'held',
+  wrapup: 'acw',
+};
 
 /** Observation `group.mediaType` → the media names of the conversation topics. */
 const MEDIA_OF: Record<string, string> = {

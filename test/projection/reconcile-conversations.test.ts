@@ -36,6 +36,7 @@ function observation(conversationId: string, s: number, extra: Record<string, un
 function snapshot(
   s: number,
   lists: { waiting?: object[]; alerting?: object[]; interacting?: object[] },
+  segments?: Record<string, Record<string, string>>,
 ) {
   const metric = (name: string, observations: object[] = []) => {
     const d = { metric: name, stats: { count: observations.length }, observations };
@@ -55,7 +56,7 @@ function snapshot(
     topic: `v2.analytics.queues.${Q}.observations`,
     subject: { queueId: Q },
     occurredAt: iso(s),
-    body: { queueId: Q, results: [result] },
+    body: { queueId: Q, results: [result], ...(segments ? { segments } : {}) },
   });
 }
 
@@ -144,6 +145,38 @@ describe('reconciling conversations in progress', () => {
   });
 });
 
+describe('holds and wrap-ups lost in a gap', () => {
+  test("the agent's open analytics segment sets the leg: hold, then wrap-up", () => {
+    const s = new LiveState();
+    s.apply(snapshot(10, { interacting: [observation('c9', 5, { userId: U })] }));
+    assert.equal(s.agent(U)?.conversations[0]?.state, 'connected');
+    s.apply(
+      snapshot(20, { interacting: [observation('c9', 5, { userId: U })] }, { c9: { [U]: 'hold' } }),
+    );
+    assert.equal(s.agent(U)?.conversations[0]?.state, 'held');
+    s.apply(
+      snapshot(
+        30,
+        { interacting: [observation('c9', 5, { userId: U })] },
+        { c9: { [U]: 'wrapup' } },
+      ),
+    );
+    assert.equal(s.agent(U)?.conversations[0]?.state, 'acw');
+    // A hostile map (prototype keys, non-string values) changes nothing.
+    s.apply(
+      snapshot(
+        40,
+        { interacting: [observation('c9', 5, { userId: U })] },
+        JSON.parse('{"c9":{"__proto__":"hold"},"constructor":{"x":1}}') as Record<
+          string,
+          Record<string, string>
+        >,
+      ),
+    );
+    assert.equal(s.agent(U)?.conversations[0]?.state, 'acw');
+  });
+});
+
 describe('reconciling conversations against the emulator', () => {
   test('started while callers wait: the gateway shows them at once, as the truth has them', async (t) => {
     const emu = await startTestEmulator(t, { agents: 30, queues: 3, seed: 4 });
@@ -186,24 +219,57 @@ describe('reconciling conversations against the emulator', () => {
       );
   });
 
+  test("the emulator's conversation details by id are in the SDK's shapes, open while in progress", async (t) => {
+    const emu = await startTestEmulator(t, { agents: 20, queues: 2, seed: 8 });
+    emu.sim.burst(10, 300);
+    emu.advance(3 * 60_000);
+    const talking = [...emu.sim.conversations.values()].filter((c) => c.state === 'connected');
+    assert.ok(talking.length > 0);
+    const token = await emuToken(emu.url);
+    const ids = talking.slice(0, 3).map((c) => `id=${c.id}`);
+    const res = await fetch(
+      `${emu.url}/api/v2/analytics/conversations/details?${ids.join('&')}&id=no-such-id`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { conversations: Record<string, unknown>[] };
+    assertSdkShape('AnalyticsConversationWithoutAttributesMultiGetResponse', body);
+    assert.equal(body.conversations.length, ids.length, 'unknown ids left out');
+    for (const c of body.conversations) {
+      assertSdkShape('AnalyticsConversationWithoutAttributes', c);
+      assert.equal(c.conversationEnd, undefined, 'in progress: no end');
+      const agents = (c.participants as Record<string, unknown>[]).filter((p) => p.userId);
+      assert.ok(agents.length > 0);
+      for (const p of c.participants as Record<string, unknown>[]) {
+        assertSdkShape('AnalyticsParticipantWithoutAttributes', p);
+        for (const session of p.sessions as Record<string, unknown>[]) {
+          assertSdkShape('AnalyticsSession', session);
+          for (const seg of session.segments as object[])
+            assertSdkShape('AnalyticsConversationSegment', seg);
+        }
+      }
+      const open = agents.flatMap((p) =>
+        (p.sessions as { segments: { segmentType: string; segmentEnd?: string }[] }[]).flatMap(
+          (x) => x.segments.filter((seg) => seg.segmentEnd === undefined),
+        ),
+      );
+      assert.deepEqual(
+        open.map((seg) => seg.segmentType),
+        ['interact'],
+        'the agent talks now: one open interact segment',
+      );
+    }
+  });
+
   test("the emulator's observation details are in the SDK's shapes", async (t) => {
     const emu = await startTestEmulator(t, { agents: 20, queues: 2, seed: 8 });
     emu.sim.burst(10, 300);
     emu.advance(3 * 60_000);
-    const token = (await (
-      await fetch(`${emu.url}/oauth/token`, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${Buffer.from('demo-client:demo-secret').toString('base64')}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: 'grant_type=client_credentials',
-      })
-    ).json()) as { access_token: string };
+    const token = await emuToken(emu.url);
     const res = await fetch(`${emu.url}/api/v2/analytics/queues/observations/query`, {
       method: 'POST',
       headers: {
-        authorization: `Bearer ${token.access_token}`,
+        authorization: `Bearer ${token}`,
         'content-type': 'application/json',
       },
       body: JSON.stringify({
@@ -228,3 +294,15 @@ describe('reconciling conversations against the emulator', () => {
     assert.ok(seen > 0, 'observations listed');
   });
 });
+
+async function emuToken(url: string): Promise<string> {
+  const res = await fetch(`${url}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from('demo-client:demo-secret').toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
+}

@@ -11,10 +11,14 @@ import { GenesysRestClient } from '../../src/genesys/rest-client.js';
 import { SqliteEventLog } from '../../src/log/sqlite-event-log.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { Reconciler } from '../../src/sources/reconcile/reconciler.js';
-import { StalenessWatchdog } from '../../src/sources/reconcile/staleness-watchdog.js';
+import {
+  ImpossibleStatesWatchdog,
+  StalenessWatchdog,
+} from '../../src/sources/reconcile/staleness-watchdog.js';
 import { appenderFor, type Gap } from '../../src/sources/source.js';
 import { startTestEmulator } from '../support/emulator.js';
-import { tempDir, waitFor } from '../support/helpers.js';
+import { startTestGateway, tempDir, waitFor } from '../support/helpers.js';
+import { eventInput } from '../support/events.js';
 
 const logger = createLogger('silent');
 
@@ -149,5 +153,87 @@ describe('staleness watchdog', () => {
     w.check();
     assert.equal(fired, 0);
     w.stop();
+  });
+});
+
+describe('impossible states', () => {
+  test('a ring older than any ring timeout activates a run, which clears it; once per new one', async (t) => {
+    const emu = await startTestEmulator(t, { agents: 12, queues: 2, seed: 5 });
+    const gw = await startTestGateway(t, {
+      genesys: { apiBase: emu.url, clientId: 'demo-client', clientSecret: 'demo-secret' },
+      source: { demo: false, mode: 'push' },
+      reconcile: { activationDebounceMs: 0, maxRingMs: 60_000 },
+    });
+    await gw.reconcile();
+    const queueId = emu.sim.org.queues[0]!.id;
+    const userId = emu.sim.org.agents[0]!.id;
+    const topic = `v2.routing.queues.${queueId}.conversations`;
+    const now = Date.now();
+    // A ring whose end was lost, ten minutes ago; then anything newer moves the event clock.
+    const ring = {
+      id: 'lost-ring',
+      participants: [
+        { id: 'c', purpose: 'customer', calls: [{ state: 'connected', direction: 'inbound' }] },
+        { id: 'a', purpose: 'acd', queueId, calls: [{ state: 'disconnected' }] },
+        { id: 'u', purpose: 'agent', userId, queueId, calls: [{ state: 'alerting' }] },
+      ],
+    };
+    await gw.log.append([
+      eventInput('queue.conversation', {
+        topic,
+        subject: { queueId },
+        occurredAt: new Date(now - 600_000).toISOString(),
+        body: {
+          topicName: topic,
+          version: '2',
+          eventBody: ring,
+          metadata: { CorrelationId: 'r1' },
+        },
+      }),
+      eventInput('user.routing', {
+        topic: `v2.users.${userId}.routingStatus`,
+        subject: { userId },
+        occurredAt: new Date(now).toISOString(),
+        body: { routingStatus: { status: 'IDLE', startTime: new Date(now).toISOString() } },
+      }),
+    ]);
+    await waitFor(() => gw.projector.state.toasts().some((x) => x.conversationId === 'lost-ring'), {
+      what: 'the lost ring in live state',
+    });
+    const reconcile = gw.sources.find((s) => s.name === 'reconcile')!;
+    const runs = reconcile.health().counts!.runs!;
+    await waitFor(() => reconcile.health().counts!.runs! > runs, {
+      timeoutMs: 15_000,
+      what: 'a run activated by the impossible ring',
+    });
+    await waitFor(
+      () => !gw.projector.state.toasts().some((x) => x.conversationId === 'lost-ring'),
+      { timeoutMs: 10_000, what: 'the run to clear it' },
+    );
+    const activations = (await gw.metrics.reconcileActivations.get()).values;
+    assert.deepEqual(
+      activations.map((v) => [v.labels.cause, v.value]),
+      [['impossible', 1]],
+    );
+  });
+
+  test('the watchdog fires once per new impossible state', () => {
+    let found: Record<string, string[]> = { rings: [] };
+    const fired: string[] = [];
+    const w = new ImpossibleStatesWatchdog({ find: () => found, activate: (r) => fired.push(r) });
+    w.check();
+    assert.deepEqual(fired, []);
+    found = { rings: ['a', 'b'] };
+    w.check();
+    w.check();
+    assert.deepEqual(fired, ['impossible: 2 rings']);
+    found = { rings: ['a', 'b', 'c'] };
+    w.check();
+    assert.deepEqual(fired, ['impossible: 2 rings', 'impossible: 1 rings']);
+    found = { rings: [] };
+    w.check();
+    found = { rings: ['a'] };
+    w.check();
+    assert.equal(fired.length, 3, 'cleared, then back: new again');
   });
 });

@@ -161,6 +161,21 @@ export function registerAnalyticsRoutes(app: FastifyInstance, emu: AnalyticsPort
     return { systemToOrganizationMappings: orgMappings(emu), results };
   });
 
+  // AnalyticsApi `getAnalyticsConversationsDetails`: conversations by id, in progress or not
+  // (`AnalyticsConversationWithoutAttributesMultiGetResponse`); unknown ids are left out.
+  app.get('/api/v2/analytics/conversations/details', async (request) => {
+    const raw = (request.query as { id?: string | string[] }).id;
+    const ids = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw])
+      .flatMap((v) => v.split(','))
+      .slice(0, 100);
+    const finished = new Map(emu.finished.map((c) => [c.id, c]));
+    const conversations = ids
+      .map((id) => emu.sim.conversations.get(id) ?? finished.get(id))
+      .filter((c): c is Conversation => c !== undefined)
+      .map((c) => conversationDetail(c, emu));
+    return conversations.length > 0 ? { conversations } : {};
+  });
+
   app.post('/api/v2/analytics/conversations/details/query', async (request, reply) => {
     const body = (request.body ?? {}) as {
       interval?: unknown;
@@ -320,10 +335,12 @@ function orgMappings(emu: Directory): Record<string, string[]> {
 /** One finished conversation in the analytics shape: participants → sessions → segments. */
 function conversationDetail(c: Conversation, emu: Directory) {
   const mediaType = c.media === 'voice' ? 'voice' : c.media;
+  // In progress: no `conversationEnd`, and each participant's current segment has no end.
+  const active = emu.sim.conversations.get(c.id) === c;
   const end = c.endedAt ?? emu.sim.now;
   const agentSegments = new Map<
     string,
-    { segmentType: string; segmentStart: string; segmentEnd: string; queueId: string }[]
+    { segmentType: string; segmentStart: string; segmentEnd?: string; queueId: string }[]
   >();
   let open: { agentId: string; type: string; at: number; queueId: string } | undefined;
   const close = (at: number) => {
@@ -350,7 +367,12 @@ function conversationDetail(c: Conversation, emu: Directory) {
     close(h.at);
     if (type) open = { agentId: h.agentId, type, at: h.at, queueId: h.queueId };
   }
-  close(end);
+  if (active && open) {
+    const o: { agentId: string; type: string; at: number; queueId: string } = open;
+    const list = agentSegments.get(o.agentId) ?? [];
+    list.push({ segmentType: o.type, segmentStart: iso(o.at), queueId: o.queueId });
+    agentSegments.set(o.agentId, list);
+  } else close(end);
   const queueSegments = c.history
     .filter((h) => h.change === 'queued')
     .map((h, i, all) => ({
@@ -365,7 +387,7 @@ function conversationDetail(c: Conversation, emu: Directory) {
   return {
     conversationId: c.id,
     conversationStart: iso(c.arrivedAt),
-    conversationEnd: iso(end),
+    ...(active ? {} : { conversationEnd: iso(end) }),
     originatingDirection: 'inbound',
     divisionIds: ['home'],
     participants: [

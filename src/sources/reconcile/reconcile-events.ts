@@ -92,7 +92,7 @@ export function buildEvents(
         RECONCILE_KINDS.queueConversations,
         `v2.analytics.queues.${c.queueId}.observations`,
         { queueId: c.queueId },
-        { queueId: c.queueId, results: c.results },
+        { queueId: c.queueId, results: c.results, ...(c.segments ? { segments: c.segments } : {}) },
       ),
     );
   }

@@ -57,3 +57,59 @@ export class StalenessWatchdog {
     this.#o.activate(`stale: no event for ${Math.round(quietMs / 1000)} s`);
   }
 }
+
+export interface ImpossibleStatesOptions {
+  /** The ids of states that cannot be true now, by kind (rings, silent conversations). */
+  find: () => Record<string, readonly string[]>;
+  activate: (reason: string) => void;
+  intervalMs?: number;
+}
+
+/**
+ * Some states cannot be true: a ring older than any ring timeout, a conversation with no event
+ * for longer than the org keeps one idle. Their end fell in a gap nobody noticed (a push
+ * sender that gave up quietly). The reconciler is activated to read what is true, once per new
+ * such state: one that a run could not clear (an agent's own outbound call is in no queue's
+ * observations) does not activate it again and again.
+ */
+export class ImpossibleStatesWatchdog {
+  readonly #o: ImpossibleStatesOptions;
+  #timer: NodeJS.Timeout | undefined;
+  /** Ids already reported, forgotten once they are no longer impossible. */
+  #reported = new Set<string>();
+  fired = 0;
+
+  constructor(options: ImpossibleStatesOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => this.check(), this.#o.intervalMs ?? 5000);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  check(): void {
+    const found = this.#o.find();
+    const now = new Set<string>();
+    const fresh: string[] = [];
+    for (const [kind, ids] of Object.entries(found)) {
+      let n = 0;
+      for (const id of ids) {
+        const key = `${kind}:${id}`;
+        now.add(key);
+        if (!this.#reported.has(key)) n++;
+      }
+      if (n > 0) fresh.push(`${n} ${kind}`);
+    }
+    this.#reported = now;
+    if (fresh.length === 0) return;
+    this.fired++;
+    this.#o.activate(`impossible: ${fresh.join(', ')}`);
+  }
+}
