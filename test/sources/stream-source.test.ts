@@ -416,6 +416,36 @@ describe('stream source against the emulator', () => {
     assert.equal(source.channels[0]!.id, before, 'the channel still exists: the same one');
   });
 
+  test('tokens expire mid-stream: the socket stays, and the next channel is made on a new token', async (t) => {
+    // Tokens live 2 s; the socket (whose channel id is its credential) outlives them.
+    const r = await rig(t, { tokenTtlSec: 2 });
+    const client = new GenesysRestClient({
+      apiBase: r.emu.url,
+      clientId: 'demo-client',
+      clientSecret: 'demo-secret',
+    });
+    // Taken after the stream's own token, so it expires after it.
+    const firstToken = await client.accessToken();
+    await waitFor(() => (r.emu.tokens.get(firstToken)?.expiresAt ?? 0) < Date.now(), {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+      what: 'the first token to expire at the emulator',
+    });
+    const messages = r.source.health().counts!.messages!;
+    await waitFor(() => r.source.health().counts!.messages! > messages + 5, {
+      timeoutMs: 10_000,
+      what: 'events still arriving on the same socket',
+    });
+    assert.equal(r.source.health().counts!.reconnects, 0, 'no reconnect for an expired token');
+    const before = r.source.channels[0]!.id;
+    await r.fault({ fault: 'socket-closing', seconds: 1 });
+    await waitFor(() => r.source.channels[0]?.id !== before && running(r), {
+      timeoutMs: 10_000,
+      what: 'a handover, which needs a live token',
+    });
+    assert.deepEqual(r.gaps, []);
+  });
+
   test('a user added to a followed queue is followed without a restart', async (t) => {
     const emu = await startTestEmulator(t, {
       agents: 30,
