@@ -19,6 +19,7 @@ import {
   type SourceContext,
 } from '../../src/sources/source.js';
 import { tempDir, waitFor } from '../support/helpers.js';
+import { logIds } from '../support/events.js';
 
 /** What a sender saw: acknowledged (with the ids of the events it sent), or refused with a code. */
 export type Delivery = { acked: true; ids: string[] } | { acked: false; code: string | undefined };
@@ -119,13 +120,7 @@ export function runSourceSuite(name: string, factory: SourceFactory): void {
       ctx,
       eventCount: async () => (await log.stats()).eventCount,
       stored: async (ids) => {
-        const have = new Set<string>();
-        for (let after = 0; ;) {
-          const page = await log.read(after, 1000);
-          if (page.length === 0) break;
-          for (const e of page) have.add(e.id);
-          after = page[page.length - 1]!.offset;
-        }
+        const have = await logIds(log);
         return ids.every((id) => have.has(id));
       },
     };

@@ -18,10 +18,51 @@ import { StreamSource, type StreamSourceOptions } from '../../src/sources/stream
 import type { EmulatorOptions } from '../../src/emulator/emulator.js';
 import { postFault, startTestEmulator } from '../support/emulator.js';
 import { tempDir, testConfig, waitFor } from '../support/helpers.js';
+import { logIds } from '../support/events.js';
 
 interface Sent {
   id: string;
   topic: string;
+}
+
+/** The emulator's demo client. */
+function emulatorClient(url: string) {
+  return new GenesysRestClient({
+    apiBase: url,
+    clientId: 'demo-client',
+    clientSecret: 'demo-secret',
+    baseRetryDelayMs: 10,
+  });
+}
+
+/** A started stream source over its own log, with the gaps it reports; stopped after the test. */
+async function startStream(
+  t: TestContext,
+  options: Pick<StreamSourceOptions, 'client' | 'topics'> & Partial<StreamSourceOptions>,
+) {
+  const dir = tempDir(t, 'sb-stream-');
+  const log = await SqliteEventLog.open({
+    path: join(dir, 'switchboard.db'),
+    retention: { intervalMs: 3_600_000 },
+  });
+  const source = new StreamSource({
+    metrics: createMetrics({ defaultMetrics: false }),
+    config: testConfig(dir),
+    backoffBaseMs: 50,
+    backoffCapMs: 500,
+    ...options,
+  });
+  const gaps: Gap[] = [];
+  t.after(async () => {
+    await source.stop();
+    await log.close();
+  });
+  await source.start({
+    append: appenderFor(log),
+    reportGap: (g) => gaps.push(g),
+    logger: createLogger('silent'),
+  });
+  return { source, log, gaps };
 }
 
 async function rig(
@@ -45,41 +86,15 @@ async function rig(
       if (m) sent.push({ topic: m[1]!, id: `${m[1]}:${m[2]}` });
     },
   });
-  const dir = tempDir(t, 'sb-stream-');
-  const log = await SqliteEventLog.open({
-    path: join(dir, 'switchboard.db'),
-    retention: { intervalMs: 3_600_000 },
-  });
-  const client = new GenesysRestClient({
-    apiBase: emu.url,
-    clientId: 'demo-client',
-    clientSecret: 'demo-secret',
-    baseRetryDelayMs: 10,
-  });
   const org = emu.sim.org;
   const topics = [
     ...org.queues.map((q) => `v2.routing.queues.${q.id}.conversations`),
     ...org.agents.flatMap((a) => [`v2.users.${a.id}.activity`, `v2.users.${a.id}.conversations`]),
   ];
-  const config = testConfig(dir);
-  const source = new StreamSource({
-    client,
+  const { source, log, gaps } = await startStream(t, {
+    client: emulatorClient(emu.url),
     topics: async () => topics,
-    metrics: createMetrics({ defaultMetrics: false }),
-    config,
-    backoffBaseMs: 50,
-    backoffCapMs: 500,
     ...streamOptions,
-  });
-  const gaps: Gap[] = [];
-  t.after(async () => {
-    await source.stop();
-    await log.close();
-  });
-  await source.start({
-    append: appenderFor(log),
-    reportGap: (g) => gaps.push(g),
-    logger: createLogger('silent'),
   });
   const followed = new Set(topics);
   return {
@@ -99,16 +114,7 @@ async function rig(
       }
       return sent.filter((s) => followed.has(s.topic));
     },
-    async ids(): Promise<Set<string>> {
-      const have = new Set<string>();
-      for (let after = 0; ;) {
-        const page = await log.read(after, 1000);
-        if (page.length === 0) break;
-        for (const e of page) have.add(e.id);
-        after = page[page.length - 1]!.offset;
-      }
-      return have;
-    },
+    ids: () => logIds(log),
     async fault(body: Record<string, unknown>) {
       const res = await postFault(emu, body);
       assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -262,11 +268,6 @@ describe('stream source against the emulator', () => {
 
   test('refused credentials: degraded with the reason (no secret in it), retried with backoff, then it recovers', async (t) => {
     const emu = await startTestEmulator(t, { agents: 10, queues: 2, seed: 3 });
-    const dir = tempDir(t, 'sb-stream-');
-    const log = await SqliteEventLog.open({
-      path: join(dir, 'switchboard.db'),
-      retention: { intervalMs: 3_600_000 },
-    });
     const secret = 'wrong-secret-s3cr3t';
     let tokenCalls = 0;
     const client = new GenesysRestClient({
@@ -282,25 +283,14 @@ describe('stream source against the emulator', () => {
     });
     const fixed: { client?: GenesysRestClient } = {};
     const topics = emu.sim.org.queues.map((q) => `v2.routing.queues.${q.id}.conversations`);
-    const source = new StreamSource({
+    const { source } = await startStream(t, {
       client: () => fixed.client ?? client,
       topics: async () => {
         await (fixed.client ?? client).get('/api/v2/routing/queues');
         return topics;
       },
-      metrics: createMetrics({ defaultMetrics: false }),
-      config: testConfig(dir),
       backoffBaseMs: 100,
       backoffCapMs: 400,
-    });
-    t.after(async () => {
-      await source.stop();
-      await log.close();
-    });
-    await source.start({
-      append: appenderFor(log),
-      reportGap: () => {},
-      logger: createLogger('silent'),
     });
     const health = source.health();
     assert.equal(health.state, 'degraded', 'the start itself does not fail');
@@ -327,29 +317,13 @@ describe('stream source against the emulator', () => {
     const ghost = 'v2.users.00000000-0000-4000-8000-00000000dead.activity';
     const r = await rig(t, {}, {});
     // The rig follows real topics; a second source adds one the org does not have.
-    const dir = tempDir(t, 'sb-stream-');
-    const log = await SqliteEventLog.open({
-      path: join(dir, 'switchboard.db'),
-      retention: { intervalMs: 3_600_000 },
-    });
-    const source = new StreamSource({
+    const { source } = await startStream(t, {
       client: new GenesysRestClient({
         apiBase: r.emu.url,
         clientId: 'demo-client',
         clientSecret: 'demo-secret',
       }),
       topics: async () => [r.topics[0]!, ghost],
-      metrics: createMetrics({ defaultMetrics: false }),
-      config: testConfig(dir),
-    });
-    t.after(async () => {
-      await source.stop();
-      await log.close();
-    });
-    await source.start({
-      append: appenderFor(log),
-      reportGap: () => {},
-      logger: createLogger('silent'),
     });
     assert.deepEqual(source.rejectedTopics, [{ topic: ghost, reason: 'Entity not found' }]);
     const health = source.health();
@@ -361,11 +335,6 @@ describe('stream source against the emulator', () => {
 
   test('a handover that fails after the old socket closed falls back to reconnecting, with a gap', async (t) => {
     const emu = await startTestEmulator(t, { agents: 20, queues: 2, seed: 14, realtime: true });
-    const dir = tempDir(t, 'sb-stream-');
-    const log = await SqliteEventLog.open({
-      path: join(dir, 'switchboard.db'),
-      retention: { intervalMs: 3_600_000 },
-    });
     const real = new GenesysRestClient({
       apiBase: emu.url,
       clientId: 'demo-client',
@@ -385,23 +354,11 @@ describe('stream source against the emulator', () => {
       request: real.request.bind(real),
       invalidateToken: real.invalidateToken.bind(real),
     };
-    const gaps: Gap[] = [];
-    const source = new StreamSource({
+    const { source, gaps } = await startStream(t, {
       client,
       topics: async () => emu.sim.org.queues.map((q) => `v2.routing.queues.${q.id}.conversations`),
-      metrics: createMetrics({ defaultMetrics: false }),
-      config: testConfig(dir),
       backoffBaseMs: 50,
       backoffCapMs: 200,
-    });
-    t.after(async () => {
-      await source.stop();
-      await log.close();
-    });
-    await source.start({
-      append: appenderFor(log),
-      reportGap: (g) => gaps.push(g),
-      logger: createLogger('silent'),
     });
     const before = source.channels[0]!.id;
     refuse = true;
@@ -464,31 +421,15 @@ describe('stream source against the emulator', () => {
       `v2.routing.queues.${q0!.id}.users`,
       ...q0!.memberIds.map((id) => `v2.users.${id}.activity`),
     ];
-    const dir = tempDir(t, 'sb-stream-');
-    const log = await SqliteEventLog.open({
-      path: join(dir, 'switchboard.db'),
-      retention: { intervalMs: 3_600_000 },
-    });
-    const source = new StreamSource({
+    const { source } = await startStream(t, {
       client: new GenesysRestClient({
         apiBase: emu.url,
         clientId: 'demo-client',
         clientSecret: 'demo-secret',
       }),
       topics: plan,
-      metrics: createMetrics({ defaultMetrics: false }),
-      config: testConfig(dir),
       refreshAfterMembershipMs: 100,
       refreshIntervalMs: 0,
-    });
-    t.after(async () => {
-      await source.stop();
-      await log.close();
-    });
-    await source.start({
-      append: appenderFor(log),
-      reportGap: () => {},
-      logger: createLogger('silent'),
     });
     const before = source.channels[0]!.topics;
     assert.ok(emu.sim.addMember(q0!.id, outsider.id));

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventKind } from '../../src/log/event-kinds.js';
 import type {
   EventInput,
+  EventLog,
   EventSource,
   EventSubject,
   StoredEvent,
@@ -53,4 +54,16 @@ export function storedEvent(
   fields: EventFields = {},
 ): StoredEvent {
   return { ...eventInput(kind, { id: `e-${offset}`, ...fields }), offset };
+}
+
+/** Every id in the log, read through the log's own read path. */
+export async function logIds(log: Pick<EventLog, 'read'>): Promise<Set<string>> {
+  const have = new Set<string>();
+  for (let after = 0; ;) {
+    const page = await log.read(after, 1000);
+    if (page.length === 0) break;
+    for (const e of page) have.add(e.id);
+    after = page[page.length - 1]!.offset;
+  }
+  return have;
 }

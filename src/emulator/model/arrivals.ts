@@ -8,7 +8,7 @@
 import type { Floor } from './floor.js';
 import type { MediaType, Queue } from './org.js';
 import type { Rng } from './rng.js';
-import type { Conversation } from './simulation-types.js';
+import { newConversation } from './floor-rules.js';
 
 /** Share of a callback-enabled voice queue's arrivals that ask to be called back instead. */
 const CALLBACK_SHARE = 0.04;
@@ -67,28 +67,15 @@ export class Arrivals {
   #arrive(q: Queue): void {
     const rng = this.#streams.floor;
     const now = this.#floor.now();
-    const conv: Conversation = {
-      id: rng.uuid(),
-      media: this.#mediaOf(q),
+    const conv = newConversation(rng, now, {
+      media: () => this.#mediaOf(q),
       direction: 'inbound',
-      customerName: `Customer ${1000 + rng.int(9000)}`,
-      ani: `tel:+1555${String(1000000 + rng.int(9000000))}`,
-      arrivedAt: now,
       queue: q,
-      queuedAt: now,
       state: 'waiting',
       agentId: undefined,
-      alertingSince: undefined,
       answeredAt: undefined,
-      acwSince: undefined,
-      endedAt: undefined,
-      held: false,
-      missedBy: new Set(),
-      transfers: 0,
-      consult: undefined,
       epoch: 0,
-      history: [],
-    };
+    });
     this.#floor.conversations.set(conv.id, conv);
     this.#floor.enqueue(conv, q, 'queued');
   }

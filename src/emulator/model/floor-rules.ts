@@ -5,6 +5,7 @@
  * truth) apply the same rule without sharing the engine that owns the state.
  */
 import type { MediaType, Queue } from './org.js';
+import type { Rng } from './rng.js';
 import type { AgentState, Consult, Conversation } from './simulation-types.js';
 
 /** How long an offer rings before it counts as missed (consult rings stay below it too). */
@@ -44,4 +45,42 @@ const onPhone = (media: MediaType) => media === 'voice' || media === 'callback';
 /** Adds time spent to a per-key total (presence, definition or routing status). */
 export function addMs(map: Map<string, number>, key: string, ms: number): void {
   if (ms > 0) map.set(key, (map.get(key) ?? 0) + ms);
+}
+
+/**
+ * A new conversation with a made-up customer. The id, the media (when drawn) and the customer
+ * are drawn from `rng` in that order, the order the floor has always drawn them in, so a seed
+ * keeps giving the same floor.
+ */
+export function newConversation(
+  rng: Rng,
+  at: number,
+  fields: Pick<
+    Conversation,
+    'direction' | 'queue' | 'state' | 'agentId' | 'answeredAt' | 'epoch'
+  > & {
+    media: MediaType | (() => MediaType);
+  },
+): Conversation {
+  const id = rng.uuid();
+  const media = typeof fields.media === 'function' ? fields.media() : fields.media;
+  const customerName = `Customer ${1000 + rng.int(9000)}`;
+  const ani = `tel:+1555${String(1000000 + rng.int(9000000))}`;
+  return {
+    ...fields,
+    id,
+    media,
+    customerName,
+    ani,
+    arrivedAt: at,
+    queuedAt: at,
+    alertingSince: undefined,
+    acwSince: undefined,
+    endedAt: undefined,
+    held: false,
+    missedBy: new Set(),
+    transfers: 0,
+    consult: undefined,
+    history: [],
+  };
 }

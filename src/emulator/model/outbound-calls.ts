@@ -6,7 +6,8 @@
  */
 import type { Floor } from './floor.js';
 import type { Rng } from './rng.js';
-import type { AgentState, Conversation } from './simulation-types.js';
+import { newConversation } from './floor-rules.js';
+import type { AgentState } from './simulation-types.js';
 
 /** How often an idle on-queue agent places an outbound call of their own. */
 const OUTBOUND_EVERY_MIN = 90;
@@ -50,28 +51,15 @@ export class OutboundCalls {
     const floor = this.#floor;
     const now = floor.now();
     const queue = floor.queues.get(a.agent.queueIds[0] ?? '') ?? floor.org.queues[0]!;
-    const conv: Conversation = {
-      id: this.#rng.uuid(),
+    const conv = newConversation(this.#rng, now, {
       media: 'voice',
       direction: 'outbound',
-      customerName: `Customer ${1000 + this.#rng.int(9000)}`,
-      ani: `tel:+1555${String(1000000 + this.#rng.int(9000000))}`,
-      arrivedAt: now,
       queue,
-      queuedAt: now,
       state: 'connected',
       agentId: a.agent.id,
-      alertingSince: undefined,
       answeredAt: now,
-      acwSince: undefined,
-      endedAt: undefined,
-      held: false,
-      missedBy: new Set(),
-      transfers: 0,
-      consult: undefined,
       epoch: 1,
-      history: [],
-    };
+    });
     floor.conversations.set(conv.id, conv);
     a.conversations.add(conv);
     floor.updateRouting(a);

@@ -387,15 +387,7 @@ export class StreamSource implements Source {
           slot.channel = undefined;
         }
       }
-      if (!reused) {
-        const { channel, socket } = await this.#newChannel(slot);
-        if (this.#stopped) {
-          socket.close(1000, 'stopping');
-          return;
-        }
-        slot.channel = channel;
-        slot.socket = socket;
-      }
+      if (!reused && !this.#adopt(slot, await this.#newChannel(slot))) return;
       this.#opened(slot);
     } catch (err) {
       if (this.#stopped) return;
@@ -404,6 +396,17 @@ export class StreamSource implements Source {
       if (slot.down) slot.down.reason = `${slot.down.reason}; ${message}`.slice(-300);
       this.#scheduleRetry(slot);
     }
+  }
+
+  /** The slot takes a new channel and its socket; false (socket closed) once stopping. */
+  #adopt(slot: Slot, made: { channel: ChannelInfo; socket: NotificationSocket }): boolean {
+    if (this.#stopped) {
+      made.socket.close(1000, 'stopping');
+      return false;
+    }
+    slot.channel = made.channel;
+    slot.socket = made.socket;
+    return true;
   }
 
   #opened(slot: Slot): void {
@@ -463,13 +466,7 @@ export class StreamSource implements Source {
     this.#counts.handovers++;
     const old = slot.socket;
     try {
-      const { channel, socket } = await this.#newChannel(slot);
-      if (this.#stopped) {
-        socket.close(1000, 'stopping');
-        return;
-      }
-      slot.channel = channel;
-      slot.socket = socket;
+      if (!this.#adopt(slot, await this.#newChannel(slot))) return;
       old?.close(1000, `handed over (${reason})`);
       this.#logger?.info({ channel: slot.index, reason }, 'stream: channel handed over');
       this.#opened(slot);

@@ -1,40 +1,16 @@
-import { useEffect, useState } from 'react';
 import { formatAge } from '../lib/format.js';
-import { countList, parseReadiness, type Readiness } from '../lib/sources.js';
+import { countList, parseReadiness } from '../lib/sources.js';
+import { usePoll } from '../live/use-poll.js';
 import { useTick } from '../live/use-tick.js';
 
 const POLL_MS = 2_000;
 
-type Poll =
-  | { status: 'loading' }
-  | { status: 'ok'; readiness: Readiness; at: number }
-  | { status: 'error'; message: string };
-
-/** Polls `/readyz` (open to every client, like an orchestrator's probe), one request at a time. */
-function useReadiness(): Poll {
-  const [poll, setPoll] = useState<Poll>({ status: 'loading' });
-  useEffect(() => {
-    const abort = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const run = async () => {
-      try {
-        const res = await fetch('/readyz', { cache: 'no-store', signal: abort.signal });
-        const body: unknown = await res.json().catch(() => undefined);
-        setPoll({ status: 'ok', readiness: parseReadiness(res.status, body), at: Date.now() });
-      } catch (err) {
-        if (abort.signal.aborted) return;
-        setPoll({ status: 'error', message: err instanceof Error ? err.message : String(err) });
-      }
-      if (!abort.signal.aborted) timer = setTimeout(() => void run(), POLL_MS);
-    };
-    void run();
-    return () => {
-      abort.abort();
-      clearTimeout(timer);
-    };
-  }, []);
-  return poll;
-}
+/** `/readyz` is open to every client (like an orchestrator's probe); a 503 still has sources. */
+const loadReadiness = async (signal: AbortSignal) => {
+  const res = await fetch('/readyz', { cache: 'no-store', signal });
+  const body: unknown = await res.json().catch(() => undefined);
+  return parseReadiness(res.status, body);
+};
 
 /**
  * Where the events come from, and whether each source is keeping up: the stream's channels,
@@ -42,7 +18,7 @@ function useReadiness(): Poll {
  * activations, and why anything is degraded.
  */
 export function SourcesPanel() {
-  const poll = useReadiness();
+  const poll = usePoll(loadReadiness, POLL_MS);
   const tick = useTick();
   const now = Math.max(tick, Date.now());
   return (
@@ -56,14 +32,14 @@ export function SourcesPanel() {
       )}
       {poll.status === 'ok' && (
         <>
-          {!poll.readiness.ready && (
+          {!poll.value.ready && (
             <p className="error" role="alert">
               Not ready: the gateway cannot take events right now.
             </p>
           )}
-          {poll.readiness.degraded.length > 0 && (
+          {poll.value.degraded.length > 0 && (
             <ul className="sources-degraded" aria-label="Degraded">
-              {poll.readiness.degraded.map((d) => (
+              {poll.value.degraded.map((d) => (
                 <li key={d}>{d}</li>
               ))}
             </ul>
@@ -78,7 +54,7 @@ export function SourcesPanel() {
               </tr>
             </thead>
             <tbody>
-              {poll.readiness.sources.map((s) => (
+              {poll.value.sources.map((s) => (
                 <tr key={s.name} data-source={s.name}>
                   <th scope="row">{s.name}</th>
                   <td>

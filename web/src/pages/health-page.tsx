@@ -1,50 +1,18 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { getJson } from '../api.js';
 import { NavBar } from '../components/nav-bar.js';
 import { SourcesPanel } from '../components/sources-panel.js';
 import { TimeChart, type ChartSeries } from '../components/time-chart.js';
 import { formatAge } from '../lib/format.js';
-import { parseStatsHistory, toSeries, type StatsHistory } from '../lib/stats.js';
+import { parseStatsHistory, toSeries } from '../lib/stats.js';
+import { usePoll } from '../live/use-poll.js';
 import { useTick } from '../live/use-tick.js';
 
 const POLL_MS = 2_000;
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2'];
 
-type Poll =
-  | { status: 'loading' }
-  | { status: 'ok'; history: StatsHistory; at: number }
-  | { status: 'error'; message: string; history: StatsHistory | undefined; at: number | undefined };
-
-/** Polls `GET /api/v1/stats/history` every 2 s, one request at a time. */
-function useStatsHistory(): Poll {
-  const [poll, setPoll] = useState<Poll>({ status: 'loading' });
-  useEffect(() => {
-    const abort = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const run = async () => {
-      try {
-        const history = parseStatsHistory(await getJson('/api/v1/stats/history', abort.signal));
-        setPoll({ status: 'ok', history, at: Date.now() });
-      } catch (err) {
-        if (abort.signal.aborted) return;
-        const message = err instanceof Error ? err.message : String(err);
-        setPoll((p) => ({
-          status: 'error',
-          message,
-          history: p.status === 'loading' ? undefined : p.history,
-          at: p.status === 'loading' ? undefined : p.at,
-        }));
-      }
-      if (!abort.signal.aborted) timer = setTimeout(() => void run(), POLL_MS);
-    };
-    void run();
-    return () => {
-      abort.abort();
-      clearTimeout(timer);
-    };
-  }, []);
-  return poll;
-}
+const loadStats = async (signal: AbortSignal) =>
+  parseStatsHistory(await getJson('/api/v1/stats/history', signal));
 
 function last<T>(values: T[]): T | undefined {
   return values[values.length - 1];
@@ -57,9 +25,9 @@ function fmt(value: number | null | undefined, unit: string): string {
 
 /** `/health`: the gateway's own recent figures. */
 export function HealthPage() {
-  const poll = useStatsHistory();
+  const poll = usePoll(loadStats, POLL_MS);
   const tick = useTick();
-  const history = poll.status === 'loading' ? undefined : poll.history;
+  const history = poll.status === 'loading' ? undefined : poll.value;
   const series = useMemo(() => (history ? toSeries(history) : undefined), [history]);
   const lagSeries = useMemo<ChartSeries[]>(
     () =>
@@ -112,7 +80,7 @@ export function HealthPage() {
         <p className="health-status" data-testid="health-status">
           {poll.status === 'loading' && 'Loading…'}
           {poll.status === 'ok' &&
-            `Every ${poll.history.intervalMs / 1000} s, last ${poll.history.samples.length} samples · updated ${formatAge(Math.max(tick, Date.now()) - poll.at)}`}
+            `Every ${poll.value.intervalMs / 1000} s, last ${poll.value.samples.length} samples · updated ${formatAge(Math.max(tick, Date.now()) - poll.at)}`}
           {poll.status === 'error' && (
             <span className="error" role="alert">
               Could not load stats: {poll.message}
