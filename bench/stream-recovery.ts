@@ -28,19 +28,38 @@ interface Fault {
   gap: boolean;
 }
 
-const FAULTS: Fault[] = [
-  {
-    name: 'socket-closing (planned)',
-    body: { fault: 'socket-closing', seconds: 1 },
-    lastsMs: 1000,
-    gap: false,
-  },
-  { name: 'revoke-tokens', body: { fault: 'revoke-tokens' }, lastsMs: 0, gap: false },
-  { name: 'drop-sockets 1006', body: { fault: 'drop-sockets', code: 1006 }, lastsMs: 0, gap: true },
-  { name: 'drop-sockets 4001', body: { fault: 'drop-sockets', code: 4001 }, lastsMs: 0, gap: true },
-  { name: 'expire-channels', body: { fault: 'expire-channels' }, lastsMs: 0, gap: true },
-  { name: 'maintenance 5 s', body: { fault: 'maintenance', seconds: 5 }, lastsMs: 5000, gap: true },
-];
+const FAULTS: Fault[] = (
+  [
+    {
+      name: 'socket-closing (planned)',
+      body: { fault: 'socket-closing', seconds: 1 },
+      lastsMs: 1000,
+      gap: false,
+    },
+    { name: 'revoke-tokens', body: { fault: 'revoke-tokens' }, lastsMs: 0, gap: false },
+    {
+      name: 'drop-sockets 1006',
+      body: { fault: 'drop-sockets', code: 1006 },
+      lastsMs: 0,
+      gap: true,
+    },
+    {
+      name: 'drop-sockets 4001',
+      body: { fault: 'drop-sockets', code: 4001 },
+      lastsMs: 0,
+      gap: true,
+    },
+    { name: 'expire-channels', body: { fault: 'expire-channels' }, lastsMs: 0, gap: true },
+    {
+      name: 'maintenance 5 s',
+      body: { fault: 'maintenance', seconds: 5 },
+      lastsMs: 5000,
+      gap: true,
+    },
+  ] satisfies Fault[]
+).filter(
+  (f) => !process.env.BENCH_RECOVERY_ONLY || f.name.includes(process.env.BENCH_RECOVERY_ONLY),
+);
 
 const FOLLOWED =
   /^\{"topicName":"(v2\.users\.[^".]+\.(?:activity|conversations)|v2\.routing\.queues\.[^".]+\.(?:conversations|users)|v2\.analytics\.queues\.[^".]+\.observations)".*"CorrelationId":"([^"]+)"\}\}$/;
@@ -186,7 +205,13 @@ async function compare(gw: Gateway, emu: Emulator): Promise<number> {
           .map((c) => c.id)
           .sort()
           .join();
-    if (!same) wrong++;
+    if (!same) {
+      wrong++;
+      if (process.env.BENCH_RECOVERY_DEBUG)
+        process.stderr.write(
+          `mismatch ${real.name}: ${JSON.stringify({ got: a && [a.presence, a.routingStatus, a.conversations.map((c) => c.id)], want: [real.presence, real.routingStatus, real.conversations.map((c) => [c.id, c.state])] })}\n`,
+        );
+    }
   }
   for (const real of truth.queues) {
     const q = queueById.get(real.id);
@@ -195,8 +220,13 @@ async function compare(gw: Gateway, emu: Emulator): Promise<number> {
       q.waiting !== real.waiting ||
       q.alerting !== real.alerting ||
       q.interacting !== real.interacting
-    )
+    ) {
       wrong++;
+      if (process.env.BENCH_RECOVERY_DEBUG)
+        process.stderr.write(
+          `mismatch queue ${real.name}: ${JSON.stringify({ got: q && [q.waiting, q.alerting, q.interacting], want: [real.waiting, real.alerting, real.interacting] })}\n`,
+        );
+    }
   }
   return wrong;
 }

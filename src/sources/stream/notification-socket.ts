@@ -21,6 +21,12 @@ export interface NotificationSocketOptions {
   onMessage(raw: Buffer, topicName: string | undefined): void;
   /** Once, when the socket is gone for whatever reason (never after `close()` was called). */
   onEnd(end: SocketEnd): void;
+  /**
+   * Once, when the server first answers on this socket (a pong to the ping sent at open, or an
+   * event): a socket that opened is not yet one that delivers (a silent maintenance accepts
+   * connections and answers nothing).
+   */
+  onAlive?(): void;
   /** No heartbeat and no event for this long: the channel is not delivering. Default 75 000. */
   heartbeatTimeoutMs?: number;
   /** A client ping this often. Default 20 000. */
@@ -37,7 +43,8 @@ export interface NotificationSocketOptions {
 const PONG = /"message"\s*:\s*"pong"/;
 
 export class NotificationSocket {
-  readonly #o: Required<Omit<NotificationSocketOptions, 'now'>> & { now: () => number };
+  readonly #o: Required<Omit<NotificationSocketOptions, 'now' | 'onAlive'>> &
+    Pick<NotificationSocketOptions, 'onAlive'> & { now: () => number };
   #ws: WebSocket | undefined;
   #ended = false;
   #closedByUs = false;
@@ -45,6 +52,7 @@ export class NotificationSocket {
   #lastDelivery = 0;
   #pingSentAt: number | undefined;
   #lastPing = 0;
+  #answered = false;
   /** When the server last sent a heartbeat (or an event): the age /readyz shows. */
   lastDeliveryAt = 0;
 
@@ -77,6 +85,9 @@ export class NotificationSocket {
         this.#lastDelivery = now;
         this.#lastPing = now;
         this.lastDeliveryAt = now;
+        // Asked at once, so the first answer proves the path without waiting a ping interval.
+        this.#pingSentAt = now;
+        ws.send('{"message":"ping"}');
         this.#timer = setInterval(() => this.#watch(), Math.min(1000, o.pongTimeoutMs));
         this.#timer.unref();
         resolve();
@@ -89,9 +100,11 @@ export class NotificationSocket {
         const topic = topicOf(data);
         if (topic === 'channel.metadata') {
           if (!PONG.test(data.subarray(0, 300).toString('utf8'))) this.#delivered(now);
+          else this.#alive();
           return;
         }
         this.#delivered(now);
+        this.#alive();
         o.onMessage(data, topic);
       });
       ws.on('error', (err) => {
@@ -126,6 +139,17 @@ export class NotificationSocket {
       // A peer that never answers the close frame is not waited for.
       setTimeout(() => ws.terminate(), 2000).unref();
     }
+  }
+
+  /** Whether the server has answered on this socket yet. */
+  get answered(): boolean {
+    return this.#answered;
+  }
+
+  #alive(): void {
+    if (this.#answered) return;
+    this.#answered = true;
+    this.#o.onAlive?.();
   }
 
   #delivered(now: number): void {

@@ -71,6 +71,8 @@ interface Slot {
   socket: NotificationSocket | undefined;
   /** Set while the slot has no working socket: when delivery was last known good, and why not. */
   down: { since: number; reason: string } | undefined;
+  /** A window to report once the new socket proves Genesys answers again (see `onAlive`). */
+  pendingGap: { since: number; reason: string } | undefined;
   attempts: number;
   retry: NodeJS.Timeout | undefined;
   expiry: NodeJS.Timeout | undefined;
@@ -311,6 +313,7 @@ export class StreamSource implements Source {
       channel: undefined,
       socket: undefined,
       down: { since: this.#now(), reason: 'starting' },
+      pendingGap: undefined,
       attempts: 0,
       retry: undefined,
       expiry: undefined,
@@ -362,6 +365,7 @@ export class StreamSource implements Source {
       connectUri: channel.connectUri,
       onMessage: (raw, topic) => this.#message(slot, socket, raw, topic),
       onEnd: (end) => this.#ended(slot, socket, end),
+      onAlive: () => this.#alive(slot, socket),
       ...(o.heartbeatTimeoutMs !== undefined ? { heartbeatTimeoutMs: o.heartbeatTimeoutMs } : {}),
       ...(o.pingIntervalMs !== undefined ? { pingIntervalMs: o.pingIntervalMs } : {}),
       ...(o.pongTimeoutMs !== undefined ? { pongTimeoutMs: o.pongTimeoutMs } : {}),
@@ -409,12 +413,29 @@ export class StreamSource implements Source {
     return true;
   }
 
+  /**
+   * The slot has a socket again. Its gap is reported once that socket proves Genesys answers (a
+   * pong or an event): reported at connect, a repair could run while a silent maintenance still
+   * drops events, and what it missed after would never be repaired.
+   */
   #opened(slot: Slot): void {
     const down = slot.down;
     slot.down = undefined;
     slot.attempts = 0;
     this.#scheduleExpiry(slot);
-    if (down && down.reason !== 'starting') this.#reportGap(down.since, down.reason);
+    if (down && down.reason !== 'starting') {
+      slot.pendingGap = slot.pendingGap ?? down;
+      // It may have answered already, while it was being subscribed.
+      if (slot.socket?.answered) this.#alive(slot, slot.socket);
+    }
+  }
+
+  #alive(slot: Slot, socket: NotificationSocket | undefined): void {
+    if (socket === undefined || socket !== slot.socket) return;
+    const gap = slot.pendingGap;
+    if (!gap || slot.down) return;
+    slot.pendingGap = undefined;
+    this.#reportGap(gap.since, gap.reason);
   }
 
   #scheduleRetry(slot: Slot): void {
@@ -582,14 +603,16 @@ export class StreamSource implements Source {
         ? `the topics to follow could not be listed: ${this.#planFailure}`
         : down.length > 0
           ? `${down.length} of ${this.#slots.length} channels down: ${down[0]!.down!.reason}`
-          : this.#rejected.length > 0
-            ? `${this.#rejected.length} topics not followed: ` +
-              this.#rejected
-                .slice(0, 3)
-                .map((r) => `${r.topic} (${r.reason})`)
-                .join(', ') +
-              (this.#rejected.length > 3 ? ', …' : '')
-            : undefined;
+          : this.#slots.some((x) => x.pendingGap)
+            ? 'reconnected; waiting for Genesys to answer on the new socket'
+            : this.#rejected.length > 0
+              ? `${this.#rejected.length} topics not followed: ` +
+                this.#rejected
+                  .slice(0, 3)
+                  .map((r) => `${r.topic} (${r.reason})`)
+                  .join(', ') +
+                (this.#rejected.length > 3 ? ', …' : '')
+              : undefined;
     const lastDelivery = Math.max(0, ...this.#slots.map((s) => s.socket?.lastDeliveryAt ?? 0));
     return this.#life.health({
       ...(degradedBy !== undefined ? { degradedBy } : {}),
