@@ -165,6 +165,16 @@ async function oneRun(fault: Fault, seed: number): Promise<RunResult> {
       after = page[page.length - 1]!.offset;
     }
     const lost = fault.gap ? 0 : sent.filter((id) => !ids.has(id)).length;
+    if (process.env.BENCH_RECOVERY_DEBUG) {
+      for (let after = 0; ; ) {
+        const page = await gw.log.read(after, 5000);
+        if (page.length === 0) break;
+        for (const e of page)
+          if (e.kind === 'reconcile.gap-conversations')
+            process.stderr.write(`gap-conversations: ${Buffer.from(e.body).toString('utf8').slice(0, 400)}\n`);
+        after = page[page.length - 1]!.offset;
+      }
+    }
     const mismatches = await compare(gw, emu);
     return { recoveryMs, correct: mismatches === 0, mismatches, lost, sent: sent.length };
   } finally {

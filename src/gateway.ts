@@ -134,6 +134,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     ...(options.emulatorUrl ? { emulatorUrl: options.emulatorUrl } : {}),
   });
   const reconciler = reconcilerFromConfig(config, genesys, logger, {
+    // The org's clock as its events tell it (this machine's until the first event).
+    orgNow: () => projector.state.clock || (options.now ?? Date.now)(),
     onRun: (outcome) =>
       metrics.reconcileRuns.inc({ result: outcome instanceof Error ? 'error' : 'ok' }),
     onActivation: (reason) =>

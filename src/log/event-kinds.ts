@@ -30,6 +30,8 @@ export const EVENT_KINDS = {
   'reconcile.wrapup-codes': 'the org wrap-up codes (id and name)',
   'reconcile.queue': 'one queue with its members',
   'reconcile.user': 'one user with presence, routing status and team',
+  'reconcile.gap-conversations':
+    "agents' own calls (in no queue) that a gap touched, from conversation details",
   'reconcile.queue-conversations':
     "one queue's conversations in progress (waiting, alerting, interacting), from its observations",
   'reconcile.complete': 'the end of a reconcile run',

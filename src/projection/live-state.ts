@@ -16,6 +16,7 @@ import {
   reconcileQueue,
   reconcileUser,
   reconcileQueueConversations,
+  reconcileGapConversations,
 } from './reconcile-seed.js';
 import { StateModel, type AgentRecord } from './state-model.js';
 
@@ -249,6 +250,8 @@ export class LiveState {
         return reconcileUser(m, body, at, offset);
       case 'reconcile.queue-conversations':
         return reconcileQueueConversations(m, body, at, offset);
+      case 'reconcile.gap-conversations':
+        return reconcileGapConversations(m, body, at, offset);
       case 'reconcile.complete':
         return reconcileComplete(m, body, offset);
       default:

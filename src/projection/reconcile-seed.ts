@@ -5,6 +5,7 @@ import { LIMITS, boundedId, boundedName } from './limits.js';
 import { definitionLabel } from './presence-definitions.js';
 import { setMediaSettings, setMembers } from './queue-state.js';
 import type { StateModel } from './state-model.js';
+import type { LegState } from './conversation-parse.js';
 import { applyConversation, dropConversation } from './conversation-state.js';
 
 /**
@@ -238,6 +239,72 @@ export function reconcileQueueConversations(
                   connectedAt: o.bucket === 'interacting' ? o.since : undefined,
                 },
               ],
+      },
+      at,
+      offset,
+      true,
+    );
+  }
+}
+
+/**
+ * Agents' own calls (in no queue) that a gap touched, as conversation details name them, as of
+ * the run's start `at`: one over that live state still shows is dropped (uncounted: it was no
+ * queue's), one in progress that live state lacks or shows otherwise gets its legs from each
+ * agent's open segment. Any event since the run began wins.
+ */
+export function reconcileGapConversations(
+  m: StateModel,
+  body: Record<string, unknown>,
+  at: number,
+  offset: number,
+): void {
+  const list = Array.isArray(body.conversations) ? (body.conversations as unknown[]) : [];
+  for (const c of list.slice(0, LIMITS.conversationsPerQueueSnapshot)) {
+    if (!isPlainObject(c)) continue;
+    const id = boundedId(c.conversationId);
+    if (id === undefined) continue;
+    const rec = m.conversations.get(id);
+    if (rec && rec.at >= at) continue;
+    if (c.ended === true) {
+      if (rec && rec.bucket !== 'ended') dropConversation(m, rec, at, offset);
+      continue;
+    }
+    const legs = isPlainObject(c.legs) ? c.legs : {};
+    const agents: {
+      userId: string;
+      state: LegState;
+      queueId: undefined;
+      connectedAt: undefined;
+    }[] = [];
+    for (const [user, segment] of Object.entries(legs)) {
+      const userId = boundedId(user);
+      if (userId === undefined || typeof segment !== 'string') continue;
+      if (agents.length >= LIMITS.agentsPerConversation) break;
+      const state = segment === 'alert' ? 'alerting' : (SEGMENT_LEG[segment] ?? 'connected');
+      agents.push({ userId, state, queueId: undefined, connectedAt: undefined });
+    }
+    if (agents.length === 0) continue;
+    const agrees =
+      rec !== undefined &&
+      agents.every((l) => m.agents.get(l.userId)?.legs.get(id)?.state === l.state);
+    if (agrees) continue;
+    const media = boundedName(c.media);
+    applyConversation(
+      m,
+      {
+        id,
+        media: rec?.media ?? (media === undefined ? 'unknown' : (MEDIA_OF[media] ?? media)),
+        queueId: undefined,
+        queueName: undefined,
+        waitingSince: undefined,
+        queuedAt: undefined,
+        customerName: undefined,
+        customerAddress: undefined,
+        customerEnded: false,
+        outbound: c.outbound === true,
+        active: true,
+        agents,
       },
       at,
       offset,

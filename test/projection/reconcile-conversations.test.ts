@@ -177,6 +177,62 @@ describe('holds and wrap-ups lost in a gap', () => {
   });
 });
 
+describe("agents' own calls in a gap (conversation details for the gap's interval)", () => {
+  /** `reconcile.gap-conversations` as the reconciler builds it from `AnalyticsConversation`s. */
+  function gapEvent(s: number, conversations: object[]) {
+    return storedEvent(++offset, 'reconcile.gap-conversations', {
+      topic: 'v2.analytics.conversations.details',
+      occurredAt: iso(s),
+      body: { from: iso(0), to: iso(s), conversations },
+    });
+  }
+
+  test('a call placed in the gap gets its leg; one that ended in it is dropped; newer events win', () => {
+    const s = new LiveState();
+    s.apply(
+      gapEvent(30, [
+        {
+          conversationId: 'out-1',
+          media: 'voice',
+          outbound: true,
+          ended: false,
+          legs: { [U]: 'interact' },
+        },
+      ]),
+    );
+    assert.deepEqual(
+      s.agent(U)?.conversations.map((c) => [c.id, c.state, c.media]),
+      [['out-1', 'connected', 'voice']],
+    );
+    assert.deepEqual(s.toasts(), [], 'a call the agent placed never rings');
+    s.apply(
+      gapEvent(60, [
+        { conversationId: 'out-1', media: 'voice', outbound: true, ended: true, legs: {} },
+      ]),
+    );
+    assert.equal(s.agent(U)?.conversations.length, 0, 'ended in the next gap: dropped');
+    // A held leg in the details; then an older snapshot changes nothing.
+    s.apply(
+      gapEvent(90, [
+        {
+          conversationId: 'out-2',
+          media: 'voice',
+          outbound: true,
+          ended: false,
+          legs: { [U2]: 'hold' },
+        },
+      ]),
+    );
+    assert.equal(s.agent(U2)?.conversations[0]?.state, 'held');
+    s.apply(
+      gapEvent(80, [
+        { conversationId: 'out-2', media: 'voice', outbound: true, ended: true, legs: {} },
+      ]),
+    );
+    assert.equal(s.agent(U2)?.conversations[0]?.state, 'held', 'older than what live state knows');
+  });
+});
+
 describe('reconciling conversations against the emulator', () => {
   test('started while callers wait: the gateway shows them at once, as the truth has them', async (t) => {
     const emu = await startTestEmulator(t, { agents: 30, queues: 3, seed: 4 });

@@ -195,9 +195,11 @@ export function registerAnalyticsRoutes(app: FastifyInstance, emu: AnalyticsPort
     }
     const pageSize = Math.min(100, Math.max(1, body.paging?.pageSize ?? 25));
     const pageNumber = Math.max(1, body.paging?.pageNumber ?? 1);
-    const matching = emu.finished.filter(
-      (c) => c.arrivedAt < to && (c.endedAt ?? c.arrivedAt) >= from,
-    );
+    // Finished ones that overlap the interval, and those in progress that began before its end.
+    const matching = [
+      ...emu.finished.filter((c) => c.arrivedAt < to && (c.endedAt ?? c.arrivedAt) >= from),
+      ...[...emu.sim.conversations.values()].filter((c) => c.arrivedAt < to),
+    ];
     // Ordered by conversation start, as the real query orders by default.
     matching.sort((a, b) => a.arrivedAt - b.arrivedAt);
     if (body.order === 'desc') matching.reverse();
@@ -337,6 +339,7 @@ function conversationDetail(c: Conversation, emu: Directory) {
   const mediaType = c.media === 'voice' ? 'voice' : c.media;
   // In progress: no `conversationEnd`, and each participant's current segment has no end.
   const active = emu.sim.conversations.get(c.id) === c;
+  const outbound = c.direction === 'outbound';
   const end = c.endedAt ?? emu.sim.now;
   const agentSegments = new Map<
     string,
@@ -388,41 +391,51 @@ function conversationDetail(c: Conversation, emu: Directory) {
     conversationId: c.id,
     conversationStart: iso(c.arrivedAt),
     ...(active ? {} : { conversationEnd: iso(end) }),
-    originatingDirection: 'inbound',
+    originatingDirection: c.direction,
     divisionIds: ['home'],
     participants: [
       {
         participantId: `${c.id}-c`,
         participantName: c.customerName,
-        purpose: 'customer',
+        // The far end of a call an agent placed is `external`; the agent who placed it `user`.
+        purpose: outbound ? 'external' : 'customer',
         sessions: [
           {
             mediaType,
-            direction: 'inbound',
+            direction: c.direction,
             ani: c.ani,
             segments: [
               {
                 segmentType: 'interact',
                 segmentStart: iso(c.arrivedAt),
-                segmentEnd: iso(end),
-                disconnectType: c.state === 'abandoned' ? 'client' : 'peer',
+                ...(active
+                  ? {}
+                  : {
+                      segmentEnd: iso(end),
+                      disconnectType: c.state === 'abandoned' ? 'client' : 'peer',
+                    }),
               },
             ],
           },
         ],
       },
-      {
-        participantId: `${c.id}-a`,
-        participantName: c.queue.name,
-        purpose: 'acd',
-        sessions: [{ mediaType, direction: 'inbound', segments: queueSegments }],
-      },
+      // No queue for a call an agent placed.
+      ...(outbound
+        ? []
+        : [
+            {
+              participantId: `${c.id}-a`,
+              participantName: c.queue.name,
+              purpose: 'acd',
+              sessions: [{ mediaType, direction: 'inbound', segments: queueSegments }],
+            },
+          ]),
       ...[...agentSegments].map(([userId, segments]) => ({
         participantId: `${c.id}-u-${userId.slice(0, 8)}`,
         participantName: emu.sim.agents.get(userId)?.agent.name,
-        purpose: 'agent',
+        purpose: outbound ? 'user' : 'agent',
         userId,
-        sessions: [{ mediaType, direction: 'inbound', segments }],
+        sessions: [{ mediaType, direction: c.direction, segments }],
       })),
     ],
   };

@@ -93,7 +93,10 @@ export function reconcilerFromConfig(
   config: Pick<Config, 'reconcile'>,
   shared: ReturnType<typeof sharedGenesysClient>,
   logger: Logger,
-  options: Pick<FromConfigOptions, 'onRun'> & { onActivation?: (reason: string) => void } = {},
+  options: Pick<FromConfigOptions, 'onRun'> & {
+    onActivation?: (reason: string) => void;
+    orgNow?: () => number;
+  } = {},
 ): Reconciler | undefined {
   if (shared.never) return undefined;
   return new Reconciler({
@@ -105,5 +108,6 @@ export function reconcilerFromConfig(
     },
     ...(options.onRun ? { onRun: options.onRun } : {}),
     ...(options.onActivation ? { onActivation: options.onActivation } : {}),
+    ...(options.orgNow ? { orgNow: options.orgNow } : {}),
   });
 }

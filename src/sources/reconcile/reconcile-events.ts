@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EventInput, EventKind } from '../../log/event-log.js';
 import type { QueueConversations } from './queue-conversations.js';
+import type { GapConversations } from './gap-conversations.js';
 
 /** The `reconcile.*` events one run appends (shapes: docs/reconcile.md). */
 export const RECONCILE_KINDS = {
@@ -9,6 +10,7 @@ export const RECONCILE_KINDS = {
   queue: 'reconcile.queue',
   user: 'reconcile.user',
   queueConversations: 'reconcile.queue-conversations',
+  gapConversations: 'reconcile.gap-conversations',
   complete: 'reconcile.complete',
 } as const satisfies Record<string, EventKind>;
 
@@ -32,6 +34,8 @@ export interface ReconcileSnapshot {
   users: { id: string; entity: Record<string, unknown> }[];
   /** Each queue's conversations in progress (absent when they could not be read). */
   queueConversations?: QueueConversations[];
+  /** Agents' own calls that the gaps this run repairs touched. */
+  gapConversations?: GapConversations;
 }
 
 /** The run's events in append order: definitions, wrap-up codes, queues, users, complete. */
@@ -93,6 +97,17 @@ export function buildEvents(
         `v2.analytics.queues.${c.queueId}.observations`,
         { queueId: c.queueId },
         { queueId: c.queueId, results: c.results, ...(c.segments ? { segments: c.segments } : {}) },
+      ),
+    );
+  }
+  if (snapshot.gapConversations) {
+    events.push(
+      event(
+        'gap-conversations',
+        RECONCILE_KINDS.gapConversations,
+        'v2.analytics.conversations.details',
+        {},
+        snapshot.gapConversations,
       ),
     );
   }

@@ -5,6 +5,7 @@ import { fetchPresenceDefinitions } from './presence-definitions.js';
 import type { ReconcileSnapshot } from './reconcile-events.js';
 import { fetchWrapupCodes } from './wrapup-codes.js';
 import { fetchQueueConversations } from './queue-conversations.js';
+import { fetchGapConversations } from './gap-conversations.js';
 
 /** Users are read with these expands (FACTS §3.1). */
 export const USER_EXPAND = ['presence', 'routingStatus', 'team'] as const;
@@ -22,6 +23,8 @@ export async function fetchSnapshot(
   logger: Logger,
   memberConcurrency: number,
   at: (step: string) => void,
+  /** The interval (org clock, epoch ms) of the gaps this run repairs: agents' own calls in it. */
+  backfill?: { from: number; to: number },
 ): Promise<ReconcileSnapshot> {
   const definitions = await fetchPresenceDefinitions(client, logger);
 
@@ -64,6 +67,12 @@ export async function fetchSnapshot(
     logger,
   );
 
+  const gapConversations =
+    backfill === undefined
+      ? undefined
+      : (at('fetching the conversations of the gap'),
+        await fetchGapConversations(client, backfill.from, backfill.to, logger));
+
   at('fetching users');
   const userEntities = await collect(
     client.pages<Record<string, unknown>>('/api/v2/users', { expand: USER_EXPAND }),
@@ -75,6 +84,7 @@ export async function fetchSnapshot(
     queues,
     users,
     ...(queueConversations ? { queueConversations } : {}),
+    ...(gapConversations ? { gapConversations } : {}),
   };
 }
 

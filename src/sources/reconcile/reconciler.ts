@@ -75,6 +75,12 @@ export interface ReconcilerOptions {
   activation?: { debounceMs?: number; maxPerHour?: number };
   /** Told of every activation (metrics). */
   onActivation?: (reason: string) => void;
+  /**
+   * The org's clock: the latest event time seen (the gateway passes the projection's). A gap's
+   * interval is this machine's time; conversation details are asked for in the org's, which may
+   * be skewed from ours (or, in the emulator, run faster). Default: this machine's clock.
+   */
+  orgNow?: () => number;
 }
 
 export type ReconcilePhase = 'fetch' | 'append';
@@ -128,12 +134,15 @@ export class Reconciler implements Source {
   readonly #debounceMs: number;
   readonly #maxPerHour: number;
   readonly #onActivation: ((reason: string) => void) | undefined;
+  readonly #orgNow: () => number;
   /** Activations of the last hour: when, and why. */
   #activations: { at: number; reason: string }[] = [];
   #pending: NodeJS.Timeout | undefined;
   /** A gap arrived while a run was fetching: the run may predate it, so one more follows. */
   #again = false;
   #activatedRuns = 0;
+  /** When the earliest gap not yet repaired began (epoch ms): the next run backfills from it. */
+  #gapFrom: number | undefined;
 
   constructor(options: ReconcilerOptions) {
     this.#client = options.client;
@@ -147,6 +156,7 @@ export class Reconciler implements Source {
     this.#debounceMs = Math.max(0, options.activation?.debounceMs ?? 2000);
     this.#maxPerHour = Math.max(0, options.activation?.maxPerHour ?? 2);
     this.#onActivation = options.onActivation;
+    this.#orgNow = options.orgNow ?? this.#now;
     // A failed run is not a gap: the reconciler is where gaps go, and its next run repairs it.
     this.#life = new SourceLifecycle({
       kind: 'reconcile',
@@ -262,6 +272,15 @@ export class Reconciler implements Source {
     this.#gaps.push(gap);
     if (this.#gaps.length > this.#keepGaps) this.#gaps.shift();
     this.#logger.warn({ gap }, 'reconcile: a source reported a gap');
+    // Where the gap began on the org's clock: as long before the org's now as it began before
+    // ours, and ten minutes more for skew (a call already going then is read too, harmlessly).
+    // A gap of unknown start is taken as ten minutes long; none older than a day is read.
+    const lengthMs =
+      gap.from === undefined ? 600_000 : Math.max(0, this.#now() - Date.parse(gap.from));
+    if (Number.isFinite(lengthMs)) {
+      const from = this.#orgNow() - Math.min(lengthMs, 24 * 3600_000) - 600_000;
+      this.#gapFrom = Math.min(this.#gapFrom ?? from, from);
+    }
     // Genesys revoked the org's tokens (`v2.system.token_revoked.{id}`): the cached one would
     // fail the next run's first request, so the next run signs in again from the start.
     if (gap.reason === TOKEN_REVOKED) this.#clientNow()?.invalidateToken?.();
@@ -305,12 +324,23 @@ export class Reconciler implements Source {
     let step = 'fetching presence definitions';
     let phase: ReconcilePhase = 'fetch';
     try {
+      // The gaps received until now are this run's to repair; later ones, the next run's.
+      const backfillFrom = this.#gapFrom;
+      this.#gapFrom = undefined;
       const snapshot = await fetchSnapshot(
         client,
         this.#logger,
         this.#memberConcurrency,
         (s) => (step = s),
-      );
+        backfillFrom === undefined
+          ? undefined
+          : { from: backfillFrom, to: this.#orgNow() + 60_000 },
+      ).catch((err: unknown) => {
+        // Not repaired: the next run reads the interval again.
+        if (backfillFrom !== undefined)
+          this.#gapFrom = Math.min(this.#gapFrom ?? backfillFrom, backfillFrom);
+        throw err;
+      });
       const finished = this.#now();
       const finishedAt = new Date(finished).toISOString();
       const events = buildEvents(runId, startedAt, finishedAt, snapshot);
