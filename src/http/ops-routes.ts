@@ -68,7 +68,18 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
     deps.metrics.logSizeBytes.set(stats.sizeBytes);
     deps.metrics.logLastOffset.set(stats.lastOffset);
     deps.metrics.logPendingEvents.set(deps.log.pendingEvents());
-    const reconcile = deps.sourcesHealth().reconcile?.counts;
+    const sources = deps.sourcesHealth();
+    const stream = sources.stream?.counts;
+    if (stream) {
+      const m = deps.metrics;
+      m.streamChannels.set({ state: 'open' }, stream.channelsOpen ?? 0);
+      m.streamChannels.set({ state: 'down' }, (stream.channels ?? 0) - (stream.channelsOpen ?? 0));
+      m.streamTopics.set({ state: 'subscribed' }, stream.topics ?? 0);
+      m.streamTopics.set({ state: 'rejected' }, stream.rejectedTopics ?? 0);
+      if (stream.lastDeliveryAgeMs !== undefined)
+        m.streamLastDeliveryAge.set(stream.lastDeliveryAgeMs / 1000);
+    }
+    const reconcile = sources.reconcile?.counts;
     deps.metrics.reconcileActivationsLastHour.set(reconcile?.activationsLastHour ?? 0);
     deps.metrics.reconcileAlert.set(reconcile?.activationAlert ?? 0);
     deps.metrics.dedupeEntries.set(stats.dedupeEntries);

@@ -164,6 +164,35 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: '1 while the last hour had more reconcile activations than reconcile.maxActivationsPerHour (something keeps breaking), else 0.',
       registers,
     }),
+    streamReconnects: new Counter({
+      name: 'switchboard_stream_reconnects_total',
+      help: 'Notification API sockets that ended unplanned, by cause (closed <code>, heartbeat-timeout, ping-timeout, error); each is reconnected and its window reported as a gap.',
+      labelNames: ['cause'] as const,
+      registers,
+    }),
+    streamHandovers: new Counter({
+      name: 'switchboard_stream_handovers_total',
+      help: 'Planned make-before-break channel handovers, by reason (socket-closing, channel-expiry, token-revoked).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    streamChannels: new Gauge({
+      name: 'switchboard_stream_channels',
+      help: 'Notification API channels, by state (open, down).',
+      labelNames: ['state'] as const,
+      registers,
+    }),
+    streamTopics: new Gauge({
+      name: 'switchboard_stream_topics',
+      help: 'Topics the stream follows, by state (subscribed, rejected).',
+      labelNames: ['state'] as const,
+      registers,
+    }),
+    streamLastDeliveryAge: new Gauge({
+      name: 'switchboard_stream_last_delivery_age_seconds',
+      help: 'Seconds since the last heartbeat or event on any stream channel.',
+      registers,
+    }),
     reconcileRuns: new Counter({
       name: 'switchboard_reconcile_runs_total',
       help: 'Reconciliation runs against the REST API, by result (ok, error).',

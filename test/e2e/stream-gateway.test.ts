@@ -121,5 +121,17 @@ describe('a gateway with only Genesys credentials streams from the org', () => {
     // the gap (queue observations name each queue's conversations in progress).
     t.diagnostic(`after the drop: ${await compareWithTruth(gw, emu, started, 5)}`);
     assert.equal(stream.health().counts!.gapsReported, 1);
+
+    // The same on /metrics.
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    for (const line of [
+      'switchboard_stream_reconnects_total{cause="closed 1006"} 1',
+      'switchboard_stream_handovers_total{reason="socket-closing"} 1',
+      'switchboard_stream_channels{state="open"} 1',
+      'switchboard_stream_channels{state="down"} 0',
+      'switchboard_reconcile_activations_total{cause="gap"} 1',
+    ])
+      assert.ok(metrics.includes(line), `${line} in /metrics`);
+    assert.match(metrics, /switchboard_stream_topics\{state="subscribed"\} \d+/);
   });
 });

@@ -485,6 +485,7 @@ export class StreamSource implements Source {
     if (this.#stopped || slot.handingOver || slot.down) return;
     slot.handingOver = true;
     this.#counts.handovers++;
+    this.#o.metrics.streamHandovers.inc({ reason });
     const old = slot.socket;
     try {
       if (!this.#adopt(slot, await this.#newChannel(slot))) return;
@@ -507,6 +508,7 @@ export class StreamSource implements Source {
     slot.socket = undefined;
     const reason =
       end.kind === 'closed' ? `closed ${end.code}${end.reason ? ` ${end.reason}` : ''}` : end.kind;
+    this.#o.metrics.streamReconnects.inc({ cause: metricCause(end) });
     if (end.kind === 'heartbeat-timeout') this.#counts.heartbeatTimeouts++;
     if (end.kind === 'ping-timeout') this.#counts.pingTimeouts++;
     slot.down = { since: socket.lastDeliveryAt || this.#now(), reason };
@@ -626,6 +628,14 @@ export class StreamSource implements Source {
       },
     });
   }
+}
+
+/** Close codes are the server's to choose: a label per known one, the rest as `closed other`. */
+const KNOWN_CLOSE_CODES = new Set([1000, 1001, 1005, 1006, 1008, 1011, 1012, 1013, 4001]);
+
+function metricCause(end: SocketEnd): string {
+  if (end.kind !== 'closed') return end.kind;
+  return KNOWN_CLOSE_CODES.has(end.code) ? `closed ${end.code}` : 'closed other';
 }
 
 function channelInfo(answer: Record<string, unknown> | undefined): ChannelInfo {
