@@ -166,12 +166,14 @@ async function oneRun(fault: Fault, seed: number): Promise<RunResult> {
     }
     const lost = fault.gap ? 0 : sent.filter((id) => !ids.has(id)).length;
     if (process.env.BENCH_RECOVERY_DEBUG) {
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const page = await gw.log.read(after, 5000);
         if (page.length === 0) break;
         for (const e of page)
           if (e.kind === 'reconcile.gap-conversations')
-            process.stderr.write(`gap-conversations: ${Buffer.from(e.body).toString('utf8').slice(0, 400)}\n`);
+            process.stderr.write(
+              `gap-conversations: ${Buffer.from(e.body).toString('utf8').slice(0, 400)}\n`,
+            );
         after = page[page.length - 1]!.offset;
       }
     }

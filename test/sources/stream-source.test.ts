@@ -257,7 +257,9 @@ describe('stream source against the emulator', () => {
       what: 'the handover to a new channel',
     });
     assert.equal(r.source.health().counts!.handovers, 1);
-    // The stored revocation tells the reconciler (its REST token is dead too); no disconnect gap.
+    // The stored revocation tells the reconciler (its REST token is dead too), once it is
+    // durable (which may be after the handover); no disconnect gap.
+    await waitFor(() => r.gaps.length > 0, { what: 'the revocation reported' });
     assert.deepEqual(
       r.gaps.map((g) => g.reason),
       ['token-revoked'],
@@ -401,6 +403,62 @@ describe('stream source against the emulator', () => {
       what: 'a handover, which needs a live token',
     });
     assert.deepEqual(r.gaps, []);
+  });
+
+  test('a log that falls behind: the backlog is bounded, and what was dropped is a gap', async (t) => {
+    const emu = await startTestEmulator(t, {
+      agents: 40,
+      queues: 3,
+      seed: 15,
+      realtime: true,
+      speed: 20,
+    });
+    const dir = tempDir(t, 'sb-stream-');
+    const log = await SqliteEventLog.open({
+      path: join(dir, 'switchboard.db'),
+      retention: { intervalMs: 3_600_000 },
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const inner = appenderFor(log);
+    let appends = 0;
+    const slow = {
+      ...inner,
+      append: async (events: Parameters<typeof inner.append>[0]) => {
+        appends++;
+        await gate;
+        return inner.append(events);
+      },
+    };
+    const source = new StreamSource({
+      client: emulatorClient(emu.url),
+      topics: async () => emu.sim.org.agents.map((a) => `v2.users.${a.id}.activity`),
+      metrics: createMetrics({ defaultMetrics: false }),
+      config: testConfig(dir),
+      maxBacklog: 5,
+    });
+    const gaps: Gap[] = [];
+    t.after(async () => {
+      release();
+      await source.stop();
+      await log.close();
+    });
+    await source.start({
+      append: slow,
+      reportGap: (g) => gaps.push(g),
+      logger: createLogger('silent'),
+    });
+    emu.sim.burst(5, 120);
+    await waitFor(() => source.health().counts!.dropped! > 0, {
+      timeoutMs: 20_000,
+      what: 'messages dropped for a full backlog',
+    });
+    assert.equal(appends, 1, 'one append in flight, held');
+    assert.match(source.health().detail ?? '', /backlog full/);
+    assert.equal(gaps.length, 0, 'the window is still open');
+    release();
+    await waitFor(() => gaps.length > 0, { timeoutMs: 10_000, what: 'the gap' });
+    assert.equal(gaps[0]!.reason, 'backlog full: messages dropped while the log was behind');
   });
 
   test('a user added to a followed queue is followed without a restart', async (t) => {

@@ -53,6 +53,12 @@ export interface StreamSourceOptions {
   pongTimeoutMs?: number;
   /** Most messages appended together (they arrive faster than the log commits). Default 500. */
   maxBatch?: number;
+  /**
+   * Messages held while the log is behind, at most. Past it new ones are dropped (Genesys cannot
+   * be slowed down) and the window is reported as a gap once the backlog is back under half.
+   * Default 100 000 (at 1 KiB a message, about 100 MB).
+   */
+  maxBacklog?: number;
   random?: () => number;
   now?: () => number;
 }
@@ -112,6 +118,8 @@ export class StreamSource implements Source {
   /** Messages waiting for the append in flight; appended together, in arrival order. */
   #queue: { raw: Buffer; at: number }[] = [];
   #draining: Promise<void> | undefined;
+  /** When messages began to be dropped for a full backlog (cleared once it drains). */
+  #overflowSince: number | undefined;
   readonly #counts = {
     reconnects: 0,
     handovers: 0,
@@ -122,6 +130,7 @@ export class StreamSource implements Source {
     gapsReported: 0,
     messages: 0,
     refreshes: 0,
+    dropped: 0,
   };
 
   constructor(options: StreamSourceOptions) {
@@ -544,7 +553,13 @@ export class StreamSource implements Source {
       }
     }
     this.#counts.messages++;
-    this.#queue.push({ raw, at: this.#now() });
+    const now = this.#now();
+    if (this.#queue.length >= (this.#o.maxBacklog ?? 100_000)) {
+      this.#overflowSince ??= now;
+      this.#counts.dropped++;
+      return;
+    }
+    this.#queue.push({ raw, at: now });
     this.#draining ??= this.#drain().finally(() => {
       this.#draining = undefined;
     });
@@ -570,6 +585,11 @@ export class StreamSource implements Source {
         // The stream cannot resend: what could not be stored is a gap for the reconciler.
         const code = (err as { code?: string }).code ?? (err as Error).message;
         this.#reportGap(batch[0]!.at, `append failed (${code})`);
+      }
+      const since = this.#overflowSince;
+      if (since !== undefined && this.#queue.length <= (this.#o.maxBacklog ?? 100_000) / 2) {
+        this.#overflowSince = undefined;
+        this.#reportGap(since, 'backlog full: messages dropped while the log was behind');
       }
     }
   }
@@ -605,16 +625,18 @@ export class StreamSource implements Source {
         ? `the topics to follow could not be listed: ${this.#planFailure}`
         : down.length > 0
           ? `${down.length} of ${this.#slots.length} channels down: ${down[0]!.down!.reason}`
-          : this.#slots.some((x) => x.pendingGap)
-            ? 'reconnected; waiting for Genesys to answer on the new socket'
-            : this.#rejected.length > 0
-              ? `${this.#rejected.length} topics not followed: ` +
-                this.#rejected
-                  .slice(0, 3)
-                  .map((r) => `${r.topic} (${r.reason})`)
-                  .join(', ') +
-                (this.#rejected.length > 3 ? ', …' : '')
-              : undefined;
+          : this.#overflowSince !== undefined
+            ? 'backlog full: dropping messages while the log is behind'
+            : this.#slots.some((x) => x.pendingGap)
+              ? 'reconnected; waiting for Genesys to answer on the new socket'
+              : this.#rejected.length > 0
+                ? `${this.#rejected.length} topics not followed: ` +
+                  this.#rejected
+                    .slice(0, 3)
+                    .map((r) => `${r.topic} (${r.reason})`)
+                    .join(', ') +
+                  (this.#rejected.length > 3 ? ', …' : '')
+                : undefined;
     const lastDelivery = Math.max(0, ...this.#slots.map((s) => s.socket?.lastDeliveryAt ?? 0));
     return this.#life.health({
       ...(degradedBy !== undefined ? { degradedBy } : {}),
