@@ -10,10 +10,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { GenesysRestClient } from '../../src/genesys/rest-client.js';
+import { LogUnavailableError } from '../../src/errors.js';
 import { SqliteEventLog } from '../../src/log/sqlite-event-log.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { createMetrics } from '../../src/ops/metrics.js';
-import { appenderFor, type Gap } from '../../src/sources/source.js';
+import { appenderFor, type Appender, type Gap } from '../../src/sources/source.js';
 import { StreamSource, type StreamSourceOptions } from '../../src/sources/stream/stream-source.js';
 import type { EmulatorOptions } from '../../src/emulator/emulator.js';
 import { postFault, startTestEmulator } from '../support/emulator.js';
@@ -39,6 +40,8 @@ function emulatorClient(url: string) {
 async function startStream(
   t: TestContext,
   options: Pick<StreamSourceOptions, 'client' | 'topics'> & Partial<StreamSourceOptions>,
+  /** Wraps the log's appender (to hold or fail appends). */
+  wrap: (inner: Appender) => Appender = (inner) => inner,
 ) {
   const dir = tempDir(t, 'sb-stream-');
   const log = await SqliteEventLog.open({
@@ -58,7 +61,7 @@ async function startStream(
     await log.close();
   });
   await source.start({
-    append: appenderFor(log),
+    append: wrap(appenderFor(log)),
     reportGap: (g) => gaps.push(g),
     logger: createLogger('silent'),
   });
@@ -459,6 +462,44 @@ describe('stream source against the emulator', () => {
     release();
     await waitFor(() => gaps.length > 0, { timeoutMs: 10_000, what: 'the gap' });
     assert.equal(gaps[0]!.reason, 'backlog full: messages dropped while the log was behind');
+  });
+
+  test('appends the log refuses: one gap, reported once appends succeed again (the Source contract)', async (t) => {
+    const emu = await startTestEmulator(t, {
+      agents: 40,
+      queues: 3,
+      seed: 16,
+      realtime: true,
+      speed: 20,
+    });
+    let failing = true;
+    let refused = 0;
+    const { source, gaps } = await startStream(
+      t,
+      {
+        client: emulatorClient(emu.url),
+        topics: async () => emu.sim.org.agents.map((a) => `v2.users.${a.id}.activity`),
+      },
+      (inner) => ({
+        ...inner,
+        append: async (events) => {
+          if (failing) {
+            refused++;
+            throw new LogUnavailableError('test: the log refuses appends');
+          }
+          return inner.append(events);
+        },
+      }),
+    );
+    emu.sim.burst(5, 120);
+    await waitFor(() => refused >= 2, { timeoutMs: 20_000, what: 'refused appends' });
+    assert.equal(source.health().state, 'degraded');
+    assert.match(source.health().detail ?? '', /appends failing/);
+    assert.equal(gaps.length, 0, 'the window is still open');
+    failing = false;
+    await waitFor(() => gaps.length > 0, { timeoutMs: 20_000, what: 'the gap, once appends work' });
+    assert.equal(gaps.length, 1, 'one window, one gap');
+    assert.equal(source.health().state, 'running');
   });
 
   test('a user added to a followed queue is followed without a restart', async (t) => {

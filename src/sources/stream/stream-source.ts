@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.js';
+import { SwitchboardError } from '../../errors.js';
 import type { GenesysRestClient } from '../../genesys/rest-client.js';
 import type { Metrics } from '../../ops/metrics.js';
 import { fullJitterDelay } from '../../protocol/backoff.js';
@@ -582,9 +583,11 @@ export class StreamSource implements Source {
         );
       } catch (err) {
         if (this.#stopped && this.#queue.length === 0) return;
-        // The stream cannot resend: what could not be stored is a gap for the reconciler.
-        const code = (err as { code?: string }).code ?? (err as Error).message;
-        this.#reportGap(batch[0]!.at, `append failed (${code})`);
+        // The stream cannot resend. An append the log refused opened a gap that the lifecycle
+        // reports once appends succeed again (or at stop); a batch shed before it reached the
+        // log is a loss only this source knows of, and already over.
+        if (err instanceof SwitchboardError && err.code === 'SB_OVERLOADED')
+          this.#reportGap(batch[0]!.at, 'shed while the log was overloaded');
       }
       const since = this.#overflowSince;
       if (since !== undefined && this.#queue.length <= (this.#o.maxBacklog ?? 100_000) / 2) {
