@@ -38,7 +38,6 @@ function user(id: string, extra: Record<string, unknown> = {}) {
 }
 
 const snapshot = {
-  presenceDefinitions: [],
   queues: [queue(Q1, [U1, GONE]), queue(Q2, [U2])],
   users: [
     user(U1),
@@ -105,7 +104,6 @@ describe('stream topic plan', () => {
   test('a hostile directory id cannot become a wildcard or another topic', () => {
     const plan = planTopics(
       {
-        presenceDefinitions: [],
         queues: [queue('x.*', []), queue(Q1, ['u.conversations'])],
         users: [user('u.conversations')],
       },

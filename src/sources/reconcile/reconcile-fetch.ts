@@ -14,9 +14,16 @@ export const USER_EXPAND = ['presence', 'routingStatus', 'team'] as const;
 export type ReconcileClient = Pick<GenesysRestClient, 'pages' | 'get'> &
   Partial<Pick<GenesysRestClient, 'invalidateToken' | 'post'>>;
 
+/** The org's directory: queues with their members, and users (what the stream's topic plan needs). */
+export interface Directory {
+  queues: ReconcileSnapshot['queues'];
+  users: ReconcileSnapshot['users'];
+}
+
 /**
- * Reads one snapshot: presence definitions, wrap-up codes, queues with their members (`memberConcurrency`
- * queues at a time), users. `at` is told each step, so a failure can say where it happened.
+ * Reads one snapshot: presence definitions, wrap-up codes, the directory, each queue's
+ * conversations in progress and, after a gap, the agents' own calls in it. `at` is told each
+ * step, so a failure can say where it happened.
  */
 export async function fetchSnapshot(
   client: ReconcileClient,
@@ -31,6 +38,49 @@ export async function fetchSnapshot(
   at('fetching wrap-up codes');
   const wrapupCodes = await fetchWrapupCodes(client, logger);
 
+  const queues = await fetchQueues(client, logger, memberConcurrency, at);
+
+  at('fetching queue conversations');
+  const queueConversations = await fetchQueueConversations(
+    client,
+    queues.map((q) => q.id),
+    logger,
+  );
+
+  const gapConversations =
+    backfill === undefined
+      ? undefined
+      : (at('fetching the conversations of the gap'),
+        await fetchGapConversations(client, backfill.from, backfill.to, logger));
+
+  const users = await fetchUsers(client, logger, at);
+  return {
+    presenceDefinitions: definitions,
+    wrapupCodes,
+    queues,
+    users,
+    ...(queueConversations ? { queueConversations } : {}),
+    ...(gapConversations ? { gapConversations } : {}),
+  };
+}
+
+/** Queues with their members, and users: no conversations, no labels. */
+export async function fetchDirectory(
+  client: ReconcileClient,
+  logger: Logger,
+  memberConcurrency: number,
+): Promise<Directory> {
+  const at = () => {};
+  const queues = await fetchQueues(client, logger, memberConcurrency, at);
+  return { queues, users: await fetchUsers(client, logger, at) };
+}
+
+async function fetchQueues(
+  client: ReconcileClient,
+  logger: Logger,
+  memberConcurrency: number,
+  at: (step: string) => void,
+): Promise<ReconcileSnapshot['queues']> {
   at('fetching queues');
   const queueEntities = await collect(
     client.pages<Record<string, unknown>>('/api/v2/routing/queues'),
@@ -59,33 +109,19 @@ export async function fetchSnapshot(
     }
   };
   await Promise.all(Array.from({ length: Math.min(memberConcurrency, queues.length) }, worker));
+  return queues;
+}
 
-  at('fetching queue conversations');
-  const queueConversations = await fetchQueueConversations(
-    client,
-    queues.map((q) => q.id),
-    logger,
-  );
-
-  const gapConversations =
-    backfill === undefined
-      ? undefined
-      : (at('fetching the conversations of the gap'),
-        await fetchGapConversations(client, backfill.from, backfill.to, logger));
-
+async function fetchUsers(
+  client: ReconcileClient,
+  logger: Logger,
+  at: (step: string) => void,
+): Promise<ReconcileSnapshot['users']> {
   at('fetching users');
   const userEntities = await collect(
     client.pages<Record<string, unknown>>('/api/v2/users', { expand: USER_EXPAND }),
   );
-  const users = withIds(userEntities, 'user', logger);
-  return {
-    presenceDefinitions: definitions,
-    wrapupCodes,
-    queues,
-    users,
-    ...(queueConversations ? { queueConversations } : {}),
-    ...(gapConversations ? { gapConversations } : {}),
-  };
+  return withIds(userEntities, 'user', logger);
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

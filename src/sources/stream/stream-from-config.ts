@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/index.js';
 import type { GenesysRestClient } from '../../genesys/rest-client.js';
 import type { Metrics } from '../../ops/metrics.js';
-import { fetchSnapshot } from '../reconcile/reconcile-fetch.js';
+import { fetchDirectory } from '../reconcile/reconcile-fetch.js';
 import { StreamSource } from './stream-source.js';
 import { planTopics } from './stream-topics.js';
 
@@ -31,7 +31,8 @@ export function streamFromConfig(
     topics: async () => {
       const client = genesys.get();
       if (client === undefined) throw new Error('no Genesys client yet');
-      const snapshot = await fetchSnapshot(client, log, 4, () => {});
+      // The directory only: the plan needs no labels and no conversations.
+      const snapshot = await fetchDirectory(client, log, 4);
       const plan = planTopics(snapshot, {
         queues: s.queues,
         queueMembers: s.queueMembers,

@@ -54,7 +54,10 @@ const QUEUE_TOPIC: Record<QueueTopic, (id: string) => string> = {
 /** Ids safe to put into a topic name: a hostile directory cannot inject dots or wildcards. */
 const SAFE_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
-export function planTopics(snapshot: ReconcileSnapshot, selection: StreamSelection): TopicPlan {
+export function planTopics(
+  snapshot: Pick<ReconcileSnapshot, 'queues' | 'users'>,
+  selection: StreamSelection,
+): TopicPlan {
   const pruned: PrunedId[] = [];
   const known = new Map(snapshot.queues.map((q) => [q.id, q]));
   const queueIds: string[] = [];
