@@ -502,6 +502,64 @@ describe('stream source against the emulator', () => {
     assert.equal(source.health().state, 'running');
   });
 
+  test('hostile frames: each is quarantined alone; the good frames batched with them are events', async (t) => {
+    const emu = await startTestEmulator(t, { agents: 10, queues: 2, seed: 18 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let appends = 0;
+    const { source, log } = await startStream(
+      t,
+      {
+        client: emulatorClient(emu.url),
+        topics: async () =>
+          emu.sim.org.queues.map((q) => `v2.routing.queues.${q.id}.conversations`),
+      },
+      (inner) => ({
+        ...inner,
+        append: async (events) => {
+          // The first append is held, so the frames after it queue up and go as one batch.
+          if (appends++ === 0) await gate;
+          return inner.append(events);
+        },
+      }),
+    );
+    const socket = [...emu.channels.channels.values()][0]!.socket!;
+    const good = (n: number) =>
+      JSON.stringify({
+        topicName: `v2.routing.queues.${emu.sim.org.queues[0]!.id}.conversations`,
+        version: '2',
+        eventBody: { id: `c-${n}`, participants: [] },
+        metadata: { CorrelationId: `hostile-test-${n}` },
+      });
+    const hostile = [
+      '{"topicName": not json',
+      '"just a string"',
+      `${'['.repeat(500)}${']'.repeat(500)}`,
+    ];
+    socket.send(good(0));
+    await waitFor(() => appends === 1, { what: 'the first append, held' });
+    socket.send(good(1));
+    for (const h of hostile) socket.send(h);
+    socket.send(good(2));
+    await waitFor(() => source.health().counts!.messages === 6, { what: 'every frame received' });
+    release();
+    await waitFor(
+      async () => {
+        const ids = await logIds(log);
+        return [0, 1, 2].every((n) =>
+          ids.has(`v2.routing.queues.${emu.sim.org.queues[0]!.id}.conversations:hostile-test-${n}`),
+        );
+      },
+      { timeoutMs: 10_000, what: 'the good frames stored as events' },
+    );
+    const quarantined = (await log.quarantine.list(0, 100)).map((q) =>
+      Buffer.from(q.body).toString('utf8'),
+    );
+    for (const h of hostile)
+      assert.ok(quarantined.includes(h), `${h.slice(0, 20)} quarantined alone`);
+    assert.equal(source.health().state, 'running', 'hostile frames stop nothing');
+  });
+
   test('a user added to a followed queue is followed without a restart', async (t) => {
     const emu = await startTestEmulator(t, {
       agents: 30,

@@ -578,9 +578,15 @@ export class StreamSource implements Source {
       });
       parts.push(Buffer.from(']'));
       try {
-        await this.#life.run(() =>
+        const reply = await this.#life.run(() =>
           this.#pipeline!.ingest('stream', Buffer.concat(parts), 'application/json'),
         );
+        // One frame that is not a JSON object makes the whole batch unparseable (kept in
+        // quarantine as sent): each frame goes again on its own, so only that one stays there.
+        if (reply.status === 202 && batch.length > 1) {
+          for (const m of batch)
+            await this.#life.run(() => this.#pipeline!.ingest('stream', m.raw, 'application/json'));
+        }
       } catch (err) {
         if (this.#stopped && this.#queue.length === 0) return;
         // The stream cannot resend. An append the log refused opened a gap that the lifecycle
