@@ -136,6 +136,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const reconciler = reconcilerFromConfig(config, genesys, logger, {
     // The org's clock as its events tell it (this machine's until the first event).
     orgNow: () => projector.state.clock || (options.now ?? Date.now)(),
+    // Runs append only what differs from live state, once it has folded what the log holds.
+    projected: {
+      changes: (kind, body, at) => projector.state.reconcileChanges(kind, body, at),
+      settle: async () => projector.reached((await log.stats()).lastOffset, 5000),
+    },
     onRun: (outcome) =>
       metrics.reconcileRuns.inc({ result: outcome instanceof Error ? 'error' : 'ok' }),
     onActivation: (reason) =>

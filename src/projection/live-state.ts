@@ -10,6 +10,7 @@ import { detailMilestone } from './detail-events.js';
 import { applyActiveQueues, applyQueueMember, queueView } from './queue-state.js';
 import { applyQueueObservation } from './queue-observations.js';
 import {
+  reconcileChanges,
   reconcileComplete,
   reconcileDefinitions,
   reconcileWrapupCodes,
@@ -73,6 +74,14 @@ export class LiveState {
   anyLoggedIn(): boolean {
     for (const a of this.#m.agents.values()) if (a.loggedIn && this.#shows(a)) return true;
     return false;
+  }
+
+  /**
+   * Whether a reconcile event (its kind, its body as parsed, its run's start `at`) would change
+   * live state if folded now: a run appends only those (docs/reconcile.md).
+   */
+  reconcileChanges(kind: string, body: Record<string, unknown>, at: number): boolean {
+    return reconcileChanges(this.#m, kind, body, at);
   }
 
   agents(): AgentView[] {

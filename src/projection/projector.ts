@@ -24,6 +24,8 @@ export class Projector {
   #loop: Promise<void> | undefined;
   #running = false;
   readonly #listeners: ChangeListener[] = [];
+  /** Callers of `reached`, woken as the offset passes theirs. */
+  #waiters: { offset: number; wake: (reached: boolean) => void }[] = [];
 
   constructor(options: LiveStateOptions = {}) {
     this.state = new LiveState(options);
@@ -31,6 +33,37 @@ export class Projector {
 
   get running(): boolean {
     return this.#running;
+  }
+
+  /**
+   * Resolves true once events up to `offset` are folded in, false after `timeoutMs` or when the
+   * projector stops first.
+   */
+  reached(offset: number, timeoutMs: number): Promise<boolean> {
+    if (this.offset >= offset) return Promise.resolve(true);
+    if (!this.#running) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter = {
+        offset,
+        wake: (reached: boolean) => {
+          clearTimeout(timer);
+          resolve(reached);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      timer.unref();
+      this.#waiters.push(waiter);
+    });
+  }
+
+  #wake(reached: boolean): void {
+    const due = this.#waiters.filter((w) => !reached || w.offset <= this.offset);
+    if (due.length === 0) return;
+    this.#waiters = this.#waiters.filter((w) => !due.includes(w));
+    for (const w of due) w.wake(reached);
   }
 
   onChanges(listener: ChangeListener): void {
@@ -66,11 +99,13 @@ export class Projector {
             }
           }
           await sub.commit(this.offset);
+          this.#wake(true);
         }
       } catch (err) {
         logger.error({ err }, 'projector stopped');
       } finally {
         this.#running = false;
+        this.#wake(false);
       }
     })();
   }

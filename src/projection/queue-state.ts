@@ -3,7 +3,13 @@ import { getPath, isPlainObject } from '../util/objects.js';
 import { count, joinedTo } from './agent-state.js';
 import { LIMITS, boundedId } from './limits.js';
 import { QueueWindow } from './queue-window.js';
-import { iso, type AgentRecord, type QueueRecord, type StateModel } from './state-model.js';
+import {
+  iso,
+  type AgentRecord,
+  type MediaServiceLevel,
+  type QueueRecord,
+  type StateModel,
+} from './state-model.js';
 import { observationsView } from './queue-observations.js';
 
 /**
@@ -155,21 +161,27 @@ const MEDIA_ORDER = Object.values(SETTING_MEDIA);
 
 /** Seeds the queue's media and their targets from its `mediaSettings` (a REST snapshot). */
 export function setMediaSettings(q: QueueRecord, settings: Record<string, unknown>): void {
-  q.mediaSettings.clear();
+  q.mediaSettings = mediaSettingsOf(settings);
+  // One media, or the first in a fixed order: never whichever key the body happened to list first.
+  const first = MEDIA_ORDER.find((x) => q.mediaSettings.has(x));
+  if (first !== undefined) q.mediaType = first;
+  q.thresholdSec = first === undefined ? undefined : q.mediaSettings.get(first)?.thresholdSec;
+}
+
+/** A queue's `mediaSettings` (per media: `serviceLevel.durationMs`, `.percentage`) as folded. */
+export function mediaSettingsOf(settings: Record<string, unknown>): Map<string, MediaServiceLevel> {
+  const out = new Map<string, MediaServiceLevel>();
   for (const [key, media] of Object.entries(SETTING_MEDIA)) {
     const setting = settings[key];
     if (!isPlainObject(setting)) continue;
     const ms = getPath(setting, 'serviceLevel.durationMs');
     const pct = getPath(setting, 'serviceLevel.percentage');
-    q.mediaSettings.set(media, {
+    out.set(media, {
       thresholdSec: typeof ms === 'number' && ms > 0 && ms < 2 ** 40 ? ms / 1000 : undefined,
       target: typeof pct === 'number' && pct >= 0 && pct <= 1 ? pct : undefined,
     });
   }
-  // One media, or the first in a fixed order: never whichever key the body happened to list first.
-  const first = MEDIA_ORDER.find((x) => q.mediaSettings.has(x));
-  if (first !== undefined) q.mediaType = first;
-  q.thresholdSec = first === undefined ? undefined : q.mediaSettings.get(first)?.thresholdSec;
+  return out;
 }
 
 /** The service-level threshold of `media` in `q` (ms): its own, else the configured default. */

@@ -1,11 +1,11 @@
 import { getPath, isPlainObject } from '../util/objects.js';
 import { timeOf } from '../util/time.js';
 import { applyPresence, applyRouting, count, joinedTo, relabel } from './agent-state.js';
-import { LIMITS, boundedId, boundedName } from './limits.js';
-import { definitionLabel } from './presence-definitions.js';
-import { setMediaSettings, setMembers } from './queue-state.js';
-import type { StateModel } from './state-model.js';
-import type { LegState } from './conversation-parse.js';
+import { LIMITS, boundedCode, boundedId, boundedName } from './limits.js';
+import { definitionLabel, systemPresenceOf } from './presence-definitions.js';
+import { mediaSettingsOf, setMediaSettings, setMembers } from './queue-state.js';
+import type { ConversationRecord, StateModel } from './state-model.js';
+import type { LegState, ParsedConversation } from './conversation-parse.js';
 import { applyConversation, dropConversation } from './conversation-state.js';
 
 /**
@@ -147,9 +147,19 @@ export function reconcileQueueConversations(
   at: number,
   offset: number,
 ): void {
+  applyPlan(m, planQueueConversations(m, body, at), at, offset);
+}
+
+/** What folding `reconcile.queue-conversations` would change; nothing is changed here. */
+function planQueueConversations(
+  m: StateModel,
+  body: Record<string, unknown>,
+  at: number,
+): ConversationPlan {
+  const plan: ConversationPlan = { drop: [], set: [] };
   const queueId = boundedId(body.queueId);
   const results = Array.isArray(body.results) ? (body.results as unknown[]) : undefined;
-  if (queueId === undefined || results === undefined) return;
+  if (queueId === undefined || results === undefined) return plan;
   const listed = new Map<
     string,
     {
@@ -190,7 +200,7 @@ export function reconcileQueueConversations(
     for (const id of [...q.waiting.keys(), ...q.alerting, ...q.interacting]) {
       if (listed.has(id)) continue;
       const rec = m.conversations.get(id);
-      if (rec && rec.at < at) dropConversation(m, rec, at, offset);
+      if (rec && rec.at < at) plan.drop.push(rec);
     }
   }
   for (const [id, o] of listed) {
@@ -214,37 +224,32 @@ export function reconcileQueueConversations(
       (o.userId === undefined || rec.userIds.has(o.userId)) &&
       (talking === undefined || talking === held);
     if (agrees) continue;
-    applyConversation(
-      m,
-      {
-        id,
-        media: rec?.media ?? o.media ?? 'unknown',
-        queueId,
-        queueName: undefined,
-        waitingSince: o.bucket === 'waiting' ? o.since : undefined,
-        queuedAt: rec?.queuedAt ?? (o.bucket === 'waiting' ? o.since : undefined),
-        customerName: o.caller,
-        customerAddress: o.address,
-        customerEnded: false,
-        outbound: false,
-        active: true,
-        agents:
-          o.bucket === 'waiting' || o.userId === undefined
-            ? []
-            : [
-                {
-                  userId: o.userId,
-                  state: o.bucket === 'alerting' ? 'alerting' : (talking ?? kept ?? 'connected'),
-                  queueId,
-                  connectedAt: o.bucket === 'interacting' ? o.since : undefined,
-                },
-              ],
-      },
-      at,
-      offset,
-      true,
-    );
+    plan.set.push({
+      id,
+      media: rec?.media ?? o.media ?? 'unknown',
+      queueId,
+      queueName: undefined,
+      waitingSince: o.bucket === 'waiting' ? o.since : undefined,
+      queuedAt: rec?.queuedAt ?? (o.bucket === 'waiting' ? o.since : undefined),
+      customerName: o.caller,
+      customerAddress: o.address,
+      customerEnded: false,
+      outbound: false,
+      active: true,
+      agents:
+        o.bucket === 'waiting' || o.userId === undefined
+          ? []
+          : [
+              {
+                userId: o.userId,
+                state: o.bucket === 'alerting' ? 'alerting' : (talking ?? kept ?? 'connected'),
+                queueId,
+                connectedAt: o.bucket === 'interacting' ? o.since : undefined,
+              },
+            ],
+    });
   }
+  return plan;
 }
 
 /**
@@ -259,6 +264,16 @@ export function reconcileGapConversations(
   at: number,
   offset: number,
 ): void {
+  applyPlan(m, planGapConversations(m, body, at), at, offset);
+}
+
+/** What folding `reconcile.gap-conversations` would change; nothing is changed here. */
+function planGapConversations(
+  m: StateModel,
+  body: Record<string, unknown>,
+  at: number,
+): ConversationPlan {
+  const plan: ConversationPlan = { drop: [], set: [] };
   const list = Array.isArray(body.conversations) ? (body.conversations as unknown[]) : [];
   for (const c of list.slice(0, LIMITS.conversationsPerQueueSnapshot)) {
     if (!isPlainObject(c)) continue;
@@ -267,7 +282,7 @@ export function reconcileGapConversations(
     const rec = m.conversations.get(id);
     if (rec && rec.at >= at) continue;
     if (c.ended === true) {
-      if (rec && rec.bucket !== 'ended') dropConversation(m, rec, at, offset);
+      if (rec && rec.bucket !== 'ended') plan.drop.push(rec);
       continue;
     }
     const legs = isPlainObject(c.legs) ? c.legs : {};
@@ -290,27 +305,33 @@ export function reconcileGapConversations(
       agents.every((l) => m.agents.get(l.userId)?.legs.get(id)?.state === l.state);
     if (agrees) continue;
     const media = boundedName(c.media);
-    applyConversation(
-      m,
-      {
-        id,
-        media: rec?.media ?? (media === undefined ? 'unknown' : (MEDIA_OF[media] ?? media)),
-        queueId: undefined,
-        queueName: undefined,
-        waitingSince: undefined,
-        queuedAt: undefined,
-        customerName: undefined,
-        customerAddress: undefined,
-        customerEnded: false,
-        outbound: c.outbound === true,
-        active: true,
-        agents,
-      },
-      at,
-      offset,
-      true,
-    );
+    plan.set.push({
+      id,
+      media: rec?.media ?? (media === undefined ? 'unknown' : (MEDIA_OF[media] ?? media)),
+      queueId: undefined,
+      queueName: undefined,
+      waitingSince: undefined,
+      queuedAt: undefined,
+      customerName: undefined,
+      customerAddress: undefined,
+      customerEnded: false,
+      outbound: c.outbound === true,
+      active: true,
+      agents,
+    });
   }
+  return plan;
+}
+
+/** What folding a conversations snapshot would do: drop these records, set those. */
+interface ConversationPlan {
+  drop: ConversationRecord[];
+  set: ParsedConversation[];
+}
+
+function applyPlan(m: StateModel, plan: ConversationPlan, at: number, offset: number): void {
+  for (const rec of plan.drop) dropConversation(m, rec, at, offset);
+  for (const conv of plan.set) applyConversation(m, conv, at, offset, true);
 }
 
 /** An agent's open analytics segment (`AnalyticsConversationSegment.segmentType`) → its leg. */
@@ -370,4 +391,132 @@ export function reconcileComplete(
 
 function stringList(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/**
+ * Whether folding a reconcile event of `kind` (body as parsed, run started at `at`) would change
+ * live state: a run appends only these, so the log holds the corrections, not the org's whole
+ * directory every run. Read-only. `reconcile.complete` always changes (it is the run's roster).
+ * Kept beside the folds so the two cannot drift: each test is what its fold would act on.
+ */
+export function reconcileChanges(
+  m: StateModel,
+  kind: string,
+  body: Record<string, unknown>,
+  at: number,
+): boolean {
+  switch (kind) {
+    case 'reconcile.presence-definitions':
+      return entitiesDiffer(body, m.definitions, LIMITS.presenceDefinitions, definitionLabel);
+    case 'reconcile.wrapup-codes':
+      return entitiesDiffer(body, m.wrapupCodes, LIMITS.wrapupCodes, (c) => c.name);
+    case 'reconcile.queue':
+      return queueDiffers(m, body, at);
+    case 'reconcile.user':
+      return userDiffers(m, body, at);
+    case 'reconcile.queue-conversations':
+      return !planEmpty(planQueueConversations(m, body, at));
+    case 'reconcile.gap-conversations':
+      return !planEmpty(planGapConversations(m, body, at));
+    default:
+      return true;
+  }
+}
+
+function planEmpty(plan: ConversationPlan): boolean {
+  return plan.drop.length === 0 && plan.set.length === 0;
+}
+
+/** An entity listing (`{entities: [{id, …}]}`) names something `known` lacks or names otherwise. */
+function entitiesDiffer(
+  body: Record<string, unknown>,
+  known: ReadonlyMap<string, string>,
+  limit: number,
+  nameOf: (entity: Record<string, unknown>) => unknown,
+): boolean {
+  const entities = Array.isArray(body.entities) ? (body.entities as unknown[]) : [];
+  return entities.some((e) => {
+    if (!isPlainObject(e)) return false;
+    const id = boundedId(e.id);
+    const name = boundedName(nameOf(e));
+    if (id === undefined || name === undefined || name === '') return false;
+    if (!known.has(id)) return known.size < limit;
+    return known.get(id) !== name;
+  });
+}
+
+function queueDiffers(m: StateModel, body: Record<string, unknown>, at: number): boolean {
+  const queue = isPlainObject(body.queue) ? body.queue : undefined;
+  const queueId = boundedId(queue?.id);
+  if (!queue || queueId === undefined) return false;
+  const q = m.queues.get(queueId);
+  if (q === undefined) return true;
+  const name = boundedName(queue.name);
+  const division = boundedId(getPath(queue, 'division.id'));
+  if (
+    (name !== undefined && name !== q.name) ||
+    (division !== undefined && division !== q.divisionId)
+  )
+    return true;
+  const settings = mediaSettingsOf(isPlainObject(queue.mediaSettings) ? queue.mediaSettings : {});
+  if (settings.size !== q.mediaSettings.size) return true;
+  for (const [media, level] of settings) {
+    const now = q.mediaSettings.get(media);
+    if (now?.thresholdSec !== level.thresholdSec || now?.target !== level.target) return true;
+  }
+  const members = new Map<string, boolean | undefined>();
+  for (const x of Array.isArray(body.members) ? (body.members as unknown[]) : []) {
+    if (members.size >= LIMITS.membersPerQueue) break;
+    if (!isPlainObject(x)) continue;
+    const id = boundedId(x.id ?? getPath(x, 'user.id'));
+    if (id !== undefined) members.set(id, typeof x.joined === 'boolean' ? x.joined : undefined);
+  }
+  if (members.size !== q.members.size) return true;
+  for (const [id, joined] of members) {
+    if (!q.members.has(id)) return true;
+    const a = m.agents.get(id);
+    if (joined === undefined || a === undefined) continue;
+    const known = a.joins.get(q.id);
+    if ((known === undefined || at >= known.at) && joinedTo(a, q.id) !== joined) return true;
+  }
+  return false;
+}
+
+function userDiffers(m: StateModel, body: Record<string, unknown>, at: number): boolean {
+  const id = boundedId(body.id);
+  if (id === undefined) return false;
+  const a = m.agents.get(id);
+  if (a === undefined) return true;
+  const team = isPlainObject(body.team) ? body.team : undefined;
+  const name = boundedName(body.name);
+  const division = boundedId(getPath(body, 'division.id'));
+  if (
+    (name !== undefined && name !== a.name) ||
+    boundedId(team?.id) !== a.teamId ||
+    boundedName(team?.name) !== a.teamName ||
+    (division !== undefined && division !== a.divisionId)
+  )
+    return true;
+  const definition = getPath(body, 'presence.presenceDefinition');
+  const presence = systemPresenceOf(
+    boundedCode(getPath(definition, 'systemPresence')),
+    getPath(definition, 'id'),
+  );
+  const presenceAt = timeOf(getPath(body, 'presence.modifiedDate')) ?? at;
+  if (
+    presence !== undefined &&
+    presenceAt >= a.presenceAt &&
+    (presence !== a.presence ||
+      boundedId(getPath(definition, 'id')) !== a.presenceDefinitionId ||
+      presenceAt !== a.presenceAt)
+  )
+    return true;
+  const routing = boundedCode(getPath(body, 'routingStatus.status'));
+  const routingAt = timeOf(getPath(body, 'routingStatus.startTime')) ?? at;
+  return (
+    routing !== undefined &&
+    routing !== '' &&
+    routingAt >= a.routingAt &&
+    (routing.toUpperCase() !== a.routingStatus || routingAt !== a.routingAt)
+  );
 }

@@ -126,7 +126,7 @@ describe('point 6: wrap-up codes resolved to names', () => {
       (snapshot.wrapupCodes ?? []).map((c) => (c as { id: string }).id),
       [RESOLVED, ESCALATED],
     );
-    const events = buildEvents(
+    const { events } = buildEvents(
       'run1',
       '2024-05-02T10:00:00.000Z',
       '2024-05-02T10:00:01.000Z',

@@ -7,7 +7,12 @@ import {
   type GenesysRestClientOptions,
   type RetryInfo,
 } from '../../genesys/rest-client.js';
-import { Reconciler, type ReconcileError, type ReconcileResult } from './reconciler.js';
+import {
+  Reconciler,
+  type ProjectedState,
+  type ReconcileError,
+  type ReconcileResult,
+} from './reconciler.js';
 
 /** The emulator's default OAuth client (what `startDemoEmulator` runs with). */
 export const DEMO_CLIENT = { clientId: 'demo-client', clientSecret: 'demo-secret' } as const;
@@ -96,6 +101,7 @@ export function reconcilerFromConfig(
   options: Pick<FromConfigOptions, 'onRun'> & {
     onActivation?: (reason: string) => void;
     orgNow?: () => number;
+    projected?: ProjectedState;
   } = {},
 ): Reconciler | undefined {
   if (shared.never) return undefined;
@@ -109,5 +115,6 @@ export function reconcilerFromConfig(
     ...(options.onRun ? { onRun: options.onRun } : {}),
     ...(options.onActivation ? { onActivation: options.onActivation } : {}),
     ...(options.orgNow ? { orgNow: options.orgNow } : {}),
+    ...(options.projected ? { projected: options.projected } : {}),
   });
 }

@@ -38,31 +38,47 @@ export interface ReconcileSnapshot {
   gapConversations?: GapConversations;
 }
 
-/** The run's events in append order: definitions, wrap-up codes, queues, users, complete. */
+/**
+ * Whether an event of the run (its kind and body) is worth appending: false when live state
+ * already agrees with it. `reconcile.complete` is never asked about: every run appends it.
+ */
+export type KeepEvent = (kind: EventKind, body: Record<string, unknown>) => boolean;
+
+/**
+ * The run's events in append order: definitions, wrap-up codes, queues, queues' conversations,
+ * gap conversations, users, complete; only those `keep` accepts (default: all), and `complete`.
+ */
 export function buildEvents(
   runId: string,
   startedAt: string,
   finishedAt: string,
   snapshot: ReconcileSnapshot,
-): EventInput[] {
+  keep?: KeepEvent,
+): { events: EventInput[]; unchanged: number } {
   const receivedAt = finishedAt;
+  let unchanged = 0;
+  /** Each event's body as built, by position: `keep` judges these, not the bytes. */
+  const bodies: Record<string, unknown>[] = [];
   const event = (
     key: string,
     kind: EventKind,
     topic: string,
     subject: EventInput['subject'],
-    body: unknown,
-  ): EventInput => ({
-    id: `reconcile:${runId}:${key}`,
-    source: 'reconcile',
-    topic,
-    kind,
-    subject,
-    occurredAt: startedAt,
-    receivedAt,
-    body: Buffer.from(JSON.stringify(body), 'utf8'),
-  });
-  const events: EventInput[] = [
+    body: Record<string, unknown>,
+  ): EventInput => {
+    bodies.push(body);
+    return {
+      id: `reconcile:${runId}:${key}`,
+      source: 'reconcile',
+      topic,
+      kind,
+      subject,
+      occurredAt: startedAt,
+      receivedAt,
+      body: Buffer.from(JSON.stringify(body), 'utf8'),
+    };
+  };
+  const all: EventInput[] = [
     event(
       'presence-definitions',
       RECONCILE_KINDS.presenceDefinitions,
@@ -79,7 +95,7 @@ export function buildEvents(
     ),
   ];
   for (const q of snapshot.queues) {
-    events.push(
+    all.push(
       event(
         `queue:${q.id}`,
         RECONCILE_KINDS.queue,
@@ -90,7 +106,7 @@ export function buildEvents(
     );
   }
   for (const c of snapshot.queueConversations ?? []) {
-    events.push(
+    all.push(
       event(
         `queue-conversations:${c.queueId}`,
         RECONCILE_KINDS.queueConversations,
@@ -101,21 +117,29 @@ export function buildEvents(
     );
   }
   if (snapshot.gapConversations) {
-    events.push(
+    all.push(
       event(
         'gap-conversations',
         RECONCILE_KINDS.gapConversations,
         'v2.analytics.conversations.details',
         {},
-        snapshot.gapConversations,
+        { ...snapshot.gapConversations },
       ),
     );
   }
   for (const u of snapshot.users) {
-    events.push(
+    all.push(
       event(`user:${u.id}`, RECONCILE_KINDS.user, `v2.users.${u.id}`, { userId: u.id }, u.entity),
     );
   }
+  const events =
+    keep === undefined
+      ? all
+      : all.filter((e, i) => {
+          if (keep(e.kind, bodies[i]!)) return true;
+          unchanged++;
+          return false;
+        });
   const complete: ReconcileComplete = {
     runId,
     startedAt,
@@ -123,8 +147,10 @@ export function buildEvents(
     userIds: snapshot.users.map((u) => u.id),
     queueIds: snapshot.queues.map((q) => q.id),
   };
-  events.push(event('complete', RECONCILE_KINDS.complete, 'reconcile.complete', {}, complete));
-  return events;
+  events.push(
+    event('complete', RECONCILE_KINDS.complete, 'reconcile.complete', {}, { ...complete }),
+  );
+  return { events, unchanged };
 }
 
 /** `20261123T100000123Z-1f2e3d4c`: sortable by start time, unique across runs. */

@@ -40,6 +40,8 @@ export interface ReconcileResult {
   members: number;
   /** Events handed to the log (all kinds, `reconcile.complete` included). */
   events: number;
+  /** Events of the snapshot left out because live state already agreed with them. */
+  unchanged: number;
   /** Of those, stored now / already present (a retried run with the same id). */
   appended: number;
   duplicates: number;
@@ -81,6 +83,19 @@ export interface ReconcilerOptions {
    * be skewed from ours (or, in the emulator, run faster). Default: this machine's clock.
    */
   orgNow?: () => number;
+  /**
+   * Live state, to append only what differs from it. `changes` says whether folding an event
+   * of the run (kind, body, the run's start) would change anything; `settle` resolves once live
+   * state has folded what the log held when it was called (an event still on its way is not a
+   * difference; false: it could not in time, and the run appends everything). Without it a
+   * run appends the whole snapshot.
+   */
+  projected?: ProjectedState;
+}
+
+export interface ProjectedState {
+  changes(kind: string, body: Record<string, unknown>, at: number): boolean;
+  settle(): Promise<boolean>;
 }
 
 export type ReconcilePhase = 'fetch' | 'append';
@@ -135,6 +150,7 @@ export class Reconciler implements Source {
   readonly #maxPerHour: number;
   readonly #onActivation: ((reason: string) => void) | undefined;
   readonly #orgNow: () => number;
+  readonly #projected: ProjectedState | undefined;
   /** Activations of the last hour: when, and why. */
   #activations: { at: number; reason: string }[] = [];
   #pending: NodeJS.Timeout | undefined;
@@ -157,6 +173,7 @@ export class Reconciler implements Source {
     this.#maxPerHour = Math.max(0, options.activation?.maxPerHour ?? 2);
     this.#onActivation = options.onActivation;
     this.#orgNow = options.orgNow ?? this.#now;
+    this.#projected = options.projected;
     // A failed run is not a gap: the reconciler is where gaps go, and its next run repairs it.
     this.#life = new SourceLifecycle({
       kind: 'reconcile',
@@ -343,7 +360,16 @@ export class Reconciler implements Source {
       });
       const finished = this.#now();
       const finishedAt = new Date(finished).toISOString();
-      const events = buildEvents(runId, startedAt, finishedAt, snapshot);
+      step = 'comparing with live state';
+      const projected =
+        this.#projected && (await this.#projected.settle()) ? this.#projected : undefined;
+      const { events, unchanged } = buildEvents(
+        runId,
+        startedAt,
+        finishedAt,
+        snapshot,
+        projected && ((kind, body) => projected.changes(kind, body, started)),
+      );
       step = 'appending to the event log';
       // One delivery for stop(): it waits for every chunk, so a run is never cut short.
       const results = await this.#life.run(async ({ append }) => {
@@ -366,6 +392,7 @@ export class Reconciler implements Source {
         presenceDefinitions: snapshot.presenceDefinitions.length,
         members: snapshot.queues.reduce((n, q) => n + q.members.length, 0),
         events: events.length,
+        unchanged,
         appended: events.length - duplicates,
         duplicates,
         durationMs: this.#now() - started,
