@@ -25,7 +25,12 @@ export interface FaultWindows {
   /** Payloads still to be padded past 256 KiB. */
   oversize: number;
   slow: { ms: number; until: number };
+  /** `rate-limit`: every request to `paths` answered 429 with `Retry-After` until `until`. */
+  rateLimit: { until: number; retryAfterSeconds: number; paths: RateLimitPaths };
 }
+
+/** What a `rate-limit` storm throttles: `/oauth/token`, the REST API (`/api/v2/*`), or both. */
+export type RateLimitPaths = 'token' | 'api' | 'all';
 
 export function noFaults(): FaultWindows {
   return {
@@ -36,6 +41,7 @@ export function noFaults(): FaultWindows {
     driftUntil: 0,
     oversize: 0,
     slow: { ms: 0, until: 0 },
+    rateLimit: { until: 0, retryAfterSeconds: 1, paths: 'all' },
   };
 }
 
@@ -204,6 +210,25 @@ export const FAULTS = [
     }),
     apply: (t, p) => {
       t.windows.slow = { ms: p.ms, until: t.clock.now() + p.seconds * 1000 };
+    },
+  }),
+  entry({
+    name: 'rate-limit',
+    schema: z.object({
+      seconds: num('rate-limit', 'seconds', 30),
+      retryAfterSeconds: num('rate-limit', 'retryAfterSeconds', 1, 1, 3600),
+      paths: z
+        .enum(['token', 'api', 'all'], {
+          error: 'rate-limit: "paths" must be token, api or all',
+        })
+        .default('all'),
+    }),
+    apply: (t, p) => {
+      t.windows.rateLimit = {
+        until: t.clock.now() + p.seconds * 1000,
+        retryAfterSeconds: p.retryAfterSeconds,
+        paths: p.paths,
+      };
     },
   }),
   entry({

@@ -134,6 +134,11 @@ export interface RestClientStats {
   failures: number;
   /** Time requests waited for the request budget (ms, summed). */
   budgetWaitMs: number;
+  /**
+   * Time requests waited because of 429s (ms, summed): the throttled request's own wait, and
+   * other requests held while a `Retry-After` was in force.
+   */
+  rateLimitWaitMs: number;
 }
 
 /**
@@ -232,7 +237,14 @@ export class GenesysRestClient {
     tokenRefreshes: 0,
     failures: 0,
     budgetWaitMs: 0,
+    rateLimitWaitMs: 0,
   };
+  /**
+   * Until when a 429's `Retry-After` holds every request to that host (on `now`): Genesys
+   * limits per OAuth client (FACTS §4.3), so the other requests in flight would be throttled
+   * too; the token endpoint has its own limit.
+   */
+  readonly #retryAfterUntil = { api: 0, login: 0 };
   readonly #perMinute: number;
   /** The request budget: a token bucket, served in order. */
   #budget = 0;
@@ -428,12 +440,16 @@ export class GenesysRestClient {
   async #exchange(a: Attempt): Promise<unknown> {
     let retries = 0;
     let reauthorized = false;
+    const host = a.bearer ? 'api' : 'login';
+    /** The `Retry-After` this call has already waited out itself. */
+    let waited = 0;
     for (let attempts = 1; ; attempts++) {
       // A failed token request was counted (and retried) where it failed.
       const token = a.bearer ? await this.accessToken() : undefined;
       let delayMs: number;
       let reason: RetryReason;
       let status: number | undefined;
+      await this.#afterRetryAfter(host, waited);
       const signal = AbortSignal.timeout(this.#timeoutMs);
       try {
         await this.#withinBudget();
@@ -458,8 +474,14 @@ export class GenesysRestClient {
         if (res.status === 429) {
           this.#stats.rateLimited++;
           reason = 'rate-limited';
-          const after = retryAfterMs(res.headers.get('retry-after') ?? undefined, this.#now());
+          const now = this.#now();
+          const after = retryAfterMs(res.headers.get('retry-after') ?? undefined, now);
           delayMs = Math.min(this.#maxRetryDelayMs, after ?? this.#backoff(retries));
+          if (after !== undefined) {
+            // Every request to this host waits it out, not only this one.
+            waited = now + delayMs;
+            this.#retryAfterUntil[host] = Math.max(this.#retryAfterUntil[host], waited);
+          }
         } else if (res.status >= 500 && a.idempotent) {
           reason = 'server-error';
           delayMs = this.#backoff(retries);
@@ -496,7 +518,24 @@ export class GenesysRestClient {
         delayMs,
         ...(status !== undefined ? { status } : {}),
       });
+      if (reason === 'rate-limited') this.#stats.rateLimitWaitMs += delayMs;
       await this.#sleep(delayMs);
+    }
+  }
+
+  /**
+   * Waits while a `Retry-After` another request got from this host is in force (`waited`: the
+   * end of the one this call already slept through itself).
+   */
+  async #afterRetryAfter(host: 'api' | 'login', waited: number): Promise<void> {
+    for (;;) {
+      const until = this.#retryAfterUntil[host];
+      const wait = until - this.#now();
+      if (until <= waited || wait <= 0) return;
+      this.#stats.rateLimitWaitMs += wait;
+      await this.#sleep(wait);
+      // Once per 429: an injected clock that does not move must not hold the call forever.
+      waited = until;
     }
   }
 

@@ -108,6 +108,7 @@ describe('OAuth client credentials against the emulator', () => {
       tokenRefreshes: 1,
       failures: 0,
       budgetWaitMs: 0,
+      rateLimitWaitMs: 0,
     });
   });
 
@@ -419,6 +420,36 @@ describe('retries at the HTTP boundary', () => {
     assert.equal(client.stats.rateLimited, 4);
     assert.equal(client.stats.retries, 4);
     assert.equal(fake.hits('GET /api/v2/limited'), 5);
+  });
+
+  test("429: a Retry-After holds the client's other requests to that host too, once each", async (t) => {
+    let clock = NOW;
+    const fake = await fakeGenesys(t, {
+      'GET /api/v2/limited': (_req, res, hit) => {
+        const throttled = { code: 'too.many.requests', message: 'slow down', status: 429 };
+        if (hit === 1) json(res, 429, throttled, { 'retry-after': '3' });
+        else json(res, 200, { ok: true });
+      },
+      'GET /api/v2/other': (_req, res) => json(res, 200, { ok: true }),
+    });
+    const { client, waits } = fakeClient(fake.url, {
+      now: () => clock,
+      requestsPerMinute: 0,
+    });
+    await client.accessToken();
+    // The fake sleep returns at once and the clock stays: a second after the 429 by the clock,
+    // 2 s of its Retry-After are left for any other request.
+    assert.deepEqual(await client.get('/api/v2/limited'), { ok: true });
+    assert.deepEqual(waits, [3000], 'the throttled call waits once');
+    clock += 1000;
+    assert.deepEqual(await client.get('/api/v2/other'), { ok: true });
+    assert.deepEqual(waits, [3000, 2000], 'the other request waits out the rest of it');
+    assert.equal(client.stats.rateLimitWaitMs, 5000);
+    assert.equal(client.stats.rateLimited, 1);
+    // The token endpoint has its own limit: not held.
+    client.invalidateToken();
+    await client.accessToken();
+    assert.equal(waits.length, 2);
   });
 
   test('503 and 500 are retried with growing jittered backoff; exhausted retries throw', async (t) => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AgentState } from '../model/simulation.js';
 import { DIVISIONS, type PresenceDefinition, type Queue } from '../model/org.js';
 import type { Directory, TokenStore } from '../ports.js';
@@ -16,7 +16,35 @@ export interface DirectoryPorts extends Directory {
     readonly tokenRatePerSec: number;
     readonly tokenTtlSec: number;
   };
-  readonly faults: { slowMs(): number };
+  readonly faults: {
+    slowMs(): number;
+    throttle(kind: 'token' | 'api', client: string): number | undefined;
+  };
+}
+
+/**
+ * A 429 as Genesys throttles: `Retry-After` in seconds (FACTS §4.3, which the official SDKs'
+ * retry honours) and the error body `{message, code, status}` with `too.many.requests`, one of
+ * the two codes the API's swagger lists for 429 (`x-inin-error-codes`), as the token
+ * endpoint's own rate limit below answers it.
+ */
+function tooManyRequests(reply: FastifyReply, retryAfter: number) {
+  reply.header('retry-after', String(retryAfter));
+  return genesysError(
+    reply,
+    429,
+    'too.many.requests',
+    `Rate limit exceeded the maximum. Retry the request in [${retryAfter}] seconds`,
+  );
+}
+
+/** The client id of a Basic `Authorization` header ('' when there is none). */
+function basicClientId(header: string | undefined): string {
+  const [scheme, encoded] = (header ?? '').split(' ');
+  const decoded =
+    scheme?.toLowerCase() === 'basic' && encoded ? Buffer.from(encoded, 'base64').toString() : '';
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? '' : decoded.slice(0, colon);
 }
 
 /** OAuth client credentials, the bearer check, and users / presence / routing queues (FACTS §3, §4). */
@@ -26,6 +54,12 @@ export function registerDirectoryRoutes(app: FastifyInstance, emu: DirectoryPort
   app.addHook('onRequest', async (request, reply) => {
     const slow = emu.faults.slowMs();
     if (slow > 0) await new Promise((r) => setTimeout(r, slow));
+    if (request.url === '/oauth/token' || request.url.startsWith('/oauth/token?')) {
+      // A `rate-limit` storm on the token endpoint: throttled before the credentials are read.
+      const retryAfter = emu.faults.throttle('token', basicClientId(request.headers.authorization));
+      if (retryAfter !== undefined) return tooManyRequests(reply, retryAfter);
+      return;
+    }
     if (!request.url.startsWith('/api/v2/')) return;
     const auth = request.headers.authorization ?? '';
     const token = /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
@@ -38,6 +72,10 @@ export function registerDirectoryRoutes(app: FastifyInstance, emu: DirectoryPort
         'Invalid login credentials.',
       );
     }
+    // A `rate-limit` storm on the API: limits are per OAuth client (FACTS §4.3), so the caller
+    // is known first; a dead token still gets its 401.
+    const retryAfter = emu.faults.throttle('api', entry.clientId);
+    if (retryAfter !== undefined) return tooManyRequests(reply, retryAfter);
   });
 
   app.post('/oauth/token', async (request, reply) => {
@@ -67,15 +105,7 @@ export function registerDirectoryRoutes(app: FastifyInstance, emu: DirectoryPort
     const recent = (tokenRequests.get(clientId) ?? []).filter((t) => now - t < 1000);
     if (recent.length >= emu.options.tokenRatePerSec) {
       const retryAfter = Math.max(1, Math.ceil((1000 - (now - recent[0]!)) / 1000));
-      return reply
-        .code(429)
-        .header('retry-after', String(retryAfter))
-        .send({
-          message:
-            'Rate limit exceeded the maximum. Retry the request in [' + retryAfter + '] seconds',
-          code: 'too.many.requests',
-          status: 429,
-        });
+      return tooManyRequests(reply, retryAfter);
     }
     recent.push(now);
     tokenRequests.set(clientId, recent);
