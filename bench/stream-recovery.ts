@@ -2,11 +2,15 @@
  * `npm run bench -- stream`: how long the live state takes to be right again after each
  * Notification API fault, and how many events a planned handover loses (must be 0). A gateway
  * given only emulator credentials streams a 150-agent floor running at ×10; each fault is
- * applied several times, each on a fresh pair. Recovery is measured from the fault's end to the
- * moment the stream is running again and, when the fault was a gap, the reconcile run it
- * started has finished; the floor is then paused and compared with `/emulator/truth` (every
- * agent's presence, routing status and conversations, every queue's waiting, alerting and
- * interacting), so a recovery that is fast but wrong is reported as wrong.
+ * applied several times, each on a fresh pair (so the reconciler's hourly activation count
+ * starts at 0 in every run). Recovery is measured from the fault's end (for a window such as
+ * `maintenance`, the end of the emulator's window) to the moment the stream is running again
+ * and, when the fault was a gap, a reconcile run that started after the gap was reported has
+ * finished (a run the staleness watchdog started during a long silence does not count); the
+ * floor is then paused and compared with `/emulator/truth` (every agent's presence, routing
+ * status and conversations, every queue's waiting, alerting and interacting), so a recovery
+ * that is fast but wrong is reported as wrong. The reconciler keeps its default hourly
+ * activation limit (2), so the table shows whether a fault's activations would raise the alert.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +18,7 @@ import { join } from 'node:path';
 import { Emulator } from '../src/emulator/emulator.js';
 import { loadConfig } from '../src/config/index.js';
 import { startGateway, type Gateway } from '../src/gateway.js';
+import type { Reconciler } from '../src/sources/reconcile/reconciler.js';
 import { createLogger } from '../src/ops/logger.js';
 
 const RUNS = Number(process.env.BENCH_RECOVERY_RUNS ?? 3);
@@ -22,7 +27,7 @@ const SPEED = 10;
 interface Fault {
   name: string;
   body: Record<string, unknown>;
-  /** How long the fault lasts after it is applied (ms); 0: an instant. */
+  /** How long the fault lasts after it is applied (ms; the emulator's window); 0: an instant. */
   lastsMs: number;
   /** Whether it opens a gap (unplanned): recovery then includes the reconcile run. */
   gap: boolean;
@@ -50,10 +55,19 @@ const FAULTS: Fault[] = (
       gap: true,
     },
     { name: 'expire-channels', body: { fault: 'expire-channels' }, lastsMs: 0, gap: true },
+    // Shorter than reconcile.staleAfterMs (15 s): only the gap activates the reconciler.
     {
       name: 'maintenance 5 s',
       body: { fault: 'maintenance', seconds: 5 },
       lastsMs: 5000,
+      gap: true,
+    },
+    // Longer than reconcile.staleAfterMs: the staleness watchdog runs once during the silence
+    // (its run cannot repair what is still being dropped), the gap once it ends.
+    {
+      name: 'maintenance 60 s',
+      body: { fault: 'maintenance', seconds: 60 },
+      lastsMs: 60_000,
       gap: true,
     },
   ] satisfies Fault[]
@@ -81,6 +95,9 @@ interface RunResult {
   mismatches: number;
   lost: number;
   sent: number;
+  /** Reconciler activations during the run (gap, stale, impossible), and whether they alerted. */
+  activations: number;
+  alert: boolean;
 }
 
 async function oneRun(fault: Fault, seed: number): Promise<RunResult> {
@@ -116,36 +133,57 @@ async function oneRun(fault: Fault, seed: number): Promise<RunResult> {
         SWITCHBOARD_LOG_LEVEL: 'silent',
       },
       overrides: {
-        reconcile: { activationDebounceMs: 250, maxActivationsPerHour: 100 },
+        reconcile: { activationDebounceMs: 250 },
         source: { stream: { pingIntervalMs: 1000, pongTimeoutMs: 1000 } },
       },
     });
     gw = await startGateway(config, { logger: createLogger('silent'), defaultMetrics: false });
     const stream = gw.sources.find((s) => s.name === 'stream')!;
-    const reconcile = gw.sources.find((s) => s.name === 'reconcile')!;
+    const reconcile = gw.sources.find((s) => s.name === 'reconcile') as Reconciler;
     await until('the stream running', 15_000, () => stream.health().state === 'running');
     await gw.reconcile();
     await sleep(2000);
 
-    const runs = reconcile.health().counts!.runs!;
+    const gapsBefore = reconcile.health().counts!.gapsReceived!;
+    const activationsBefore = reconcile.health().counts!.activations!;
     recording = true;
+    // The emulator opens a window at its clock's now (this process's clock) while it handles
+    // the request: taken from before the request, the end is at most that request's few ms
+    // early, so recovery is never flattered.
+    const posted = Date.now();
     const res = await fetch(`${emu.url}/emulator/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(fault.body),
     });
     if (res.status !== 200) throw new Error(`fault ${fault.name}: ${res.status}`);
-    const applied = Date.now();
-    const ended = applied + fault.lastsMs;
-    // Recovered: receiving again, and (after a gap) the run it started has finished.
-    await until('recovery', 60_000, () => {
-      if (Date.now() < ended) return false;
+    const ended = posted + fault.lastsMs;
+    // Recovered: receiving again, and (after a gap) a run that started after the last gap was
+    // reported has finished (not one the staleness watchdog started during the silence).
+    await until('recovery', fault.lastsMs + 60_000, () => {
+      if (Date.now() < ended || emu.faults.silenced()) return false;
       if (stream.health().state !== 'running') return false;
       if (!fault.gap) return stream.health().counts!.handovers! > 0;
-      const h = reconcile.health();
-      return h.counts!.runs! > runs && !(reconcile as unknown as { running: boolean }).running;
+      if (reconcile.health().counts!.gapsReceived! <= gapsBefore || reconcile.running) return false;
+      const gap = reconcile.gaps[reconcile.gaps.length - 1]!;
+      const run = reconcile.lastResult;
+      return run !== undefined && Date.parse(run.startedAt) >= Date.parse(gap.to);
     });
     const recoveryMs = Math.max(0, Date.now() - ended);
+    const rh = reconcile.health().counts!;
+    const activations = rh.activations! - activationsBefore;
+    const alert = rh.activationAlert === 1;
+    if (process.env.BENCH_RECOVERY_DEBUG) {
+      const run = reconcile.lastResult!;
+      const at = (iso: string) => `${Date.parse(iso) - ended} ms`;
+      process.stderr.write(
+        `${fault.name} seed ${seed}: recovered ${recoveryMs} ms after the end; ` +
+          `gaps ${JSON.stringify(reconcile.gaps.slice(gapsBefore).map((g) => ({ ...g, to: at(g.to) })))}; ` +
+          `last run from ${at(run.startedAt)} to ${at(run.finishedAt)}; runs ${rh.runs}, ` +
+          `activations ${activations}, alert ${rh.activationAlert}; ` +
+          `stream ${JSON.stringify(stream.health().counts)}\n`,
+      );
+    }
     await sleep(1000);
     recording = false;
     emu.pause();
@@ -178,7 +216,15 @@ async function oneRun(fault: Fault, seed: number): Promise<RunResult> {
       }
     }
     const mismatches = await compare(gw, emu);
-    return { recoveryMs, correct: mismatches === 0, mismatches, lost, sent: sent.length };
+    return {
+      recoveryMs,
+      correct: mismatches === 0,
+      mismatches,
+      lost,
+      sent: sent.length,
+      activations,
+      alert,
+    };
   } finally {
     await gw?.close();
     await emu.stop();
@@ -259,17 +305,19 @@ export async function streamRecoverySection(log: (m: string) => void): Promise<s
     const times = results.map((r) => r.recoveryMs);
     const lost = fault.gap ? '—' : String(results.reduce((n, r) => n + r.lost, 0));
     const correct = results.filter((r) => r.correct).length;
+    const activations = Math.max(...results.map((r) => r.activations));
+    const alerts = results.filter((r) => r.alert).length;
     rows.push(
-      `| ${fault.name} | ${median(times)} | ${Math.max(...times)} | ${correct} of ${RUNS} | ${lost} |`,
+      `| ${fault.name} | ${median(times)} | ${Math.max(...times)} | ${correct} of ${RUNS} | ${lost} | ${activations}${alerts > 0 ? ` (alert in ${alerts} of ${RUNS})` : ''} |`,
     );
   }
   return [
     '## Stream: recovery per fault',
     '',
-    `Gateway with emulator credentials only, 150 agents, 6 queues, floor at ×${SPEED}; ${RUNS} runs per fault, each on a fresh gateway and emulator. Recovery: from the fault's end until the stream runs again and, after a gap, the reconcile run it started has finished. Right: the paused floor then equals \`/emulator/truth\` (every agent's presence, routing status and conversations; every queue's waiting, alerting, interacting). Lost: events the emulator sent on followed topics during a planned handover that are not in the log.`,
+    `Gateway with emulator credentials only, 150 agents, 6 queues, floor at ×${SPEED}; ${RUNS} runs per fault, each on a fresh gateway and emulator. Recovery: from the fault's end (a maintenance: the end of the emulator's silence window) until the stream runs again and, after a gap, a reconcile run started after the gap was reported has finished. Right: the paused floor then equals \`/emulator/truth\` (every agent's presence, routing status and conversations; every queue's waiting, alerting, interacting). Lost: events the emulator sent on followed topics during a planned handover that are not in the log. Activations: the most reconcile activations in one run (gap and stale), against the default limit of 2 an hour (\`reconcile.maxActivationsPerHour\`); more raises the alert.`,
     '',
-    '| fault | recovery median (ms) | worst (ms) | right after | events lost |',
-    '| --- | ---: | ---: | --- | ---: |',
+    '| fault | recovery median (ms) | worst (ms) | right after | events lost | activations |',
+    '| --- | ---: | ---: | --- | ---: | ---: |',
     ...rows,
     '',
   ];
