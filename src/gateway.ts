@@ -18,7 +18,13 @@ import {
   StalenessWatchdog,
 } from './sources/reconcile/staleness-watchdog.js';
 import type { ReconcileResult } from './sources/reconcile/reconciler.js';
-import { appenderFor, type Gap, type Source, type SourceHealth } from './sources/source.js';
+import {
+  appenderFor,
+  ROSTER_CHANGED,
+  type Gap,
+  type Source,
+  type SourceHealth,
+} from './sources/source.js';
 import { Projector } from './projection/projector.js';
 import { createEventLog, type CreateEventLogOptions } from './log/create-event-log.js';
 import type { EventLog } from './log/event-log.js';
@@ -132,10 +138,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const clock = options.now ? { now: options.now } : {};
   const genesys = sharedGenesysClient(config, {
     ...(options.emulatorUrl ? { emulatorUrl: options.emulatorUrl } : {}),
+    onRetry: (info) => metrics.genesysRetries.inc({ reason: info.reason }),
   });
   const reconciler = reconcilerFromConfig(config, genesys, logger, {
-    // The org's clock as its events tell it (this machine's until the first event).
-    orgNow: () => projector.state.clock || (options.now ?? Date.now)(),
+    // The org's clock as its events tell it (an emulator's may run ahead), never behind ours.
+    orgNow: () => Math.max(projector.state.clock, (options.now ?? Date.now)()),
     // Runs append only what differs from live state, once it has folded what the log holds.
     projected: {
       changes: (kind, body, at) => projector.state.reconcileChanges(kind, body, at),
@@ -149,7 +156,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
           ? 'stale'
           : reason.startsWith('impossible')
             ? 'impossible'
-            : 'gap',
+            : reason.endsWith(ROSTER_CHANGED)
+              ? 'roster'
+              : 'gap',
       }),
   });
   const stream = streamFromConfig(config, genesys, metrics, logger);
@@ -282,6 +291,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     isShuttingDown,
     consumersRunning: () => ({ projector: projector.running }),
     sourcesHealth,
+    genesysStats: () => genesys.peek()?.stats,
     authorizeUnscoped: (request) => auth.authorizeUnscoped(request),
   });
 

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SwitchboardError } from '../errors.js';
+import type { RestClientStats } from '../genesys/rest-client.js';
 import type { EventLog } from '../log/event-log.js';
-import type { Metrics } from '../ops/metrics.js';
+import { setCounter, type Metrics } from '../ops/metrics.js';
 import type { SourceHealth } from '../sources/source.js';
 
 export interface OpsRouteDeps {
@@ -12,6 +13,8 @@ export interface OpsRouteDeps {
   consumersRunning: () => Record<string, boolean>;
   /** Each source's health by name; informative only: it changes no status code. */
   sourcesHealth: () => Record<string, SourceHealth>;
+  /** The shared Genesys REST client's counters; undefined while there is no client. */
+  genesysStats?: () => Readonly<RestClientStats> | undefined;
   /** Throws unless the request may read org-wide figures (an unscoped token off loopback). */
   authorizeUnscoped: (request: FastifyRequest) => void;
 }
@@ -19,8 +22,9 @@ export interface OpsRouteDeps {
 /**
  * `/healthz` (the process answers), `/readyz` (log writable, consumers running; each source's
  * health under `sources`, also in a not-ready error body; when the log cannot write, why under
- * `log`: `disk-full`, `dedupe-pressure`, `write-failed`, `writer-failed`), `/metrics` (an
- * unscoped token off loopback).
+ * `log`: `disk-full`, `dedupe-pressure`, `write-failed`, `writer-failed`; the Genesys REST
+ * client's counters under `genesys` when there is one), `/metrics` (an unscoped token off
+ * loopback).
  */
 export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -51,11 +55,14 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
     const degraded = Object.entries(sources)
       .filter(([, h]) => h.state === 'degraded')
       .map(([name, h]) => `${name}: ${h.detail ?? 'degraded'}`);
+    // Counters only (requests, retries, 429s, waits): no token, no credentials.
+    const genesys = deps.genesysStats?.();
     return {
       status: 'ready',
       log: 'writable',
       consumers,
       sources,
+      ...(genesys ? { genesys: { ...genesys } } : {}),
       ...(degraded.length > 0 ? { degraded } : {}),
     };
   });
@@ -83,6 +90,11 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
     deps.metrics.reconcileActivationsLastHour.set(reconcile?.activationsLastHour ?? 0);
     deps.metrics.reconcileAlert.set(reconcile?.activationAlert ?? 0);
     deps.metrics.dedupeEntries.set(stats.dedupeEntries);
+    const genesys = deps.genesysStats?.();
+    if (genesys) {
+      setCounter(deps.metrics.genesysBudgetWait, genesys.budgetWaitMs / 1000);
+      setCounter(deps.metrics.genesysRateLimitWait, genesys.rateLimitWaitMs / 1000);
+    }
     for (const c of await deps.log.consumers()) {
       deps.metrics.consumerLag.set(
         { consumer: c.name },

@@ -193,6 +193,22 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'Seconds since the last heartbeat or event on any stream channel.',
       registers,
     }),
+    genesysRetries: new Counter({
+      name: 'switchboard_genesys_retries_total',
+      help: 'Repeated attempts of the Genesys REST client (reconcile runs and the stream together), by reason (rate-limited, server-error, network, timeout, unauthorized).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    genesysBudgetWait: new Counter({
+      name: 'switchboard_genesys_budget_wait_seconds_total',
+      help: 'Time Genesys REST requests waited for the request budget (genesys.requestsPerMinute), summed.',
+      registers,
+    }),
+    genesysRateLimitWait: new Counter({
+      name: 'switchboard_genesys_rate_limit_wait_seconds_total',
+      help: "Time Genesys REST requests waited because of 429s (the throttled request's Retry-After, and others held while it was in force), summed.",
+      registers,
+    }),
     reconcileRuns: new Counter({
       name: 'switchboard_reconcile_runs_total',
       help: 'Reconciliation runs against the REST API, by result (ok, error).',
@@ -203,6 +219,15 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Sets an unlabelled counter to a total kept elsewhere (read at scrape time), for totals that
+ * only grow, such as the REST client's `stats`.
+ */
+export function setCounter(counter: Counter, total: number): void {
+  counter.reset();
+  if (total > 0) counter.inc(total);
+}
 
 /** Memoizes labelled metric children: label hashing is measurable on the ingest hot path. */
 export function labelled<T>(make: (a: string, b: string) => T): (a: string, b: string) => T {

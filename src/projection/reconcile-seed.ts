@@ -350,19 +350,23 @@ const MEDIA_OF: Record<string, string> = {
   message: 'message',
 };
 
-/** Users and queues the org no longer has are dropped, unless an event since proves them. */
+/**
+ * Users and queues the org no longer has are dropped, unless an event after the run began
+ * proves them (one at the very instant is taken as before it: the emulator's frozen clock stamps
+ * a deleted user's log-out and the run's start alike).
+ */
 export function reconcileComplete(
   m: StateModel,
   body: Record<string, unknown>,
   offset: number,
 ): void {
-  const startedAt = timeOf(body.startedAt);
+  const startedAt = timeOf(body.asOf) ?? timeOf(body.startedAt);
   if (startedAt === undefined) return;
   const users = new Set(stringList(body.userIds));
   const queues = new Set(stringList(body.queueIds));
   if (Array.isArray(body.userIds)) {
     for (const a of [...m.agents.values()]) {
-      if (users.has(a.id) || Math.max(a.presenceAt, a.routingAt) >= startedAt) continue;
+      if (users.has(a.id) || Math.max(a.presenceAt, a.routingAt) > startedAt) continue;
       m.agents.delete(a.id);
       m.dirty.agents.add(a.id);
       for (const qid of a.queueIds) {

@@ -75,6 +75,13 @@ export type GapReporter = (gap: Gap) => void;
  */
 export const TOKEN_REVOKED = 'token-revoked';
 
+/**
+ * The gap reason of a stream whose re-planned topics no longer follow some users (deleted, or
+ * removed from every followed queue): Genesys announces neither, so live state still shows them
+ * until a reconcile run's roster drops them. No event was missed; the run starts at once.
+ */
+export const ROSTER_CHANGED = 'roster-changed';
+
 /** What the gateway hands a source at start. */
 export interface SourceContext {
   readonly append: Appender;

@@ -63,12 +63,17 @@ export function genesysClientOptions(
  * The gateway's one Genesys REST client (one token, one retry policy, shared by the reconciler
  * and the stream), built by `genesysClientOptions` at first use. Undefined while it cannot be
  * built (demo mode before the emulator listens: asked again next time); `never` when it never
- * can (no credentials outside demo mode).
+ * can (no credentials outside demo mode). `peek` is the client if it was built, without building
+ * it (for health and metrics).
  */
 export function sharedGenesysClient(
   config: Pick<Config, 'demo' | 'genesys' | 'source'>,
   options: Omit<FromConfigOptions, 'emulatorUrl'> & { emulatorUrl?: () => string | undefined } = {},
-): { get: () => GenesysRestClient | undefined; never: boolean } {
+): {
+  get: () => GenesysRestClient | undefined;
+  peek: () => GenesysRestClient | undefined;
+  never: boolean;
+} {
   const { emulatorUrl, onRetry } = options;
   let client: GenesysRestClient | undefined;
   const get = () => {
@@ -86,7 +91,7 @@ export function sharedGenesysClient(
     (config.genesys.clientId === undefined || config.genesys.clientSecret === undefined);
   // Outside demo mode everything is known now: a bad region or URL fails the start, not a run.
   if (!config.demo && !never) get();
-  return { get, never };
+  return { get, peek: () => client, never };
 }
 
 /**

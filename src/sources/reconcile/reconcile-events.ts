@@ -17,8 +17,13 @@ export const RECONCILE_KINDS = {
 /** Body of `reconcile.complete`. */
 export interface ReconcileComplete {
   runId: string;
-  /** When fetching began (also every event's `occurredAt`). */
+  /** When fetching began, on this machine's clock. */
   startedAt: string;
+  /**
+   * The same instant on the org's clock (every event's `occurredAt`): live state is dated by
+   * the org's event times, so "an event since the run began wins" compares like with like.
+   */
+  asOf?: string;
   /** When fetching ended: the snapshot lies between the two. */
   finishedAt: string;
   userIds: string[];
@@ -54,6 +59,7 @@ export function buildEvents(
   finishedAt: string,
   snapshot: ReconcileSnapshot,
   keep?: KeepEvent,
+  asOf = startedAt,
 ): { events: EventInput[]; unchanged: number } {
   const receivedAt = finishedAt;
   let unchanged = 0;
@@ -73,7 +79,7 @@ export function buildEvents(
       topic,
       kind,
       subject,
-      occurredAt: startedAt,
+      occurredAt: asOf,
       receivedAt,
       body: Buffer.from(JSON.stringify(body), 'utf8'),
     };
@@ -143,6 +149,7 @@ export function buildEvents(
   const complete: ReconcileComplete = {
     runId,
     startedAt,
+    ...(asOf !== startedAt ? { asOf } : {}),
     finishedAt,
     userIds: snapshot.users.map((u) => u.id),
     queueIds: snapshot.queues.map((q) => q.id),

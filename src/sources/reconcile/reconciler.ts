@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { SwitchboardError } from '../../errors.js';
 import type { AppendResult } from '../../log/event-log.js';
 import {
+  ROSTER_CHANGED,
   TOKEN_REVOKED,
   type Gap,
   type Source,
@@ -78,7 +79,7 @@ export interface ReconcilerOptions {
   /** Told of every activation (metrics). */
   onActivation?: (reason: string) => void;
   /**
-   * The org's clock: the latest event time seen (the gateway passes the projection's). A gap's
+   * The org's clock: the latest event time seen, never behind ours (the gateway's). A gap's
    * interval is this machine's time; conversation details are asked for in the org's, which may
    * be skewed from ours (or, in the emulator, run faster). Default: this machine's clock.
    */
@@ -254,13 +255,20 @@ export class Reconciler implements Source {
    * flight another follows it, since it may have read the directory before the gap began.
    * Nothing happens before `start`, after `stop`, or without a client.
    */
-  activate(reason: string): void {
+  activate(reason: string, options: { now?: boolean } = {}): void {
     if (this.#life.refusal() !== undefined || this.#clientNow() === undefined) return;
     this.#activations.push({ at: this.#now(), reason });
     this.#activatedRuns++;
     this.#onActivation?.(reason);
     if (this.#inflight) {
       this.#again = true;
+      return;
+    }
+    // `now`: the cause is one settled fact (a roster change), not the first of a burst.
+    if (options.now) {
+      if (this.#pending) clearTimeout(this.#pending);
+      this.#pending = undefined;
+      this.#runActivated();
       return;
     }
     if (this.#pending) return;
@@ -288,6 +296,12 @@ export class Reconciler implements Source {
     this.#gapsReceived++;
     this.#gaps.push(gap);
     if (this.#gaps.length > this.#keepGaps) this.#gaps.shift();
+    if (gap.reason === ROSTER_CHANGED) {
+      // Nothing was missed, so nothing to backfill: the run's roster drops who left.
+      this.#logger.info({ gap }, 'reconcile: the followed users changed');
+      this.activate(`${gap.source} ${gap.reason}`, { now: true });
+      return;
+    }
     this.#logger.warn({ gap }, 'reconcile: a source reported a gap');
     // Where the gap began on the org's clock: as long before the org's now as it began before
     // ours, and ten minutes more for skew (a call already going then is read too, harmlessly).
@@ -336,6 +350,9 @@ export class Reconciler implements Source {
     const started = this.#now();
     const runId = this.#newRunId(started);
     const startedAt = new Date(started).toISOString();
+    // The run's start on the org's clock, which may run ahead of ours (an emulator's virtual
+    // time); never behind ours, since the snapshot is read now.
+    const asOf = this.#orgNow === this.#now ? started : Math.max(started, this.#orgNow());
     this.#logger.info({ runId }, 'reconcile run started');
     let appended = 0;
     let step = 'fetching presence definitions';
@@ -368,7 +385,8 @@ export class Reconciler implements Source {
         startedAt,
         finishedAt,
         snapshot,
-        projected && ((kind, body) => projected.changes(kind, body, started)),
+        projected && ((kind, body) => projected.changes(kind, body, asOf)),
+        new Date(asOf).toISOString(),
       );
       step = 'appending to the event log';
       // One delivery for stop(): it waits for every chunk, so a run is never cut short.

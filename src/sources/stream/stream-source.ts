@@ -6,7 +6,7 @@ import type { Metrics } from '../../ops/metrics.js';
 import { fullJitterDelay } from '../../protocol/backoff.js';
 import { IngestPipeline } from '../ingest-pipeline.js';
 import { SourceLifecycle } from '../source-lifecycle.js';
-import type { Source, SourceContext, SourceHealth } from '../source.js';
+import { ROSTER_CHANGED, type Source, type SourceContext, type SourceHealth } from '../source.js';
 import { NotificationSocket, type SocketEnd } from './notification-socket.js';
 
 /**
@@ -132,6 +132,7 @@ export class StreamSource implements Source {
     messages: 0,
     refreshes: 0,
     dropped: 0,
+    usersDropped: 0,
   };
 
   constructor(options: StreamSourceOptions) {
@@ -167,6 +168,11 @@ export class StreamSource implements Source {
   }
 
   start(ctx: SourceContext): Promise<void> {
+    // Stop is final: a start after it is refused, also when an earlier start had resolved.
+    if (this.#stopped)
+      return Promise.reject(
+        new SwitchboardError('SB_SHUTTING_DOWN', 'the stream source is stopped'),
+      );
     this.#starting ??= this.#start(ctx);
     return this.#starting;
   }
@@ -253,7 +259,9 @@ export class StreamSource implements Source {
     const wanted = new Set(topics);
     const changed = new Set<Slot>();
     const have = new Set<string>();
+    const left = new Set<string>();
     for (const slot of this.#slots) {
+      for (const t of slot.topics) if (!wanted.has(t)) left.add(userOf(t) ?? '');
       const kept = slot.topics.filter((t) => wanted.has(t));
       if (kept.length !== slot.topics.length) changed.add(slot);
       slot.topics = kept;
@@ -290,6 +298,14 @@ export class StreamSource implements Source {
       }),
       ...fresh.map((slot) => this.#openSlot(slot, 'start')),
     ]);
+    // Users no longer followed at all (deleted, or out of every followed queue): live state
+    // shows them until a reconcile run's roster drops them, so one runs now.
+    left.delete('');
+    for (const t of wanted) left.delete(userOf(t) ?? '');
+    if (left.size > 0) {
+      this.#counts.usersDropped += left.size;
+      this.#reportGap(this.#now(), ROSTER_CHANGED);
+    }
     if (changed.size + fresh.length > 0) {
       this.#counts.refreshes++;
       this.#logger?.info(
@@ -647,7 +663,7 @@ export class StreamSource implements Source {
                   (this.#rejected.length > 3 ? ', …' : '')
                 : undefined;
     const lastDelivery = Math.max(0, ...this.#slots.map((s) => s.socket?.lastDeliveryAt ?? 0));
-    return this.#life.health({
+    const health = this.#life.health({
       ...(degradedBy !== undefined ? { degradedBy } : {}),
       counts: {
         ...this.#counts,
@@ -658,6 +674,14 @@ export class StreamSource implements Source {
         ...(lastDelivery > 0 ? { lastDeliveryAgeMs: Math.max(0, this.#now() - lastDelivery) } : {}),
       },
     });
+    // Stopped from the moment `stop` is called: the lifecycle itself stops only once the
+    // messages already received are in the log (see `stop`), and /readyz must not say running.
+    if (!this.#stopped || health.state === 'stopped') return health;
+    return {
+      state: 'stopped',
+      lastEventAt: health.lastEventAt,
+      ...(health.counts ? { counts: health.counts } : {}),
+    };
   }
 }
 
@@ -681,4 +705,9 @@ function channelInfo(answer: Record<string, unknown> | undefined): ChannelInfo {
   }
   const expires = typeof answer?.expires === 'string' ? Date.parse(answer.expires) : NaN;
   return { id, connectUri, expires: Number.isFinite(expires) ? expires : undefined };
+}
+
+/** The user a `v2.users.{id}.…` topic is about. */
+function userOf(topic: string): string | undefined {
+  return /^v2\.users\.([^.]+)\./.exec(topic)?.[1];
 }
