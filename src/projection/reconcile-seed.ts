@@ -147,7 +147,11 @@ export function reconcileQueueConversations(
   at: number,
   offset: number,
 ): void {
-  applyPlan(m, planQueueConversations(m, body, at), at, offset);
+  const plan = planQueueConversations(m, body, at);
+  // Not listed here may mean moved to another queue in the gap: the run's other snapshots
+  // decide, and its `reconcile.complete` drops what none of them listed.
+  for (const rec of plan.drop) m.pendingDrops.set(rec.id, at);
+  applyPlan(m, { drop: [], set: plan.set }, at, offset);
 }
 
 /** What folding `reconcile.queue-conversations` would change; nothing is changed here. */
@@ -217,12 +221,24 @@ function planQueueConversations(
         ? ofConversation[o.userId]
         : undefined;
     const talking = typeof segment === 'string' ? SEGMENT_LEG[segment] : undefined;
+    // Observations name one agent; the details name every agent on it (a consult in the gap).
+    const others: { userId: string; state: LegState }[] = [];
+    if (o.bucket === 'interacting' && isPlainObject(ofConversation)) {
+      for (const [user, type] of Object.entries(ofConversation)) {
+        const userId = boundedId(user);
+        if (userId === undefined || userId === o.userId || typeof type !== 'string') continue;
+        const state = type === 'alert' ? 'alerting' : SEGMENT_LEG[type];
+        if (state === undefined || others.length >= LIMITS.agentsPerConversation - 1) continue;
+        others.push({ userId, state });
+      }
+    }
     const agrees =
       rec !== undefined &&
       rec.bucket === o.bucket &&
       rec.queueId === queueId &&
       (o.userId === undefined || rec.userIds.has(o.userId)) &&
-      (talking === undefined || talking === held);
+      (talking === undefined || talking === held) &&
+      others.every((l) => m.agents.get(l.userId)?.legs.get(id)?.state === l.state);
     if (agrees) continue;
     plan.set.push({
       id,
@@ -246,6 +262,7 @@ function planQueueConversations(
                 queueId,
                 connectedAt: o.bucket === 'interacting' ? o.since : undefined,
               },
+              ...others.map((l) => ({ ...l, queueId, connectedAt: undefined })),
             ],
     });
   }
@@ -362,6 +379,11 @@ export function reconcileComplete(
 ): void {
   const startedAt = timeOf(body.asOf) ?? timeOf(body.startedAt);
   if (startedAt === undefined) return;
+  for (const [id, at] of m.pendingDrops) {
+    const rec = m.conversations.get(id);
+    if (rec && rec.at < at && rec.bucket !== 'ended') dropConversation(m, rec, at, offset);
+  }
+  m.pendingDrops.clear();
   const users = new Set(stringList(body.userIds));
   const queues = new Set(stringList(body.queueIds));
   if (Array.isArray(body.userIds)) {

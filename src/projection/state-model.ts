@@ -143,6 +143,12 @@ export class StateModel {
    * `null` once a conversation topic body named it: its full snapshots outrank the deltas.
    */
   readonly details = new Map<string, DetailView | null>();
+  /**
+   * Conversations a reconcile run's queue snapshot no longer lists, by id, with the run's start:
+   * dropped at the run's `reconcile.complete` unless another queue's snapshot of the run (a
+   * transfer in the gap) or a newer event has them by then.
+   */
+  readonly pendingDrops = new Map<string, number>();
   readonly toasts = new Map<string, ToastView>();
   /** Labels of presence definitions (the org's secondary presences), by definition id. */
   readonly definitions = new Map<string, string>();

@@ -19,6 +19,7 @@ import { assertSdkShape } from '../support/sdk-models.js';
 import { settled } from '../support/truth.js';
 
 const Q = '8f1e2d3c-0000-4000-8000-0000000000a1';
+const Q2 = '8f1e2d3c-0000-4000-8000-0000000000a2';
 const U = '2b6d8f0a-0000-4000-8000-0000000000b1';
 const U2 = '2b6d8f0a-0000-4000-8000-0000000000b2';
 const T0 = Date.parse('2026-11-23T10:00:00.000Z');
@@ -32,11 +33,12 @@ function observation(conversationId: string, s: number, extra: Record<string, un
   return o;
 }
 
-/** A run's view of Q, started at `s` seconds. */
+/** A run's view of a queue (Q unless said), started at `s` seconds. */
 function snapshot(
   s: number,
   lists: { waiting?: object[]; alerting?: object[]; interacting?: object[] },
   segments?: Record<string, Record<string, string>>,
+  queueId = Q,
 ) {
   const metric = (name: string, observations: object[] = []) => {
     const d = { metric: name, stats: { count: observations.length }, observations };
@@ -44,7 +46,7 @@ function snapshot(
     return d;
   };
   const result = {
-    group: { queueId: Q, mediaType: 'voice' },
+    group: { queueId, mediaType: 'voice' },
     data: [
       metric('oWaiting', lists.waiting),
       metric('oAlerting', lists.alerting),
@@ -53,10 +55,10 @@ function snapshot(
   };
   assertSdkShape('QueueObservationDataContainer', result);
   return storedEvent(++offset, 'reconcile.queue-conversations', {
-    topic: `v2.analytics.queues.${Q}.observations`,
-    subject: { queueId: Q },
+    topic: `v2.analytics.queues.${queueId}.observations`,
+    subject: { queueId },
     occurredAt: iso(s),
-    body: { queueId: Q, results: [result], ...(segments ? { segments } : {}) },
+    body: { queueId, results: [result], ...(segments ? { segments } : {}) },
   });
 }
 
@@ -96,6 +98,15 @@ function ringing(id: string, s: number) {
   });
 }
 
+/** The run's `reconcile.complete` (no roster: users and queues are not in question here). */
+function complete(s: number) {
+  return storedEvent(++offset, 'reconcile.complete', {
+    topic: 'reconcile.complete',
+    occurredAt: iso(s),
+    body: { runId: `run-${s}`, startedAt: iso(s), finishedAt: iso(s) },
+  });
+}
+
 describe('reconciling conversations in progress', () => {
   test('a ring answered in a gap becomes interacting; one that ended in it is dropped, uncounted', () => {
     const s = new LiveState();
@@ -104,6 +115,9 @@ describe('reconciling conversations in progress', () => {
     assert.equal(s.queue(Q)?.alerting, 2);
     // The gap: the answer of one and the end of the other were lost. A run at 30 s:
     s.apply(snapshot(30, { interacting: [observation('c-answered', 5, { userId: U })] }));
+    assert.equal(s.queue(Q)?.interacting, 1, 'the ring answered in the gap');
+    assert.equal(s.queue(Q)?.alerting, 1, 'c-gone: another queue of the run may list it');
+    s.apply(complete(30));
     const q = s.queue(Q)!;
     assert.deepEqual([q.waiting, q.alerting, q.interacting], [0, 0, 1]);
     assert.deepEqual(
@@ -113,6 +127,44 @@ describe('reconciling conversations in progress', () => {
     assert.deepEqual(s.toasts(), [], 'no ring left');
     assert.equal(q.abandoned, 0, 'how c-gone ended is unknown: not an abandon');
     assert.equal(q.answered, 1, 'c-answered was answered (in the gap)');
+  });
+
+  test('a call transferred to another queue in a gap moves there; a consult in it gets both agents', () => {
+    const s = new LiveState();
+    s.apply(ringing('c-moved', 0));
+    s.apply(ringing('c-consult', 1));
+    // The run at 30 s reads Q (which lists only c-consult, U holding it while U2 talks to the
+    // caller) before Q2 (where c-moved went, answered by U2).
+    s.apply(
+      snapshot(
+        30,
+        { interacting: [observation('c-consult', 10, { userId: U })] },
+        { 'c-consult': { [U]: 'hold', [U2]: 'interact' } },
+      ),
+    );
+    s.apply(
+      snapshot(
+        30,
+        { interacting: [observation('c-moved', 20, { userId: U2 })] },
+        { 'c-moved': { [U2]: 'interact' } },
+        Q2,
+      ),
+    );
+    s.apply(complete(30));
+    assert.deepEqual(
+      [s.queue(Q)?.alerting, s.queue(Q)?.interacting, s.queue(Q2)?.interacting],
+      [0, 1, 1],
+    );
+    const legs = (id: string) =>
+      s
+        .agent(id)
+        ?.conversations.map((c) => [c.id, c.state])
+        .sort();
+    assert.deepEqual(legs(U), [['c-consult', 'held']]);
+    assert.deepEqual(legs(U2), [
+      ['c-consult', 'connected'],
+      ['c-moved', 'connected'],
+    ]);
   });
 
   test('a gateway that starts mid-day learns the callers waiting and the agents talking', () => {

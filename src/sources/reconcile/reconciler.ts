@@ -351,8 +351,9 @@ export class Reconciler implements Source {
     const runId = this.#newRunId(started);
     const startedAt = new Date(started).toISOString();
     // The run's start on the org's clock, which may run ahead of ours (an emulator's virtual
-    // time); never behind ours, since the snapshot is read now.
-    const asOf = this.#orgNow === this.#now ? started : Math.max(started, this.#orgNow());
+    // time); never behind ours, since the snapshot is read now. Just after the latest event
+    // live state has: everything folded so far happened before the snapshot is read.
+    const asOf = this.#orgNow === this.#now ? started : Math.max(started, this.#orgNow() + 1);
     this.#logger.info({ runId }, 'reconcile run started');
     let appended = 0;
     let step = 'fetching presence definitions';
