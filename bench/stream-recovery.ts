@@ -265,10 +265,16 @@ async function compare(gw: Gateway, emu: Emulator): Promise<number> {
           .join();
     if (!same) {
       wrong++;
-      if (process.env.BENCH_RECOVERY_DEBUG)
+      if (process.env.BENCH_RECOVERY_DEBUG) {
         process.stderr.write(
           `mismatch ${real.name}: ${JSON.stringify({ got: a && [a.presence, a.routingStatus, a.conversations.map((c) => c.id)], want: [real.presence, real.routingStatus, real.conversations.map((c) => [c.id, c.state])] })}\n`,
         );
+        const ids = new Set([
+          ...(a?.conversations.map((c) => c.id) ?? []),
+          ...real.conversations.map((c) => c.id),
+        ]);
+        await traceConversations(gw, ids);
+      }
     }
   }
   for (const real of truth.queues) {
@@ -287,6 +293,26 @@ async function compare(gw: Gateway, emu: Emulator): Promise<number> {
     }
   }
   return wrong;
+}
+
+/** Debug: every logged event that names one of `ids` (kind, time, the part that names it). */
+async function traceConversations(gw: Gateway, ids: Set<string>): Promise<void> {
+  const { lastOffset } = await gw.log.stats();
+  for (let after = 0; after < lastOffset;) {
+    const page = await gw.log.read(after, 1000);
+    if (page.length === 0) break;
+    for (const e of page) {
+      const text = Buffer.from(e.body).toString('utf8');
+      for (const id of ids) {
+        const at = text.indexOf(id);
+        if (at < 0) continue;
+        process.stderr.write(
+          `   ${id.slice(0, 8)} @${e.offset} ${e.kind} ${e.occurredAt} …${text.slice(Math.max(0, at - 150), at + 250)}…\n`,
+        );
+      }
+    }
+    after = page[page.length - 1]!.offset;
+  }
 }
 
 const median = (xs: number[]) => {

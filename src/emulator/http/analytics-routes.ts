@@ -345,37 +345,75 @@ function conversationDetail(c: Conversation, emu: Directory) {
     string,
     { segmentType: string; segmentStart: string; segmentEnd?: string; queueId: string }[]
   >();
-  let open: { agentId: string; type: string; at: number; queueId: string } | undefined;
-  const close = (at: number) => {
-    if (!open) return;
-    const list = agentSegments.get(open.agentId) ?? [];
+  // Each agent participant has its own segments (a consult has two agents on the call at once).
+  const open = new Map<string, { type: string; at: number; queueId: string }>();
+  const close = (agentId: string, at: number) => {
+    const o = open.get(agentId);
+    if (!o) return;
+    open.delete(agentId);
+    const list = agentSegments.get(agentId) ?? [];
     list.push({
-      segmentType: open.type,
-      segmentStart: iso(open.at),
+      segmentType: o.type,
+      segmentStart: iso(o.at),
       segmentEnd: iso(at),
-      queueId: open.queueId,
+      queueId: o.queueId,
     });
-    agentSegments.set(open.agentId, list);
-    open = undefined;
+    agentSegments.set(agentId, list);
+  };
+  const begin = (agentId: string, type: string, at: number, queueId: string) => {
+    close(agentId, at);
+    open.set(agentId, { type, at, queueId });
   };
   for (const h of c.history) {
-    if (h.agentId === undefined) continue;
-    const type = {
-      alerting: 'alert',
-      connected: 'interact',
-      held: 'hold',
-      resumed: 'interact',
-      acw: 'wrapup',
-    }[h.change as string];
-    close(h.at);
-    if (type) open = { agentId: h.agentId, type, at: h.at, queueId: h.queueId };
+    const id = h.agentId;
+    if (id === undefined) {
+      // Back in a queue (an agent removed mid-call) or abandoned: nobody is on it any more.
+      for (const agentId of [...open.keys()]) close(agentId, h.at);
+      continue;
+    }
+    const to = h.consultee;
+    switch (h.change) {
+      case 'alerting':
+        begin(id, 'alert', h.at, h.queueId);
+        break;
+      case 'connected':
+      case 'resumed':
+        begin(id, 'interact', h.at, h.queueId);
+        break;
+      case 'held':
+        begin(id, 'hold', h.at, h.queueId);
+        break;
+      case 'acw':
+        begin(id, 'wrapup', h.at, h.queueId);
+        break;
+      case 'consult':
+        begin(id, 'hold', h.at, h.queueId);
+        if (to !== undefined) begin(to, 'alert', h.at, h.queueId);
+        break;
+      case 'consultConnected':
+        if (to !== undefined) begin(to, 'interact', h.at, h.queueId);
+        break;
+      case 'consultEnded':
+        if (to !== undefined) close(to, h.at);
+        begin(id, 'interact', h.at, h.queueId);
+        break;
+      case 'consultTransferred':
+        close(id, h.at);
+        break;
+      default:
+        // missed, transferred, ended: the agent's leg is over.
+        close(id, h.at);
+    }
   }
-  if (active && open) {
-    const o: { agentId: string; type: string; at: number; queueId: string } = open;
-    const list = agentSegments.get(o.agentId) ?? [];
+  for (const [agentId, o] of [...open]) {
+    if (!active) {
+      close(agentId, end);
+      continue;
+    }
+    const list = agentSegments.get(agentId) ?? [];
     list.push({ segmentType: o.type, segmentStart: iso(o.at), queueId: o.queueId });
-    agentSegments.set(o.agentId, list);
-  } else close(end);
+    agentSegments.set(agentId, list);
+  }
   const queueSegments = c.history
     .filter((h) => h.change === 'queued')
     .map((h, i, all) => ({

@@ -78,6 +78,8 @@ export interface Conversation {
     at: number;
     agentId: string | undefined;
     queueId: string;
+    /** For the consult changes: the consulted agent (`agentId` is the one who consulted). */
+    consultee?: string;
   }[];
 }
 

@@ -437,7 +437,14 @@ export class Simulation {
     agentId: string | undefined,
     change: ConversationChange,
   ): void {
-    conv.history.push({ change, at: this.#now, agentId, queueId: conv.queue.id });
+    const consultee = change.startsWith('consult') ? conv.consult?.to : undefined;
+    conv.history.push({
+      change,
+      at: this.#now,
+      agentId,
+      queueId: conv.queue.id,
+      ...(consultee !== undefined ? { consultee } : {}),
+    });
     this.#emit({ type: 'conversation', at: this.#now, conversation: conv, agentId, change });
   }
 

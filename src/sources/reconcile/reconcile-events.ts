@@ -20,8 +20,10 @@ export interface ReconcileComplete {
   /** When fetching began, on this machine's clock. */
   startedAt: string;
   /**
-   * The same instant on the org's clock (every event's `occurredAt`): live state is dated by
-   * the org's event times, so "an event since the run began wins" compares like with like.
+   * The same instant on the org's clock, when it runs ahead of ours (an emulator's virtual
+   * time): users are dated by their presence's own times, on that clock, so the roster's "an
+   * event since the run began proves the user" compares like with like. Conversation topics
+   * carry no time and are dated when received, so the run's events keep ours (`occurredAt`).
    */
   asOf?: string;
   /** When fetching ended: the snapshot lies between the two. */
@@ -79,7 +81,7 @@ export function buildEvents(
       topic,
       kind,
       subject,
-      occurredAt: asOf,
+      occurredAt: startedAt,
       receivedAt,
       body: Buffer.from(JSON.stringify(body), 'utf8'),
     };

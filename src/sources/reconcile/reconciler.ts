@@ -350,9 +350,9 @@ export class Reconciler implements Source {
     const started = this.#now();
     const runId = this.#newRunId(started);
     const startedAt = new Date(started).toISOString();
-    // The run's start on the org's clock, which may run ahead of ours (an emulator's virtual
-    // time); never behind ours, since the snapshot is read now. Just after the latest event
-    // live state has: everything folded so far happened before the snapshot is read.
+    // The run's start on the org's clock (for the roster: reconcile-events.ts), which may run
+    // ahead of ours (an emulator's virtual time); never behind ours, since the snapshot is read
+    // now. Just after the latest event live state has: all of it happened before the read.
     const asOf = this.#orgNow === this.#now ? started : Math.max(started, this.#orgNow() + 1);
     this.#logger.info({ runId }, 'reconcile run started');
     let appended = 0;
@@ -369,7 +369,9 @@ export class Reconciler implements Source {
         (s) => (step = s),
         backfillFrom === undefined
           ? undefined
-          : { from: backfillFrom, to: this.#orgNow() + 60_000 },
+          : // An hour past the latest event seen: after a silence that event is old, and the
+            // org's now unknown; Genesys answers with what has happened so far.
+            { from: backfillFrom, to: this.#orgNow() + 3_600_000 },
       ).catch((err: unknown) => {
         // Not repaired: the next run reads the interval again.
         if (backfillFrom !== undefined)
@@ -386,7 +388,7 @@ export class Reconciler implements Source {
         startedAt,
         finishedAt,
         snapshot,
-        projected && ((kind, body) => projected.changes(kind, body, asOf)),
+        projected && ((kind, body) => projected.changes(kind, body, started)),
         new Date(asOf).toISOString(),
       );
       step = 'appending to the event log';
