@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { loadConfig } from '../../src/config/index.js';
 import { startGateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/ops/logger.js';
-import { postFault, startTestEmulator } from '../support/emulator.js';
+import { credentialsEnv, postFault, startTestEmulator } from '../support/emulator.js';
 import { tempDir, waitFor } from '../support/helpers.js';
 import { compareWithTruth, settled } from '../support/truth.js';
 
@@ -33,15 +33,7 @@ describe('a gateway with only Genesys credentials streams from the org', () => {
       },
     });
     const config = loadConfig({
-      env: {
-        GENESYS_API_BASE: emu.url,
-        GENESYS_CLIENT_ID: 'demo-client',
-        GENESYS_CLIENT_SECRET: 'demo-secret',
-        SWITCHBOARD_DEMO: '0',
-        PORT: '0',
-        SWITCHBOARD_DATA_DIR: tempDir(t),
-        SWITCHBOARD_LOG_LEVEL: 'silent',
-      },
+      env: credentialsEnv(emu, tempDir(t)),
     });
     assert.equal(config.demo, false);
     assert.equal(config.source.mode, 'stream');

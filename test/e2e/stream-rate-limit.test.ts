@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config/index.js';
 import type { EmulatorOptions } from '../../src/emulator/emulator.js';
 import { startGateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/ops/logger.js';
-import { postFault, requestToken, startTestEmulator } from '../support/emulator.js';
+import { credentialsEnv, postFault, requestToken, startTestEmulator } from '../support/emulator.js';
 import { tempDir, waitFor } from '../support/helpers.js';
 import { compareWithTruth, settled } from '../support/truth.js';
 
@@ -86,15 +86,7 @@ async function gatewayRig(t: TestContext, emuOptions: EmulatorOptions = {}) {
     },
   });
   const config = loadConfig({
-    env: {
-      GENESYS_API_BASE: emu.url,
-      GENESYS_CLIENT_ID: 'demo-client',
-      GENESYS_CLIENT_SECRET: 'demo-secret',
-      SWITCHBOARD_DEMO: '0',
-      PORT: '0',
-      SWITCHBOARD_DATA_DIR: tempDir(t),
-      SWITCHBOARD_LOG_LEVEL: 'silent',
-    },
+    env: credentialsEnv(emu, tempDir(t)),
     // A gap's run starts at once, so that the storm hits it.
     overrides: { reconcile: { activationDebounceMs: 100 } },
   });

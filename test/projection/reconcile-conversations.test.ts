@@ -10,11 +10,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LiveState } from '../../src/projection/live-state.js';
 import { classifyTopic } from '../../src/sources/normalize/topics.js';
-import { startGateway } from '../../src/gateway.js';
-import { createLogger } from '../../src/ops/logger.js';
-import { startTestEmulator } from '../support/emulator.js';
+import { startEmulatorGateway, startTestEmulator } from '../support/emulator.js';
 import { storedEvent } from '../support/events.js';
-import { tempDir, testConfig } from '../support/helpers.js';
 import { assertSdkShape } from '../support/sdk-models.js';
 import { settled } from '../support/truth.js';
 
@@ -293,14 +290,7 @@ describe('reconciling conversations against the emulator', () => {
     const truth = emu.truth();
     const waiting = truth.queues.reduce((n, q) => n + q.waiting, 0);
     assert.ok(waiting > 5, `${waiting} callers waiting in the emulator`);
-    const gw = await startGateway(
-      testConfig(tempDir(t), {
-        genesys: { apiBase: emu.url, clientId: 'demo-client', clientSecret: 'demo-secret' },
-        source: { demo: false, mode: 'push' },
-      }),
-      { logger: createLogger('silent'), defaultMetrics: false },
-    );
-    t.after(() => gw.close());
+    const gw = await startEmulatorGateway(t, emu, 'push');
     await gw.reconcile();
     await settled(gw);
     const { queues } = (await (await fetch(`${gw.url}/api/v1/queues`)).json()) as {

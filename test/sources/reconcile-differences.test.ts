@@ -11,9 +11,7 @@ import { describe, test } from 'node:test';
 import type { AgentTruth } from '../../src/emulator/model/truth.js';
 import { startGateway } from '../../src/gateway.js';
 import type { StoredEvent } from '../../src/log/event-log.js';
-import { createLogger } from '../../src/ops/logger.js';
-import { startTestEmulator } from '../support/emulator.js';
-import { tempDir, testConfig } from '../support/helpers.js';
+import { startEmulatorGateway, startTestEmulator } from '../support/emulator.js';
 import { compareWithTruth, settled } from '../support/truth.js';
 
 async function runEvents(
@@ -33,14 +31,7 @@ describe('reconcile appends differences', () => {
     const emu = await startTestEmulator(t, { agents: 40, queues: 3, seed: 21 });
     emu.sim.burst(6, 600);
     emu.advance(5 * 60_000);
-    const gw = await startGateway(
-      testConfig(tempDir(t), {
-        genesys: { apiBase: emu.url, clientId: 'demo-client', clientSecret: 'demo-secret' },
-        source: { demo: false, mode: 'push' },
-      }),
-      { logger: createLogger('silent'), defaultMetrics: false },
-    );
-    t.after(() => gw.close());
+    const gw = await startEmulatorGateway(t, emu, 'push');
 
     const first = await gw.reconcile();
     assert.ok(first);

@@ -1,6 +1,9 @@
 import type { TestContext } from 'node:test';
 import type { Clock } from '../../src/emulator/clock.js';
 import { Emulator, type EmulatorOptions } from '../../src/emulator/emulator.js';
+import { startGateway, type Gateway } from '../../src/gateway.js';
+import { createLogger } from '../../src/ops/logger.js';
+import { tempDir, testConfig } from './helpers.js';
 
 /**
  * The one emulator starter for tests and benchmarks: a free port, virtual time (it moves only by
@@ -95,4 +98,37 @@ export async function postFault(emu: Emulator, body: Record<string, unknown>) {
     body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/**
+ * The environment of a gateway given only the emulator's credentials, as a user points one at
+ * an org: `GENESYS_API_BASE`, `GENESYS_CLIENT_ID`, `GENESYS_CLIENT_SECRET`, `SWITCHBOARD_DEMO=0`.
+ */
+export function credentialsEnv(emu: Emulator, dataDir: string): Record<string, string> {
+  return {
+    GENESYS_API_BASE: emu.url,
+    GENESYS_CLIENT_ID: 'demo-client',
+    GENESYS_CLIENT_SECRET: 'demo-secret',
+    SWITCHBOARD_DEMO: '0',
+    PORT: '0',
+    SWITCHBOARD_DATA_DIR: dataDir,
+    SWITCHBOARD_LOG_LEVEL: 'silent',
+  };
+}
+
+/** A gateway on the emulator's API (`mode`: how it hears events), stopped when the test ends. */
+export async function startEmulatorGateway(
+  t: TestContext,
+  emu: Emulator,
+  mode: 'push' | 'stream',
+): Promise<Gateway> {
+  const gw = await startGateway(
+    testConfig(tempDir(t), {
+      genesys: { apiBase: emu.url, clientId: 'demo-client', clientSecret: 'demo-secret' },
+      source: { demo: false, mode },
+    }),
+    { logger: createLogger('silent'), defaultMetrics: false },
+  );
+  t.after(() => gw.close());
+  return gw;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.js';
 import { SwitchboardError } from '../../errors.js';
-import type { GenesysRestClient } from '../../genesys/rest-client.js';
+import { GenesysApiError, type GenesysRestClient } from '../../genesys/rest-client.js';
 import type { Metrics } from '../../ops/metrics.js';
 import { fullJitterDelay } from '../../protocol/backoff.js';
 import { IngestPipeline } from '../ingest-pipeline.js';
@@ -114,6 +114,8 @@ export class StreamSource implements Source {
   #planRetry: NodeJS.Timeout | undefined;
   #startedAt = 0;
   #refreshTimer: NodeJS.Timeout | undefined;
+  /** Users being looked up after logging off (at most 100 at once). */
+  readonly #lookingUp = new Set<string>();
   #refreshSoon: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
   /** Messages waiting for the append in flight; appended together, in arrival order. */
@@ -367,6 +369,28 @@ export class StreamSource implements Source {
     return { channel, socket };
   }
 
+  /**
+   * A followed user logged off. Genesys announces no deletion, but a deleted user is logged off
+   * first: one `GET /api/v2/users/{id}` tells, and a user it no longer has (404, or a state other
+   * than active) is dropped by a re-plan now rather than at the next periodic one.
+   */
+  async #stillThere(userId: string): Promise<void> {
+    if (this.#lookingUp.has(userId) || this.#lookingUp.size >= 100) return;
+    this.#lookingUp.add(userId);
+    try {
+      const answer = await this.#client().request<Record<string, unknown>>(
+        'GET',
+        `/api/v2/users/${encodeURIComponent(userId)}`,
+      );
+      if (answer?.state === undefined || answer.state === 'active') return;
+    } catch (err) {
+      if (!(err instanceof GenesysApiError) || err.status !== 404) return;
+    } finally {
+      this.#lookingUp.delete(userId);
+    }
+    if (!this.#stopped) await this.refresh();
+  }
+
   async #subscribe(channel: ChannelInfo, topics: readonly string[]): Promise<void> {
     const answer = await this.#client().request<Record<string, unknown>>(
       'PUT',
@@ -558,6 +582,9 @@ export class StreamSource implements Source {
     }
     // Frames of a socket being replaced still count: the log keeps one copy of each event.
     void socket;
+    const user =
+      topic === undefined ? undefined : /^v2\.users\.([^.]+)\.(?:presence|activity)$/.exec(topic);
+    if (user && OFFLINE.test(raw.toString('utf8'))) void this.#stillThere(user[1]!);
     if (topic !== undefined && /^v2\.routing\.queues\.[^.]+\.users$/.test(topic)) {
       // Someone joined or left a followed queue: their topics change soon, not in 5 minutes.
       const after = this.#o.refreshAfterMembershipMs ?? 5000;
@@ -706,6 +733,9 @@ function channelInfo(answer: Record<string, unknown> | undefined): ChannelInfo {
   const expires = typeof answer?.expires === 'string' ? Date.parse(answer.expires) : NaN;
   return { id, connectUri, expires: Number.isFinite(expires) ? expires : undefined };
 }
+
+/** A presence or activity body saying the user is offline (`systemPresence`, any casing). */
+const OFFLINE = /"systemPresence"\s*:\s*"off[ _]?line"/i;
 
 /** The user a `v2.users.{id}.…` topic is about. */
 function userOf(topic: string): string | undefined {
