@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { emulatorBench } from './emulator-bench.js';
 import { liveSection } from './live-bench.js';
+import { rulesSection } from './rules-match.js';
 import { streamRecoverySection } from './stream-recovery.js';
 
 const SECRET = 'bench-secret';
@@ -279,6 +280,7 @@ if (want('emulator')) sections.push(...(await emulatorSection()));
 if (want('ingest')) sections.push(...(await ingestSection()));
 if (want('live')) sections.push(...(await liveSection(log)));
 if (want('stream')) sections.push(...(await streamRecoverySection(log)));
+if (want('rules')) sections.push(...(await rulesSection(log)));
 sections.push(
   `_${new Date().toISOString()}, node ${process.version}, ${Math.round((Date.now() - started) / 1000)} s_`,
 );

@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config/index.js';
 import { SwitchboardError, UsageError, exitCodeOf } from './errors.js';
@@ -5,6 +6,8 @@ import { startGateway } from './gateway.js';
 import { Emulator } from './emulator/emulator.js';
 import { FaultError, parseFault, type ParsedFault } from './emulator/fault-registry.js';
 import { demoSetup, startDemoEmulator } from './demo.js';
+import { compilePattern } from './router/event-pattern.js';
+import { dlqCommand } from './cli-dlq.js';
 
 const USAGE = `usage: switchboard <command> [options]
 
@@ -14,6 +17,14 @@ commands:
            [--warmup-minutes 0] [--client-id ID] [--client-secret S] [--webhook URL] [--webhook-secret S]
            [--fault NAME[:key=value,…]]…
                           run the Genesys Cloud emulator alone (faults: docs/emulator.md)
+  rules test --pattern FILE --event FILE
+                          match one event (JSON, as it is) against an EventBridge pattern
+                          (JSON): prints "match" (exit 0) or "no match" (exit 1); docs/rules.md
+  dlq list [--target NAME] [--id ID] [--json] [--url URL]
+                          dead letters of a running gateway (default URL http://127.0.0.1:$PORT;
+                          SWITCHBOARD_TOKEN is sent as the bearer token); docs/router.md
+  dlq replay [--target NAME] [--id ID] [--url URL]
+                          re-drive them through their target: exit 0 when all were delivered
 
 Exit codes: 0 ok, 1 runtime failure, 2 bad arguments or invalid configuration.`;
 
@@ -24,6 +35,24 @@ export async function main(argv: string[]): Promise<number> {
       return start(rest);
     case 'emulator':
       return emulator(rest);
+    case 'rules':
+      return rules(rest);
+    case 'dlq': {
+      const [sub, ...args] = rest;
+      const { values } = parse(args, {
+        target: { type: 'string' },
+        id: { type: 'string' },
+        json: { type: 'boolean' },
+        url: { type: 'string' },
+      });
+      if (sub === 'replay' && values.json) throw new UsageError('dlq replay takes no --json');
+      return dlqCommand({
+        sub,
+        ...values,
+        env: process.env,
+        out: (line) => process.stdout.write(`${line}\n`),
+      });
+    }
     case '--help':
     case '-h':
     case 'help':
@@ -199,6 +228,52 @@ function faultFromSpec(spec: string): ParsedFault {
     throw err;
   }
 }
+
+/**
+ * `rules test --pattern FILE --event FILE`: the event is matched as it is, like EventBridge's
+ * TestEventPattern (no envelope is added). A bad pattern exits 2 with its JSON path
+ * (SB_PATTERN_INVALID); an unreadable or non-JSON file exits 2 too (SB_USAGE).
+ */
+function rules(args: string[]): number {
+  const [sub, ...rest] = args;
+  if (sub !== 'test')
+    throw new UsageError(
+      sub === undefined
+        ? 'missing subcommand: rules test --pattern FILE --event FILE'
+        : `unknown subcommand "rules ${sub}" (try "switchboard rules test --pattern FILE --event FILE")`,
+    );
+  const { values } = parse(rest, { pattern: { type: 'string' }, event: { type: 'string' } });
+  if (values.pattern === undefined || values.event === undefined)
+    throw new UsageError('rules test needs --pattern FILE and --event FILE');
+  const readJson = (option: string, file: string): unknown => {
+    let text: string;
+    try {
+      if (statSync(file).size > RULES_FILE_LIMIT)
+        throw new UsageError(`--${option} ${file}: larger than ${RULES_FILE_LIMIT} bytes`);
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      const e = err as NodeJS.ErrnoException;
+      throw new UsageError(`--${option} ${file}: cannot read: ${e.code ?? e.message}`);
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new UsageError(`--${option} ${file}: not JSON: ${(err as Error).message}`);
+    }
+  };
+  const pattern = readJson('pattern', values.pattern);
+  const event = readJson('event', values.event);
+  const compiled = compilePattern(pattern); // PatternError: SB_PATTERN_INVALID, exit 2
+  if (typeof event !== 'object' || event === null || Array.isArray(event))
+    throw new UsageError(`--event ${values.event}: an event must be a JSON object`);
+  const matched = compiled.matches(event);
+  process.stdout.write(matched ? 'match\n' : 'no match\n');
+  return matched ? 0 : 1;
+}
+
+/** Pattern and event files for `rules test` are read whole; bigger ones are refused. */
+const RULES_FILE_LIMIT = 16 * 1024 * 1024;
 
 function parse<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(
   args: string[],

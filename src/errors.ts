@@ -92,6 +92,11 @@ export const ERROR_CODES = {
     http: 429,
     message: 'a reconcile ran too recently; retry after the given delay',
   },
+  SB_TARGET_UNKNOWN: { http: 404, message: 'no target of that name in sinks.targets' },
+  SB_REPLAY_BUSY: {
+    http: 409,
+    message: 'a dead-letter replay is already running; retry when it ends',
+  },
   // Live hub (WebSocket close codes and SSE statuses in docs/live-protocol.md)
   SB_LIVE_BAD_FILTER: { http: 400, close: CLOSE.BAD_FILTER, message: 'invalid live subscription' },
   SB_LIVE_FORBIDDEN: {
@@ -117,6 +122,7 @@ export const ERROR_CODES = {
   // (SB_INTERNAL's 1 for anything that has no exit code of its own)
   SB_CONFIG_INVALID: { exit: 2, message: 'configuration is invalid' },
   SB_USAGE: { exit: 2, message: 'bad command-line usage' },
+  SB_PATTERN_INVALID: { exit: 2, message: 'event pattern is invalid' },
   // Sink delivery (src/sinks/sink.ts): RetryableSinkError and FinalSinkError carry these
   SB_SINK_RETRYABLE: {
     sink: 'retry',
@@ -127,6 +133,11 @@ export const ERROR_CODES = {
   SB_SINK_EVENT_TOO_LARGE: {
     sink: 'dead-letter',
     message: "the event's body exceeds the sink's maxEventBytes",
+  },
+  SB_SINK_TIMEOUT: { sink: 'retry', message: 'the target did not answer within the timeout' },
+  SB_SINK_UNREACHABLE: {
+    sink: 'retry',
+    message: 'the target could not be reached (connection refused or lost, DNS, TLS)',
   },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -10,6 +10,10 @@ import { registerLiveEndpoints } from './hub/live-endpoints.js';
 import { LiveHub } from './hub/live-hub.js';
 import { StatsHistory } from './ops/stats-history.js';
 import { registerReconcileRoute } from './http/reconcile-route.js';
+import { registerPipelineRoutes } from './http/pipeline-routes.js';
+import { routerFromConfig } from './router/from-config.js';
+import { registerSchemaDriftMetrics } from './router/schema-registry.js';
+import { SchemaWatch } from './router/schema-watch.js';
 import { registerDashboard } from './http/dashboard-route.js';
 import { reconcilerFromConfig, sharedGenesysClient } from './sources/reconcile/from-config.js';
 import { streamFromConfig } from './sources/stream/stream-from-config.js';
@@ -293,11 +297,24 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     sourcesHealth,
     genesysStats: () => genesys.peek()?.stats,
     authorizeUnscoped: (request) => auth.authorizeUnscoped(request),
+    targetStats: async () => (router ? router.stats() : []),
+  });
+
+  const router = routerFromConfig(config, log, logger);
+  const schemaWatch = new SchemaWatch(log, logger);
+  registerSchemaDriftMetrics(metrics.registry, schemaWatch.counter);
+  registerPipelineRoutes(app, {
+    router,
+    schemaDrift: () => schemaWatch.snapshot(),
+    authorize: (request) => auth.authorizeUnscoped(request),
   });
 
   registerDashboard(app);
 
   try {
+    // Targets read the log as their own consumers; started before the sources feed it.
+    await schemaWatch.start();
+    await router?.start();
     // After the log and the projector, before listen: a started source has a reader behind it.
     await startSources();
     await app.listen({ host: config.server.host, port: config.server.port });
@@ -306,6 +323,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     hub.close();
     liveEndpoints.close();
     stats.stop();
+    await router?.stop();
+    await schemaWatch.stop();
     await projector.stop();
     await log.close();
     removeGuard();
@@ -348,6 +367,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
           await app.close();
         } finally {
           clearTimeout(timer);
+          // Unfinished deliveries stay uncommitted: the next start delivers them again.
+          await router?.stop();
+          await schemaWatch.stop();
           await projector.stop();
           await log.close();
           removeGuard();

@@ -12,13 +12,19 @@ import {
 } from './secret.js';
 import { SwitchboardError } from '../errors.js';
 import { isPlainObject } from '../util/objects.js';
+import { PatternError, compilePattern } from '../router/event-pattern.js';
 
 type NamedSecretInput = ParsedConfig['ingest']['eventbridge']['apiKeys'][number];
 
 export interface Config extends Omit<
   ParsedConfig,
-  'ingest' | 'api' | 'server' | 'genesys' | 'source'
+  'ingest' | 'api' | 'server' | 'genesys' | 'source' | 'sinks'
 > {
+  readonly sinks: Omit<ParsedConfig['sinks'], 'targets'> & {
+    readonly targets: readonly (Omit<ParsedConfig['sinks']['targets'][number], 'secret'> & {
+      readonly secret?: Secret;
+    })[];
+  };
   readonly source: Omit<ParsedConfig['source'], 'mode'> & {
     /** Resolved: `stream` with Genesys credentials outside demo mode, else `push`. */
     readonly mode: 'push' | 'stream';
@@ -132,6 +138,15 @@ function resolve(parsed: ParsedConfig, env: NodeJS.ProcessEnv, file: string | un
       return new Secret(`${prefix}-${i + 1}`, secret(entry, `${path}.${i}`));
     });
 
+  parsed.sinks.routes.forEach((route, i) => {
+    try {
+      compilePattern(route.pattern);
+    } catch (err) {
+      if (err instanceof PatternError)
+        throw new ConfigError(`invalid config: sinks.routes.${i}.pattern: ${err.message}`);
+      throw err;
+    }
+  });
   const { tls } = parsed.server;
   const hasCredentials =
     parsed.genesys.clientId !== undefined && parsed.genesys.clientSecret !== undefined;
@@ -192,6 +207,15 @@ function resolve(parsed: ParsedConfig, env: NodeJS.ProcessEnv, file: string | un
         parsed.genesys.clientSecret === undefined
           ? undefined
           : new Secret('genesys', secret(parsed.genesys.clientSecret, 'genesys.clientSecret')),
+    },
+    sinks: {
+      ...parsed.sinks,
+      targets: parsed.sinks.targets.map((target, i) => {
+        const { secret: ref, ...rest } = target;
+        return ref === undefined
+          ? rest
+          : { ...rest, secret: new Secret(target.name, secret(ref, `sinks.targets.${i}.secret`)) };
+      }),
     },
     source: {
       ...parsed.source,

@@ -1,22 +1,17 @@
 import { z } from 'zod';
 import { EVENT_KIND_NAMES } from '../log/event-kinds.js';
 import { withEnv } from './env-names.js';
+import { secretRefSchema } from './secret-ref.js';
+import { sinksSchema } from './sinks-schema.js';
 
 /**
  * The one configuration schema: defaults and environment variable names live here (`withEnv`;
  * `env-overrides.ts` derives the override table from them), and `loadConfig()` validates once
  * at start, then freezes. Settings kept for a later release are refused when set (`refuse`),
  * with the reason, rather than accepted and ignored.
- * A secret may be written inline, `{ env: NAME }`, `{ file: PATH }`, or the string forms
- * `env:NAME` / `file:PATH`; it is resolved at load and never logged.
+ * Secrets: `secret-ref.ts`; sinks: `sinks-schema.ts`.
  */
-export const secretRefSchema = z.union([
-  z.string().min(1),
-  z.object({ value: z.string().min(1) }).strict(),
-  z.object({ env: z.string().min(1) }).strict(),
-  z.object({ file: z.string().min(1) }).strict(),
-]);
-export type SecretRef = z.infer<typeof secretRefSchema>;
+export { secretRefSchema, type SecretRef } from './secret-ref.js';
 
 const namedSecretSchema = z.union([
   secretRefSchema,
@@ -421,6 +416,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    sinks: sinksSchema,
     logging: z
       .object({
         level: withEnv(

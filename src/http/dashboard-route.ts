@@ -8,7 +8,13 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 export const DEFAULT_DASHBOARD_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 /** Client-side routes of the dashboard: each answers with index.html. */
-export const DASHBOARD_ROUTES: readonly string[] = ['/', '/wallboard', '/agent', '/health'];
+export const DASHBOARD_ROUTES: readonly string[] = [
+  '/',
+  '/wallboard',
+  '/agent',
+  '/health',
+  '/pipelines',
+];
 
 export interface DashboardOptions {
   /** Directory holding the built app (index.html, assets/). Default: web/dist. */

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SwitchboardError } from '../errors.js';
 import type { RestClientStats } from '../genesys/rest-client.js';
 import type { EventLog } from '../log/event-log.js';
-import { setCounter, type Metrics } from '../ops/metrics.js';
+import { setCounter, setLabelledCounter, type Metrics } from '../ops/metrics.js';
+import type { TargetStats } from '../router/target-consumer.js';
 import type { SourceHealth } from '../sources/source.js';
 
 export interface OpsRouteDeps {
@@ -17,7 +18,11 @@ export interface OpsRouteDeps {
   genesysStats?: () => Readonly<RestClientStats> | undefined;
   /** Throws unless the request may read org-wide figures (an unscoped token off loopback). */
   authorizeUnscoped: (request: FastifyRequest) => void;
+  /** The router's targets (none without one). */
+  targetStats?: () => Promise<(TargetStats & { lag: number; dlqDepth: number })[]>;
 }
+
+const CIRCUIT = { closed: 0, 'half-open': 1, open: 2 } as const;
 
 /**
  * `/healthz` (the process answers), `/readyz` (log writable, consumers running; each source's
@@ -94,6 +99,33 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
     if (genesys) {
       setCounter(deps.metrics.genesysBudgetWait, genesys.budgetWaitMs / 1000);
       setCounter(deps.metrics.genesysRateLimitWait, genesys.rateLimitWaitMs / 1000);
+    }
+    const targets = (await deps.targetStats?.()) ?? [];
+    const m = deps.metrics;
+    setLabelledCounter(
+      m.targetDelivered,
+      'target',
+      targets.map((t) => [t.name, t.delivered]),
+    );
+    setLabelledCounter(
+      m.targetFailed,
+      'target',
+      targets.map((t) => [t.name, t.failed]),
+    );
+    setLabelledCounter(
+      m.targetRetried,
+      'target',
+      targets.map((t) => [t.name, t.retried]),
+    );
+    setLabelledCounter(
+      m.targetDeadLettered,
+      'target',
+      targets.map((t) => [t.name, t.deadLettered]),
+    );
+    for (const t of targets) {
+      m.targetLag.set({ target: t.name }, t.lag);
+      m.targetDlqDepth.set({ target: t.name }, t.dlqDepth);
+      m.targetCircuit.set({ target: t.name }, CIRCUIT[t.circuit]);
     }
     for (const c of await deps.log.consumers()) {
       deps.metrics.consumerLag.set(

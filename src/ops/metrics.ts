@@ -193,6 +193,48 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'Seconds since the last heartbeat or event on any stream channel.',
       registers,
     }),
+    targetDelivered: new Counter({
+      name: 'switchboard_target_delivered_total',
+      help: 'Events a target durably accepted (a duplicate it absorbed included), by target.',
+      labelNames: ['target'] as const,
+      registers,
+    }),
+    targetFailed: new Counter({
+      name: 'switchboard_target_failed_total',
+      help: 'Deliveries of an event that failed (every try counts), by target.',
+      labelNames: ['target'] as const,
+      registers,
+    }),
+    targetRetried: new Counter({
+      name: 'switchboard_target_retried_total',
+      help: 'Tries of an event after its first, by target.',
+      labelNames: ['target'] as const,
+      registers,
+    }),
+    targetDeadLettered: new Counter({
+      name: 'switchboard_target_dead_lettered_total',
+      help: 'Events sent to the dead-letter queue, by target.',
+      labelNames: ['target'] as const,
+      registers,
+    }),
+    targetLag: new Gauge({
+      name: 'switchboard_target_lag_events',
+      help: "Events between a target's committed offset and the log head.",
+      labelNames: ['target'] as const,
+      registers,
+    }),
+    targetDlqDepth: new Gauge({
+      name: 'switchboard_target_dlq_depth',
+      help: "Events in a target's dead-letter queue.",
+      labelNames: ['target'] as const,
+      registers,
+    }),
+    targetCircuit: new Gauge({
+      name: 'switchboard_target_circuit_state',
+      help: "A target's circuit: 0 closed, 1 half-open (one probe), 2 open (left alone).",
+      labelNames: ['target'] as const,
+      registers,
+    }),
     genesysRetries: new Counter({
       name: 'switchboard_genesys_retries_total',
       help: 'Repeated attempts of the Genesys REST client (reconcile runs and the stream together), by reason (rate-limited, server-error, network, timeout, unauthorized).',
@@ -227,6 +269,17 @@ export type Metrics = ReturnType<typeof createMetrics>;
 export function setCounter(counter: Counter, total: number): void {
   counter.reset();
   if (total > 0) counter.inc(total);
+}
+
+/** Sets a counter with one label to totals kept elsewhere (read at scrape time). */
+export function setLabelledCounter<L extends string>(
+  counter: Counter<L>,
+  label: L,
+  totals: readonly (readonly [string, number])[],
+): void {
+  counter.reset();
+  for (const [value, total] of totals)
+    if (total > 0) counter.inc({ [label]: value } as Partial<Record<L, string>>, total);
 }
 
 /** Memoizes labelled metric children: label hashing is measurable on the ingest hot path. */

@@ -17,8 +17,13 @@ import { tempDir, waitFor } from '../support/helpers.js';
 import { compareWithTruth, settled } from '../support/truth.js';
 
 const SPEED = 30;
-/** How soon after a storm the floor must equal the truth again. */
-const WITHIN_MS = 2000;
+/**
+ * How soon after a storm the floor must equal the truth again. The target is 2 s, which the
+ * recovery bench measures on a quiet machine (`npm run bench -- stream`); a test that shares two
+ * cores with the rest of the suite only bounds it, so a regression that waits for a periodic
+ * timer (a 5-minute re-plan, a 15 s watchdog) still fails here, and load does not.
+ */
+const WITHIN_MS = 8000;
 
 interface Ready {
   sources: Record<
@@ -131,7 +136,7 @@ async function gatewayRig(t: TestContext, emuOptions: EmulatorOptions = {}) {
           const tail = await gw.log.read(Math.max(0, (await gw.log.stats()).lastOffset - 500), 500);
           return tail.some((e) => e.id === last);
         },
-        { timeoutMs: WITHIN_MS, what: `the last sent message (${last}) in the log` },
+        { timeoutMs: 10_000, what: `the last sent message (${last}) in the log` },
       );
       await settled(gw);
     },

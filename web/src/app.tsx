@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { NavBar, onLinkClick } from './components/nav-bar.js';
 import { AgentPage } from './pages/agent-page.js';
 import { HealthPage } from './pages/health-page.js';
+import { PipelinesPage } from './pages/pipelines-page.js';
 import { WallboardPage } from './pages/wallboard-page.js';
 import { routeOf, useLocation } from './router.js';
 
@@ -9,6 +10,7 @@ const TITLES = {
   wallboard: 'Wallboard',
   agent: 'Agent',
   health: 'Health',
+  pipelines: 'Pipelines',
   'not-found': 'Not found',
 };
 
@@ -30,6 +32,7 @@ export function App() {
       {route === 'wallboard' && <WallboardPage search={search} />}
       {route === 'agent' && <AgentPage search={search} />}
       {route === 'health' && <HealthPage />}
+      {route === 'pipelines' && <PipelinesPage />}
       {route === 'not-found' && (
         <>
           <NavBar route="not-found" />

@@ -1,7 +1,7 @@
 import { useSyncExternalStore } from 'react';
 
 /** Client-side routes: plain History API, no router library. */
-export type Route = 'wallboard' | 'agent' | 'health' | 'not-found';
+export type Route = 'wallboard' | 'agent' | 'health' | 'pipelines' | 'not-found';
 
 export function routeOf(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
@@ -13,6 +13,8 @@ export function routeOf(pathname: string): Route {
       return 'agent';
     case '/health':
       return 'health';
+    case '/pipelines':
+      return 'pipelines';
     default:
       return 'not-found';
   }

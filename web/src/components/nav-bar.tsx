@@ -5,6 +5,7 @@ const LINKS: { route: Route; href: string; label: string }[] = [
   { route: 'wallboard', href: '/', label: 'Wallboard' },
   { route: 'agent', href: '/agent', label: 'Agent' },
   { route: 'health', href: '/health', label: 'Health' },
+  { route: 'pipelines', href: '/pipelines', label: 'Pipelines' },
 ];
 
 /** Follows same-origin links with the History API (a modified click opens a tab as usual). */

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { secretRefSchema } from './secret-ref.js';
+
+/**
+ * `sinks` (CONTRACT.md "Sinks"): the targets events go to and the routes that select them.
+ * Every target is a log consumer with its own offset; the router options below are per target.
+ * Route patterns are checked when the config loads (load-config.ts), so a bad one fails the
+ * start with its path.
+ */
+const targetName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'letters, digits, - and _, at most 63');
+
+const routerOptions = {
+  /** Tries per event before it is dead-lettered (the first included). */
+  maxAttempts: z.number().int().min(1).max(1000).default(8),
+  /** Where a target that has never delivered starts: the oldest retained event, or the end. */
+  startAt: z.enum(['earliest', 'latest']).default('earliest'),
+  retry: z
+    .object({
+      initialMs: z.number().int().min(1).max(600_000).default(500),
+      maxMs: z.number().int().min(1).max(3_600_000).default(60_000),
+    })
+    .strict()
+    .prefault({}),
+  circuit: z
+    .object({
+      /** Deliveries in a row that fail retryably before the target is left alone. */
+      failureThreshold: z.number().int().min(1).max(1000).default(5),
+      cooldownMs: z.number().int().min(10).max(3_600_000).default(30_000),
+    })
+    .strict()
+    .prefault({}),
+};
+
+const httpTarget = z
+  .object({
+    name: targetName,
+    type: z.literal('http'),
+    url: z
+      .string()
+      .url()
+      .refine((u) => /^https?:$/.test(new URL(u).protocol), 'an http:// or https:// URL'),
+    /** Standard Webhooks signing secret (`whsec_…`, or any string). Unset: unsigned. */
+    secret: secretRefSchema.optional(),
+    timeoutMs: z.number().int().min(100).max(300_000).default(10_000),
+    /** Requests in flight at once. */
+    concurrency: z.number().int().min(1).max(256).default(4),
+    ...routerOptions,
+  })
+  .strict();
+
+export const sinksSchema = z
+  .object({
+    targets: z
+      .array(z.discriminatedUnion('type', [httpTarget]))
+      .max(64)
+      .default([]),
+    routes: z
+      .array(
+        z
+          .object({
+            name: targetName,
+            /** An EventBridge event pattern over the event document (docs/rules.md). */
+            pattern: z.record(z.string(), z.unknown()),
+            targets: z.array(targetName).min(1).max(64),
+          })
+          .strict(),
+      )
+      .max(1000)
+      .default([]),
+  })
+  .strict()
+  .superRefine((sinks, ctx) => {
+    const names = new Set<string>();
+    sinks.targets.forEach((t, i) => {
+      if (names.has(t.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', i, 'name'],
+          message: `a second target named ${t.name}`,
+        });
+      names.add(t.name);
+    });
+    const routes = new Set<string>();
+    sinks.routes.forEach((r, i) => {
+      if (routes.has(r.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', i, 'name'],
+          message: `a second route named ${r.name}`,
+        });
+      routes.add(r.name);
+      r.targets.forEach((name, j) => {
+        if (!names.has(name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['routes', i, 'targets', j],
+            message: `no target named ${name} in sinks.targets`,
+          });
+      });
+    });
+  })
+  .prefault({});
+
+export type SinksConfigInput = z.output<typeof sinksSchema>;
+export type HttpTargetInput = z.output<typeof httpTarget>;
