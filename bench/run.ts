@@ -8,7 +8,7 @@
  * (c) Switchboard with fsync on, at offered rates of 500/s, 5,000/s and maximum.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -124,7 +124,10 @@ function medianRun(runs: LoadResult[]): LoadResult {
   return runs.find((r) => r.rps === m)!;
 }
 
-async function startSwitchboard(dataDir: string): Promise<Server> {
+async function startSwitchboard(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<Server> {
   return startServer(
     [here('../bin/switchboard.js'), 'start'],
     {
@@ -133,6 +136,7 @@ async function startSwitchboard(dataDir: string): Promise<Server> {
       SWITCHBOARD_WEBHOOK_SECRETS: SECRET,
       SWITCHBOARD_DEMO: '0',
       SWITCHBOARD_LOG_LEVEL: 'warn',
+      ...env,
     },
     /^switchboard listening on (http\S+)$/,
   );
@@ -281,6 +285,7 @@ if (want('ingest')) sections.push(...(await ingestSection()));
 if (want('live')) sections.push(...(await liveSection(log)));
 if (want('stream')) sections.push(...(await streamRecoverySection(log)));
 if (want('rules')) sections.push(...(await rulesSection(log)));
+if (want('delivery')) sections.push(...(await deliverySection()));
 sections.push(
   `_${new Date().toISOString()}, node ${process.version}, ${Math.round((Date.now() - started) / 1000)} s_`,
 );
@@ -297,4 +302,76 @@ async function ingestSection(): Promise<string[]> {
     ...ingest.summary,
     '',
   ];
+}
+
+/**
+ * HTTP delivery (issue 13): Switchboard ingesting at its maximum while one HTTP target (a bare
+ * receiver that answers 200) gets every event, beside the same ingest with no target. Delivered
+ * per second during the load, the target's lag when the load stops, and how long it takes to
+ * drain.
+ */
+async function deliverySection(): Promise<string[]> {
+  const dataRoot = mkdtempSync(join(tmpdir(), 'sb-bench-delivery-'));
+  const receiver = await startServer(
+    ['--import', 'tsx', here('./peers/bare-http.ts')],
+    {},
+    /^listening (\d+)$/,
+  );
+  const metric = async (url: string, re: RegExp) => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    return Number(re.exec(text)?.[1] ?? 0);
+  };
+  try {
+    log('delivery: ingest alone');
+    const alone = await measure('switchboard, no target', () =>
+      startSwitchboard(join(dataRoot, 'alone')),
+    );
+    const config = join(dataRoot, 'switchboard.yaml');
+    writeFileSync(
+      config,
+      `sinks:\n  targets:\n    - { name: receiver, type: http, url: "${receiver.url}/hook", secret: bench-signing }\n` +
+        '  routes:\n    - { name: all, pattern: {}, targets: [receiver] }\n',
+    );
+    log('delivery: ingest with an HTTP target');
+    const sb = await startSwitchboard(join(dataRoot, 'target'), { SWITCHBOARD_CONFIG: config });
+    try {
+      const r = await runLoad(sb.url);
+      const delivered = await metric(
+        sb.url,
+        /switchboard_target_delivered_total\{target="receiver"\} (\d+)/,
+      );
+      const lag = await metric(sb.url, /switchboard_target_lag_events\{target="receiver"\} (\d+)/);
+      const stopped = Date.now();
+      for (;;) {
+        const left = await metric(
+          sb.url,
+          /switchboard_target_lag_events\{target="receiver"\} (\d+)/,
+        );
+        if (left === 0 || Date.now() - stopped > 120_000) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const drainSec = (Date.now() - stopped) / 1000;
+      const total = await metric(
+        sb.url,
+        /switchboard_target_delivered_total\{target="receiver"\} (\d+)/,
+      );
+      const k = (n: number) => Math.round(n).toLocaleString('en-US');
+      return [
+        `## HTTP delivery while ingesting (${DURATION_SEC} s at maximum, ${CONNECTIONS} connections, one run each)`,
+        '',
+        '| scenario | ingest req/s | delivered/s during the load | lag at the end | drained after | delivered in all |',
+        '| --- | ---: | ---: | ---: | ---: | ---: |',
+        `| ingest alone (no target) | ${k(alone.r.rps)} | — | — | — | — |`,
+        `| ingest + HTTP target (signed, one request per event) | ${k(r.rps)} (${pct(r.rps / alone.r.rps)}) | ${k(delivered / DURATION_SEC)} | ${k(lag)} | ${drainSec.toFixed(1)} s | ${k(total)} of ${k(r.ok2xx)} acknowledged |`,
+        '',
+        `Command: \`node --import tsx bench/run.ts delivery\`. The receiver is a bare node:http server answering 200 (bench/peers/bare-http.ts); the target keeps 4 requests in flight (its default \`concurrency\`). Delivery trails ingest and catches up after the load: every acknowledged event is delivered.`,
+        '',
+      ];
+    } finally {
+      await sb.stop();
+    }
+  } finally {
+    await receiver.stop();
+    rmSync(dataRoot, { recursive: true, force: true });
+  }
 }

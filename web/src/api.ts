@@ -37,10 +37,26 @@ export class ApiError extends Error {
   }
 }
 
-export async function getJson(path: string, signal?: AbortSignal): Promise<unknown> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+export function getJson(path: string, signal?: AbortSignal): Promise<unknown> {
+  return send(path, { ...(signal ? { signal } : {}) });
+}
+
+/** A JSON POST, with the same token and errors as `getJson`. */
+export function postJson(path: string, payload: unknown): Promise<unknown> {
+  return send(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+  });
+}
+
+async function send(path: string, init: RequestInit): Promise<unknown> {
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    ...(init.headers as Record<string, string> | undefined),
+  };
   if (accessToken) headers.authorization = `Bearer ${accessToken}`;
-  const res = await fetch(path, { headers, cache: 'no-store', ...(signal ? { signal } : {}) });
+  const res = await fetch(path, { ...init, headers, cache: 'no-store' });
   const text = await res.text();
   let body: unknown;
   try {
@@ -55,7 +71,6 @@ export async function getJson(path: string, signal?: AbortSignal): Promise<unkno
   return body;
 }
 
-/** `ws(s)://<this host>/api/v1/live`. */
 export function liveSocketUrl(): string {
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
   return `${scheme}://${window.location.host}/api/v1/live`;

@@ -2,7 +2,7 @@
  * The router's operations API (`/api/v1/targets`, `/api/v1/dlq`, `/api/v1/dlq/replay`), read
  * defensively: the Pipelines page shows what it can of an answer it does not fully understand.
  */
-import { accessToken, ApiError, getJson } from '../api.js';
+import { ApiError, getJson, postJson } from '../api.js';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
@@ -179,36 +179,6 @@ export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${+(n / 1024).toFixed(1)} KiB`;
   return `${+(n / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-/**
- * A JSON POST with the same token and error handling as `getJson` (api.ts has no POST helper
- * yet; this belongs there once another page needs one).
- */
-export async function postJson(path: string, payload: unknown): Promise<unknown> {
-  const headers: Record<string, string> = {
-    accept: 'application/json',
-    'content-type': 'application/json',
-  };
-  if (accessToken) headers.authorization = `Bearer ${accessToken}`;
-  const res = await fetch(path, {
-    method: 'POST',
-    headers,
-    cache: 'no-store',
-    body: JSON.stringify(payload),
-  });
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = undefined;
-  }
-  if (!res.ok) {
-    const err = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ApiError(res.status, err?.code, err?.message ?? `HTTP ${res.status} from ${path}`);
-  }
-  return body;
 }
 
 export const loadPipelines = async (signal: AbortSignal): Promise<Pipelines> =>
