@@ -106,9 +106,7 @@ export class Router {
         ...s,
         lag: Math.max(0, lastOffset - s.offset),
         dlqDepth: depths.get(c.name) ?? 0,
-        ...(c.sink.health().lastError && !s.lastError
-          ? { lastError: c.sink.health().lastError }
-          : {}),
+        lastError: s.lastError ?? c.sink.health().lastError,
       };
     });
   }
