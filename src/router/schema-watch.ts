@@ -29,10 +29,15 @@ export class SchemaWatch {
     const sub = await this.#log.subscribe(SCHEMA_CONSUMER, { startAt: 'latest', batchSize: 500 });
     this.#sub = sub;
     this.#loop = (async () => {
+      // A commit is a durable write beside the appends: one every few seconds is enough for a
+      // consumer whose counts start over with the process (it only must not hold retention back).
+      let committedAt = 0;
       try {
         for await (const batch of sub) {
           for (const event of batch) this.counter.add(this.#registry.check(event));
           this.checked += batch.length;
+          if (Date.now() - committedAt < 5000) continue;
+          committedAt = Date.now();
           await sub.commit(batch[batch.length - 1]!.offset);
         }
       } catch (err) {
