@@ -28,19 +28,36 @@ export class SchemaWatch {
     await this.#log.unregister(SCHEMA_CONSUMER);
     const sub = await this.#log.subscribe(SCHEMA_CONSUMER, { startAt: 'latest', batchSize: 500 });
     this.#sub = sub;
+    // A commit is a durable write beside the appends: one a second is enough for a consumer
+    // whose counts start over with the process (it only must not hold retention back), and the
+    // last offset is always committed within that second, also when the log goes quiet.
+    let pending = 0;
+    let committed = 0;
+    let chain: Promise<void> = Promise.resolve();
+    const flush = (): Promise<void> => {
+      chain = chain.then(async () => {
+        if (pending <= committed) return;
+        const offset = pending;
+        await sub.commit(offset);
+        committed = offset;
+      });
+      return chain;
+    };
+    const timer = setInterval(() => {
+      flush().catch((err: unknown) => this.#logger.warn({ err }, 'schema drift commit failed'));
+    }, 1000);
+    timer.unref();
     this.#loop = (async () => {
-      // A commit is a durable write beside the appends: one every few seconds is enough for a
-      // consumer whose counts start over with the process (it only must not hold retention back).
-      let committedAt = 0;
       try {
         for await (const batch of sub) {
           for (const event of batch) this.counter.add(this.#registry.check(event));
           this.checked += batch.length;
-          if (Date.now() - committedAt < 5000) continue;
-          committedAt = Date.now();
-          await sub.commit(batch[batch.length - 1]!.offset);
+          pending = batch[batch.length - 1]!.offset;
         }
+        clearInterval(timer);
+        await flush();
       } catch (err) {
+        clearInterval(timer);
         this.#logger.error({ err }, 'schema drift watch stopped');
       }
     })();
