@@ -313,7 +313,7 @@ async function ingestSection(): Promise<string[]> {
 async function deliverySection(): Promise<string[]> {
   const dataRoot = mkdtempSync(join(tmpdir(), 'sb-bench-delivery-'));
   const receiver = await startServer(
-    ['--import', 'tsx', here('./peers/delay-http.ts')],
+    ['--import', 'tsx', here('./peers/bare-http.ts'), '--record-delay'],
     {},
     /^listening (\d+)$/,
   );
@@ -393,7 +393,7 @@ async function deliverySection(): Promise<string[]> {
       '',
       `Ingest with the target on at maximum: ${pct(max4.r.rps / alone.r.rps)} of ingest alone (concurrency 4), ${pct(max16.r.rps / alone.r.rps)} (16).`,
       '',
-      "Command: `node --import tsx bench/run.ts delivery`. One signed request per event (Standard Webhooks). The receiver (bench/peers/delay-http.ts) answers 200 at once and records each delay from the event's `receivedAt` to its arrival. Delivered of stored counts every delivery, so a figure above the stored count would be a double delivery.",
+      "Command: `node --import tsx bench/run.ts delivery`. One signed request per event (Standard Webhooks). The receiver (bench/peers/bare-http.ts --record-delay) answers 200 at once and records each delay from the event's `receivedAt` to its arrival. Delivered of stored counts every delivery, so a figure above the stored count would be a double delivery.",
       '',
     ];
   } finally {

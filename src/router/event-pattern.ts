@@ -59,6 +59,8 @@ export class PatternError extends SwitchboardError {
 export interface CompiledPattern {
   /** True when `doc` (parsed JSON) matches. Never throws, never allocates for ASCII data. */
   matches(doc: unknown): boolean;
+  /** The empty pattern `{}`: every event matches, so a caller need not build the document. */
+  readonly matchesEverything: boolean;
 }
 
 /** The operators of a leaf's operator objects. */
@@ -933,7 +935,7 @@ function ${name}(v) {
   }
 }
 
-const MATCH_ALL: CompiledPattern = Object.freeze({ matches: () => true });
+const MATCH_ALL: CompiledPattern = Object.freeze({ matches: () => true, matchesEverything: true });
 
 /**
  * Compiles an EventBridge event pattern. Throws `PatternError` (code `SB_PATTERN_INVALID`) whose
@@ -946,7 +948,7 @@ export function compilePattern(pattern: unknown): CompiledPattern {
   if (Object.keys(pattern).length === 0) return MATCH_ALL;
   const compiled = new Compiler().object(pattern, '$', 0, false);
   const root = generate(compiled.ir) ?? compiled.node;
-  return Object.freeze({ matches: (doc: unknown) => root(doc) });
+  return Object.freeze({ matches: (doc: unknown) => root(doc), matchesEverything: false });
 }
 
 /** Several patterns compiled together, e.g. a config's routes, matched in one call. */

@@ -33,7 +33,12 @@ export function routerFromConfig(
     })),
     routes: routes.map((r) => {
       const compiled = compilePattern(r.pattern);
-      return { name: r.name, targets: r.targets, matches: (doc) => compiled.matches(doc) };
+      return {
+        name: r.name,
+        targets: r.targets,
+        matches: (doc) => compiled.matches(doc),
+        matchesEverything: compiled.matchesEverything,
+      };
     }),
   });
 }

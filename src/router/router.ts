@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { EventLog, StoredEvent } from '../log/event-log.js';
 import type { Sink } from '../sinks/sink.js';
 import { DeadLetterStore, summarize, type DeadLetterSummary } from './dead-letters.js';
-import { eventDocument } from './event-document.js';
+import { eventDocument } from '../sinks/event-document.js';
 import {
   TargetConsumer,
   consumerName,
@@ -21,6 +21,8 @@ export interface RouteSpec {
   name: string;
   /** A compiled pattern: whether the event document matches. */
   matches: (document: unknown) => boolean;
+  /** The pattern is `{}`: the event's body need not be parsed to know. */
+  matchesEverything?: boolean;
   targets: readonly string[];
 }
 
@@ -183,6 +185,7 @@ export class Router {
 /** Whether any of `routes` sends an event: its document is built once, only when asked. */
 function selector(routes: readonly RouteSpec[]): (event: StoredEvent) => boolean {
   if (routes.length === 0) return () => false;
+  if (routes.some((r) => r.matchesEverything)) return () => true;
   return (event) => {
     const doc = eventDocument(event);
     return routes.some((r) => r.matches(doc));

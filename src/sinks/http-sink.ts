@@ -37,6 +37,7 @@ import {
   type SinkHealth,
   type SinkLimits,
 } from './sink.js';
+import { eventMetadata } from './event-document.js';
 import { assertValidLimits, checkBatch } from './sink-limits.js';
 
 /** What `createHttpSink` takes: one `sinks.targets[]` entry of `type: http`, resolved. */
@@ -279,16 +280,7 @@ export class HttpSink implements Sink {
       'user-agent': 'switchboard',
       'webhook-id': id,
       'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-      'x-switchboard-event': asciiJson({
-        id: event.id,
-        source: event.source,
-        topic: event.topic,
-        kind: event.kind,
-        subject: event.subject,
-        occurredAt: event.occurredAt,
-        receivedAt: event.receivedAt,
-        offset: event.offset,
-      }),
+      'x-switchboard-event': asciiJson({ ...eventMetadata(event), offset: event.offset }),
       'x-switchboard-offset': String(event.offset),
       'x-switchboard-kind': headerSafe(event.kind),
     };

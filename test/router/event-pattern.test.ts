@@ -152,6 +152,10 @@ describe('exact values, nesting and "and" (EP)', () => {
     yes({}, EC2_EVENT);
     yes({}, {});
     yes({}, null);
+    // Said up front, so a target whose route is {} never parses a body to decide.
+    assert.equal(compilePattern({}).matchesEverything, true);
+    assert.equal(compilePattern({ kind: ['x'] }).matchesEverything, false);
+    assert.equal(compilePattern({ kind: [{ exists: false }] }).matchesEverything, false);
   });
 });
 

@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { describe, test, type TestContext } from 'node:test';
 import { inspect } from 'node:util';
 import { Webhook } from 'standardwebhooks';
@@ -27,120 +21,35 @@ import {
 } from '../../src/sinks/http-sink.js';
 import { SignatureVerifier } from '../../src/sources/webhook/signature-verifier.js';
 import { waitFor } from '../support/helpers.js';
-import {
-  makeStoredEvent,
-  runSinkSuite,
-  type BreakMode,
-  type SinkHarness,
-  type TargetRecord,
-} from './sink-suite.js';
+import { ReferenceTarget } from './reference-target.js';
+import { makeStoredEvent, runSinkSuite, type SinkHarness } from './sink-suite.js';
 
 const SECRET = `whsec_${Buffer.from('switchboard-http-sink-test-key-32b').toString('base64')}`;
-
-interface Seen {
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/** What a scripted answer may be: a response, or a request left without one. */
-type Reply = { status: number; headers?: Record<string, string>; body?: string } | 'hang';
 
 /**
  * A receiver as the docs tell one to be written: it verifies the signature with the
  * standardwebhooks library over the raw body (401 when it does not verify), stores the raw body
  * under `webhook-id`, and answers a repeated id 200 with `Idempotent-Replayed: true`.
  */
-class Receiver {
-  readonly seen: Seen[] = [];
-  readonly #records: TargetRecord[] = [];
-  readonly #keys = new Set<string>();
-  readonly #webhook: Webhook | undefined;
-  #mode: BreakMode = 'none';
-  #brokenIds: ReadonlySet<string> | undefined;
-  #held: (() => void)[] | undefined;
-  /** Answers instead of the normal handling when it returns a reply. */
-  script: ((seen: Seen, n: number) => Reply | undefined) | undefined;
-  verifyFailures = 0;
-  readonly #server = createServer((req, res) => {
-    this.#handle(req, res).catch(() => res.destroy());
-  });
-
+class Receiver extends ReferenceTarget {
   constructor(secret: string | null = SECRET) {
-    this.#webhook = secret === null ? undefined : new Webhook(secret);
-  }
-
-  async listen(path = '/hooks/crm?tenant=a'): Promise<string> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    const { port } = this.#server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}${path}`;
-  }
-
-  records(): TargetRecord[] {
-    return this.#records.map((r) => ({ key: r.key, body: Buffer.from(r.body) }));
-  }
-
-  breakTarget(mode: BreakMode, ids?: readonly string[]): void {
-    this.#mode = mode;
-    this.#brokenIds = ids && new Set(ids);
-  }
-
-  holdTarget(): { arrived(): number; release(): void } {
-    const held: (() => void)[] = [];
-    this.#held = held;
-    return {
-      arrived: () => held.length,
-      release: () => {
-        this.#held = undefined;
-        for (const go of held.splice(0)) go();
+    const webhook = secret === null ? undefined : new Webhook(secret);
+    super(
+      webhook && {
+        verify: (seen) => {
+          try {
+            webhook.verify(seen.body, flat(seen.headers));
+            return true;
+          } catch {
+            return false;
+          }
+        },
       },
-    };
+    );
   }
 
-  async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const seen = { headers: req.headers, body: Buffer.concat(chunks) };
-    this.seen.push(seen);
-    const scripted = this.script?.(seen, this.seen.length);
-    if (scripted === 'hang') return;
-    if (scripted) {
-      res.writeHead(scripted.status, scripted.headers).end(scripted.body);
-      return;
-    }
-    const key = req.headers['webhook-id'];
-    const id = typeof key === 'string' ? key : undefined;
-    if (this.#webhook) {
-      try {
-        this.#webhook.verify(seen.body, flat(req.headers));
-      } catch {
-        this.verifyFailures++;
-        res.writeHead(401).end('bad signature');
-        return;
-      }
-    }
-    const held = this.#held;
-    if (held) await new Promise<void>((resolve) => held.push(resolve));
-    const broken = this.#mode !== 'none' && (!this.#brokenIds || this.#brokenIds.has(id ?? ''));
-    if (broken && this.#mode === 'transient') {
-      res.writeHead(503, { 'retry-after': '1' }).end('try later');
-      return;
-    }
-    if (broken) {
-      res.writeHead(422).end('{"error":"unprocessable"}');
-      return;
-    }
-    if (id !== undefined && this.#keys.has(id)) {
-      res.writeHead(200, { 'idempotent-replayed': 'true' }).end();
-      return;
-    }
-    if (id !== undefined) this.#keys.add(id);
-    this.#records.push({ key: id, body: seen.body });
-    res.writeHead(204).end();
+  override listen(path = '/hooks/crm?tenant=a'): Promise<string> {
+    return super.listen(path);
   }
 }
 
