@@ -8,6 +8,7 @@ import { FaultError, parseFault, type ParsedFault } from './emulator/fault-regis
 import { demoSetup, startDemoEmulator } from './demo.js';
 import { compilePattern } from './router/event-pattern.js';
 import { dlqCommand } from './cli-dlq.js';
+import { lakeCommand } from './cli-lake.js';
 
 const USAGE = `usage: switchboard <command> [options]
 
@@ -20,6 +21,9 @@ commands:
   rules test --pattern FILE --event FILE
                           match one event (JSON, as it is) against an EventBridge pattern
                           (JSON): prints "match" (exit 0) or "no match" (exit 1); docs/rules.md
+  lake query "SQL" [--json] [--path DIR] [--config FILE]
+                          run SQL (DuckDB) over the lake: a view bronze (every event); prints a
+                          table, or one JSON object a row with --json; docs/lake.md
   dlq list [--target NAME] [--id ID] [--json] [--url URL]
                           dead letters of a running gateway (default URL http://127.0.0.1:$PORT;
                           SWITCHBOARD_TOKEN is sent as the bearer token); docs/router.md
@@ -50,6 +54,22 @@ export async function main(argv: string[]): Promise<number> {
         sub,
         ...values,
         env: process.env,
+        out: (line) => process.stdout.write(`${line}\n`),
+      });
+    }
+    case 'lake': {
+      const [sub, ...args] = rest;
+      const { values, positionals } = parse(
+        args,
+        { json: { type: 'boolean' }, path: { type: 'string' }, config: { type: 'string' } },
+        true,
+      );
+      if (positionals.length > 1)
+        throw new UsageError('lake query takes the SQL as one argument: quote it');
+      return lakeCommand({
+        sub,
+        sql: positionals[0],
+        ...values,
         out: (line) => process.stdout.write(`${line}\n`),
       });
     }
@@ -278,9 +298,10 @@ const RULES_FILE_LIMIT = 16 * 1024 * 1024;
 function parse<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(
   args: string[],
   options: T,
+  allowPositionals = false,
 ) {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false });
+    return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0] ?? 'bad arguments');
   }

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type ParsedConfig, type SecretRef } from './schema.js';
@@ -14,6 +15,11 @@ import { SwitchboardError } from '../errors.js';
 import { isPlainObject } from '../util/objects.js';
 import { PatternError, compilePattern } from '../router/event-pattern.js';
 
+/** A target as the gateway gets it: a lake's path resolved, an HTTP secret wrapped. */
+type ResolvedTarget<T> = T extends { type: 'lake' }
+  ? Omit<T, 'path'> & { readonly path: string }
+  : Omit<T, 'secret'> & { readonly secret?: Secret };
+
 type NamedSecretInput = ParsedConfig['ingest']['eventbridge']['apiKeys'][number];
 
 export interface Config extends Omit<
@@ -21,9 +27,7 @@ export interface Config extends Omit<
   'ingest' | 'api' | 'server' | 'genesys' | 'source' | 'sinks'
 > {
   readonly sinks: Omit<ParsedConfig['sinks'], 'targets'> & {
-    readonly targets: readonly (Omit<ParsedConfig['sinks']['targets'][number], 'secret'> & {
-      readonly secret?: Secret;
-    })[];
+    readonly targets: readonly ResolvedTarget<ParsedConfig['sinks']['targets'][number]>[];
   };
   readonly source: Omit<ParsedConfig['source'], 'mode'> & {
     /** Resolved: `stream` with Genesys credentials outside demo mode, else `push`. */
@@ -211,6 +215,8 @@ function resolve(parsed: ParsedConfig, env: NodeJS.ProcessEnv, file: string | un
     sinks: {
       ...parsed.sinks,
       targets: parsed.sinks.targets.map((target, i) => {
+        if (target.type === 'lake')
+          return { ...target, path: resolvePath(target.path ?? join(parsed.dataDir, 'lake')) };
         const { secret: ref, ...rest } = target;
         return ref === undefined
           ? rest

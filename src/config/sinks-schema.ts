@@ -50,12 +50,37 @@ const httpTarget = z
   })
   .strict();
 
+/** The lake (docs/lake.md): bronze NDJSON under `path`, queried with `switchboard lake query`. */
+const lakeTarget = z
+  .object({
+    name: targetName,
+    type: z.literal('lake'),
+    /** Default `<dataDir>/lake`. */
+    path: z.string().min(1).max(4096).optional(),
+    /** A bronze file takes no event that would make it larger. */
+    maxFileBytes: z
+      .number()
+      .int()
+      .min(4096)
+      .max(4 * 1024 * 1024 * 1024)
+      .default(64 * 1024 * 1024),
+    /** A bronze file takes no event received this long after its first. */
+    maxFileAgeMs: z.number().int().min(1000).max(86_400_000).default(3_600_000),
+    ...routerOptions,
+  })
+  .strict();
+
+/** What `sinks` holds when the config names no targets: the lake, with every event routed to it. */
+export const DEFAULT_LAKE = { name: 'lake', type: 'lake' } as const;
+export const DEFAULT_LAKE_ROUTE = { name: 'all-to-lake', pattern: {}, targets: ['lake'] };
+
 export const sinksSchema = z
   .object({
+    // Absent: the lake alone (DEFAULT_LAKE); `[]` turns every target off.
     targets: z
-      .array(z.discriminatedUnion('type', [httpTarget]))
+      .array(z.discriminatedUnion('type', [httpTarget, lakeTarget]))
       .max(64)
-      .default([]),
+      .prefault([DEFAULT_LAKE]),
     routes: z
       .array(
         z
@@ -68,9 +93,18 @@ export const sinksSchema = z
           .strict(),
       )
       .max(1000)
-      .default([]),
+      .optional(),
   })
   .strict()
+  // Absent routes: everything to the target named `lake`, when there is one.
+  .transform((sinks) => ({
+    targets: sinks.targets,
+    routes:
+      sinks.routes ??
+      (sinks.targets.some((t) => t.name === DEFAULT_LAKE_ROUTE.targets[0])
+        ? [DEFAULT_LAKE_ROUTE]
+        : []),
+  }))
   .superRefine((sinks, ctx) => {
     const names = new Set<string>();
     sinks.targets.forEach((t, i) => {
@@ -105,3 +139,4 @@ export const sinksSchema = z
 
 export type SinksConfigInput = z.output<typeof sinksSchema>;
 export type HttpTargetInput = z.output<typeof httpTarget>;
+export type LakeTargetInput = z.output<typeof lakeTarget>;

@@ -6,6 +6,8 @@
  */
 import type { Logger } from 'pino';
 import type { EventLog, StoredEvent } from '../log/event-log.js';
+import { SwitchboardError } from '../errors.js';
+import { fullJitterDelay } from '../protocol/backoff.js';
 import type { Sink } from '../sinks/sink.js';
 import { DeadLetterStore, summarize, type DeadLetterSummary } from './dead-letters.js';
 import { eventDocument } from '../sinks/event-document.js';
@@ -16,6 +18,9 @@ import {
   type TargetOptions,
   type TargetStats,
 } from './target-consumer.js';
+
+/** How often a target that could not start is tried again. */
+const START_RETRY = { initialMs: 1000, maxMs: 60_000 };
 
 export interface RouteSpec {
   name: string;
@@ -53,6 +58,9 @@ export class Router {
   readonly #consumers = new Map<string, TargetConsumer>();
   readonly deadLetters: DeadLetterStore;
   #started = false;
+  #stopping = false;
+  readonly #retries = new Set<NodeJS.Timeout>();
+  readonly #startErrors = new Map<string, NonNullable<TargetStats['lastError']>>();
 
   constructor(options: RouterOptions) {
     this.#o = options;
@@ -77,22 +85,45 @@ export class Router {
     return [...this.#consumers.keys()];
   }
 
-  /** Starts every sink, then its consumer. A target whose sink cannot start is logged, not fatal. */
+  /**
+   * Starts every sink, then its consumer. A target that cannot start (its database is down) is
+   * not fatal: it is tried again with backoff until it starts, its error shown in its stats.
+   */
   async start(): Promise<void> {
     this.#started = true;
-    await Promise.all(
-      [...this.#consumers.values()].map(async (c) => {
-        try {
-          await c.sink.start();
-          await c.start();
-        } catch (err) {
-          this.#o.logger.error({ err, target: c.name }, 'target could not start');
-        }
-      }),
-    );
+    await Promise.all([...this.#consumers.values()].map((c) => this.#startTarget(c, 0)));
+  }
+
+  async #startTarget(c: TargetConsumer, attempt: number): Promise<void> {
+    if (this.#stopping) return;
+    try {
+      await c.sink.start();
+      await c.start();
+      this.#startErrors.delete(c.name);
+    } catch (err) {
+      if (this.#stopping) return;
+      const delayMs = fullJitterDelay(attempt, START_RETRY);
+      this.#startErrors.set(c.name, {
+        code: err instanceof SwitchboardError ? err.code : 'SB_SINK_RETRYABLE',
+        message: `could not start: ${err instanceof Error ? err.message : String(err)}`,
+        at: new Date().toISOString(),
+      });
+      this.#o.logger.error(
+        { err, target: c.name, retryInMs: Math.round(delayMs) },
+        'target could not start; trying again',
+      );
+      const timer = setTimeout(() => {
+        this.#retries.delete(timer);
+        void this.#startTarget(c, attempt + 1);
+      }, delayMs);
+      this.#retries.add(timer);
+    }
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
+    for (const timer of this.#retries) clearTimeout(timer);
+    this.#retries.clear();
     await Promise.all([...this.#consumers.values()].map((c) => c.stop()));
     await Promise.all([...this.#consumers.values()].map((c) => c.sink.close()));
     this.deadLetters.close();
@@ -108,7 +139,7 @@ export class Router {
         ...s,
         lag: Math.max(0, lastOffset - s.offset),
         dlqDepth: depths.get(c.name) ?? 0,
-        lastError: s.lastError ?? c.sink.health().lastError,
+        lastError: this.#startErrors.get(c.name) ?? s.lastError ?? c.sink.health().lastError,
       };
     });
   }

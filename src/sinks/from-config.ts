@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js';
 import { createHttpSink } from './http-sink.js';
+import { createLakeSink } from './lake/lake-sink.js';
 import type { Sink } from './sink.js';
 
 export type TargetConfig = Config['sinks']['targets'][number];
@@ -14,6 +15,13 @@ export function sinkFromConfig(target: TargetConfig): Sink {
         timeoutMs: target.timeoutMs,
         maxConcurrency: target.concurrency,
         ...(target.secret ? { secret: target.secret } : {}),
+      });
+    case 'lake':
+      return createLakeSink({
+        name: target.name,
+        path: target.path,
+        maxFileBytes: target.maxFileBytes,
+        maxFileAgeMs: target.maxFileAgeMs,
       });
   }
 }

@@ -198,7 +198,7 @@ describe('pipelines page in Chromium', () => {
   test('without targets the page says how to configure one', async (t) => {
     const browser = await launchBrowser(t);
     if (!browser) return;
-    const gw = await startTestGateway(t);
+    const gw = await startTestGateway(t, { sinks: { targets: [] } });
     const page = await newPage(browser, t, { width: 1280, height: 800 });
     await openPipelines(page, gw.url);
     const empty = page.getByTestId('no-targets');

@@ -96,6 +96,31 @@ describe('router', () => {
     assert.equal(consumers.find((c) => c.name === 'target:crm')?.committedOffset, s.offset);
   });
 
+  test('a target that cannot start is tried again until it starts, its error in its stats', async (t) => {
+    const dir = tempDir(t);
+    const log = await openLog(t, dir);
+    const sink = new ScriptSink('warehouse');
+    sink.onStart = () => {
+      if (sink.starts <= 2)
+        throw new RetryableSinkError('connect ECONNREFUSED 127.0.0.1:5432', {
+          code: 'SB_SINK_UNREACHABLE',
+        });
+    };
+    const r = router(t, log, dir, [sink]);
+    const ids = await append(log, 5);
+    await r.start();
+    const down = await statsOf(r, 'warehouse');
+    assert.equal(down.lastError?.code, 'SB_SINK_UNREACHABLE');
+    assert.match(down.lastError?.message ?? '', /^could not start: connect ECONNREFUSED/);
+    await waitFor(async () => (await statsOf(r, 'warehouse')).lag === 0, {
+      what: 'the target to start on its third try and catch up',
+      timeoutMs: 15_000,
+    });
+    assert.equal(sink.starts, 3);
+    assert.deepEqual([...sink.received.keys()].sort(), [...ids].sort());
+    assert.equal((await statsOf(r, 'warehouse')).lastError, undefined);
+  });
+
   test('retryable failures are retried with backoff; Retry-After is honoured', async (t) => {
     const dir = tempDir(t);
     const log = await openLog(t, dir);

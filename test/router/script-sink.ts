@@ -36,7 +36,14 @@ export class ScriptSink implements Sink {
     });
   }
 
-  async start(): Promise<void> {}
+  /** Runs on each `start()`; throwing makes the start fail. */
+  onStart: () => void = () => undefined;
+  starts = 0;
+
+  async start(): Promise<void> {
+    this.starts++;
+    this.onStart();
+  }
 
   async deliver(batch: readonly StoredEvent[]): Promise<DeliveryOutcome[]> {
     if (this.#closed) throw new Error('closed');

@@ -40,6 +40,11 @@ export interface SinkHarness {
 export interface SinkFactory {
   /** Opens a fresh target and a sink for it; both are closed when the test ends. */
   open(t: TestContext): Promise<SinkHarness>;
+  /**
+   * Checks that cannot apply to this target, each with the reason (the lake refuses no event:
+   * it has no permanent rejection). The check is reported skipped with the reason.
+   */
+  cannot?: { permanentRejection?: string };
 }
 
 // Larger limits are not worth allocating in a test: those checks skip.
@@ -305,8 +310,11 @@ export function runSinkSuite(name: string, factory: SinkFactory): void {
       checks.oversizedBatchIsRefused(await started(t)));
     test('a transient target failure is a RetryableSinkError; the retry lands once', async (t) =>
       checks.transientFailureIsRetryable(await started(t)));
-    test('a permanent refusal is a FinalSinkError for that event only', async (t) =>
-      checks.permanentRejectionIsFinal(await started(t)));
+    test('a permanent refusal is a FinalSinkError for that event only', async (t) => {
+      const reason = factory.cannot?.permanentRejection;
+      if (reason !== undefined) return t.skip(reason);
+      await checks.permanentRejectionIsFinal(await started(t));
+    });
     test('maxConcurrency deliveries in flight at once all land', async (t) =>
       checks.concurrentDeliveries(await started(t)));
     test('close() waits for in-flight deliveries, then refuses new ones', async (t) =>
