@@ -14,11 +14,14 @@ import {
 import { SwitchboardError } from '../errors.js';
 import { isPlainObject } from '../util/objects.js';
 import { PatternError, compilePattern } from '../router/event-pattern.js';
+import { compileTemplate } from '../sinks/template.js';
 
 /** A target as the gateway gets it: a lake's path resolved, an HTTP secret wrapped. */
 type ResolvedTarget<T> = T extends { type: 'lake' }
   ? Omit<T, 'path'> & { readonly path: string }
-  : Omit<T, 'secret'> & { readonly secret?: Secret };
+  : T extends { type: 'postgres' | 'amqp' }
+    ? Omit<T, 'url'> & { readonly url: Secret }
+    : Omit<T, 'secret'> & { readonly secret?: Secret };
 
 type NamedSecretInput = ParsedConfig['ingest']['eventbridge']['apiKeys'][number];
 
@@ -142,6 +145,23 @@ function resolve(parsed: ParsedConfig, env: NodeJS.ProcessEnv, file: string | un
       return new Secret(`${prefix}-${i + 1}`, secret(entry, `${path}.${i}`));
     });
 
+  parsed.sinks.targets.forEach((target, i) => {
+    const templates =
+      target.type === 'amqp'
+        ? { routingKey: target.routingKey }
+        : target.type === 'eventbridge'
+          ? { source: target.source, detailType: target.detailType }
+          : {};
+    for (const [field, text] of Object.entries(templates)) {
+      try {
+        compileTemplate(text, `sinks.targets.${i}.${field}`);
+      } catch (err) {
+        if (err instanceof SwitchboardError)
+          throw new ConfigError(`invalid config: ${err.message}`);
+        throw err;
+      }
+    }
+  });
   parsed.sinks.routes.forEach((route, i) => {
     try {
       compilePattern(route.pattern);
@@ -217,6 +237,12 @@ function resolve(parsed: ParsedConfig, env: NodeJS.ProcessEnv, file: string | un
       targets: parsed.sinks.targets.map((target, i) => {
         if (target.type === 'lake')
           return { ...target, path: resolvePath(target.path ?? join(parsed.dataDir, 'lake')) };
+        if (target.type === 'postgres' || target.type === 'amqp')
+          return {
+            ...target,
+            url: new Secret(target.name, secret(target.url, `sinks.targets.${i}.url`)),
+          };
+        if (target.type === 'eventbridge') return target;
         const { secret: ref, ...rest } = target;
         return ref === undefined
           ? rest

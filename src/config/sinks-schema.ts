@@ -70,6 +70,63 @@ const lakeTarget = z
   })
   .strict();
 
+/** PostgreSQL (docs/sinks-postgres.md): raw `events` table, UNIQUE on the event id. */
+const postgresTarget = z
+  .object({
+    name: targetName,
+    type: z.literal('postgres'),
+    /** `postgres://user:password@host:5432/db` (a secret: `env:DATABASE_URL`). */
+    url: secretRefSchema,
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _, at most 63')
+      .default('switchboard'),
+    timeoutMs: z.number().int().min(100).max(300_000).default(10_000),
+    /** Connections (and inserts in flight) at once. */
+    concurrency: z.number().int().min(1).max(64).default(2),
+    ...routerOptions,
+  })
+  .strict();
+
+/** A `{field}` template over the event (src/sinks/template.ts), checked when the config loads. */
+const template = z.string().min(1).max(256);
+
+/** Amazon EventBridge PutEvents (docs/sinks-eventbridge.md); credentials: the AWS SDK's chain. */
+const eventbridgeTarget = z
+  .object({
+    name: targetName,
+    type: z.literal('eventbridge'),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region such as us-east-1'),
+    eventBusName: z.string().min(1).max(1600),
+    /** Another PutEvents endpoint (a VPC endpoint, a local stand-in). */
+    endpoint: z
+      .string()
+      .url()
+      .refine((u) => /^https?:$/.test(new URL(u).protocol), 'an http:// or https:// URL')
+      .optional(),
+    source: template.default('switchboard.genesys'),
+    detailType: template.default('{kind}'),
+    timeoutMs: z.number().int().min(100).max(300_000).default(10_000),
+    concurrency: z.number().int().min(1).max(64).default(4),
+    ...routerOptions,
+  })
+  .strict();
+
+/** RabbitMQ / AMQP 0-9-1 with publisher confirms (docs/sinks-amqp.md). */
+const amqpTarget = z
+  .object({
+    name: targetName,
+    type: z.literal('amqp'),
+    /** `amqp://user:password@host:5672/vhost` (a secret: `env:AMQP_URL`). */
+    url: secretRefSchema,
+    exchange: z.string().min(1).max(255),
+    exchangeType: z.enum(['topic', 'direct', 'fanout', 'headers']).default('topic'),
+    routingKey: template.default('{kind}'),
+    timeoutMs: z.number().int().min(100).max(300_000).default(10_000),
+    ...routerOptions,
+  })
+  .strict();
+
 /** What `sinks` holds when the config names no targets: the lake, with every event routed to it. */
 export const DEFAULT_LAKE = { name: 'lake', type: 'lake' } as const;
 export const DEFAULT_LAKE_ROUTE = { name: 'all-to-lake', pattern: {}, targets: ['lake'] };
@@ -78,7 +135,15 @@ export const sinksSchema = z
   .object({
     // Absent: the lake alone (DEFAULT_LAKE); `[]` turns every target off.
     targets: z
-      .array(z.discriminatedUnion('type', [httpTarget, lakeTarget]))
+      .array(
+        z.discriminatedUnion('type', [
+          httpTarget,
+          lakeTarget,
+          postgresTarget,
+          eventbridgeTarget,
+          amqpTarget,
+        ]),
+      )
       .max(64)
       .prefault([DEFAULT_LAKE]),
     routes: z

@@ -22,7 +22,7 @@ export function routerFromConfig(
     logger: logger.child({ component: 'router' }),
     deadLetterPath: join(config.dataDir, 'dlq.db'),
     targets: targets.map((t) => ({
-      sink: sinkFromConfig(t),
+      sink: sinkFromConfig(t, targets),
       options: {
         maxAttempts: t.maxAttempts,
         startAt: t.startAt,

@@ -14,6 +14,7 @@
  */
 import { mkdir, open, readdir, readFile, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { StoredEvent } from '../../log/event-log.js';
 
 export interface BronzeOptions {
@@ -88,6 +89,18 @@ export function bronzeLine(event: StoredEvent): string {
 export function partitionOf(event: StoredEvent): string {
   const kind = event.kind.replace(/[^A-Za-z0-9._-]/g, '_');
   return `kind=${kind}/date=${event.receivedAt.slice(0, 10)}`;
+}
+
+/**
+ * Where the lake keeps an event, for a claim check: its partition directory, and its offset
+ * (the line with that offset, in the file named at or below it, or in `<offset>-late.ndjson`).
+ */
+export function bronzeLocation(
+  lakePath: string,
+  event: StoredEvent,
+): { uri: string; offset: number; id: string } {
+  const dir = pathToFileURL(join(lakePath, 'bronze', partitionOf(event))).href;
+  return { uri: `${dir}/`, offset: event.offset, id: event.id };
 }
 
 export class BronzeWriter {
