@@ -66,6 +66,20 @@ const lakeTarget = z
       .default(64 * 1024 * 1024),
     /** A bronze file takes no event received this long after its first. */
     maxFileAgeMs: z.number().int().min(1000).max(86_400_000).default(3_600_000),
+    /** Silver Parquet tables, written from bronze; `false`: bronze only. */
+    silver: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            intervalMs: z.number().int().min(1000).max(3_600_000).default(30_000),
+            compactIntervalMs: z.number().int().min(10_000).max(86_400_000).default(600_000),
+            /** A date with this many parts is compacted (past dates: from one). */
+            compactAfterParts: z.number().int().min(2).max(10_000).default(24),
+          })
+          .strict(),
+      ])
+      .prefault({}),
     ...routerOptions,
   })
   .strict();

@@ -29,6 +29,7 @@ export function sinkFromConfig(
         path: target.path,
         maxFileBytes: target.maxFileBytes,
         maxFileAgeMs: target.maxFileAgeMs,
+        silver: target.silver,
       });
     case 'postgres':
       return createPostgresSink({

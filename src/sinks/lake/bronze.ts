@@ -15,6 +15,7 @@
 import { mkdir, open, readdir, readFile, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { fsyncPath } from './fsync.js';
 import type { StoredEvent } from '../../log/event-log.js';
 
 export interface BronzeOptions {
@@ -106,7 +107,7 @@ export function bronzeLocation(
 export class BronzeWriter {
   readonly #o: BronzeOptions;
   readonly #partitions = new Map<string, Partition>();
-  /** Newest offset written by this process: what the silver layer may read up to. */
+  /** Newest offset this process has durably written: what the silver layer may read up to. */
   lastOffset = 0;
 
   constructor(options: BronzeOptions) {
@@ -121,6 +122,7 @@ export class BronzeWriter {
     const created: string[] = [];
     const appends = new Map<string, { partition: Partition; file: OpenFile; lines: string[] }>();
     const written: boolean[] = [];
+    let newest = this.lastOffset;
     try {
       for (const event of events) {
         const partition = await this.#partition(partitionOf(event));
@@ -157,23 +159,35 @@ export class BronzeWriter {
         if (!pending) appends.set(file.path, (pending = { partition, file, lines: [] }));
         pending.lines.push(line);
         written.push(true);
-        this.lastOffset = Math.max(this.lastOffset, event.offset);
+        newest = Math.max(newest, event.offset);
+      }
+      // Partitions in parallel; within one, files strictly in order, each fsynced before the
+      // next is written: a crash must never leave a newer file holding events while an older
+      // one misses some (they would come back as late files, and the files would differ).
+      const byPartition = new Map<Partition, { file: OpenFile; lines: string[] }[]>();
+      for (const a of appends.values()) {
+        const list = byPartition.get(a.partition) ?? [];
+        list.push(a);
+        byPartition.set(a.partition, list);
       }
       await Promise.all(
-        [...appends.values()].map(async ({ partition, file, lines }) => {
-          const handle = file.handle ?? (await open(file.path, 'a'));
-          if (file === partition.current) file.handle = handle;
-          try {
-            await handle.appendFile(lines.join(''));
-            await handle.datasync();
-          } finally {
-            if (file !== partition.current) await handle.close();
+        [...byPartition].map(async ([partition, files]) => {
+          for (const { file, lines } of files) {
+            const handle = file.handle ?? (await open(file.path, 'a'));
+            if (file === partition.current) file.handle = handle;
+            try {
+              await handle.appendFile(lines.join(''));
+              await handle.datasync();
+            } finally {
+              if (file !== partition.current) await handle.close();
+            }
           }
         }),
       );
       // A new file's name must survive a crash too.
       const dirs = new Set([...appends.values()].map((a) => a.partition.dir));
-      if (created.length > 0) await Promise.all([...dirs].map(fsyncDir));
+      if (created.length > 0) await Promise.all([...dirs].map((dir) => fsyncPath(dir)));
+      this.lastOffset = newest;
       return { written, created };
     } catch (err) {
       // What is on disk is the truth: forget what this write assumed, read it again next time.
@@ -284,13 +298,4 @@ function insertSorted(names: string[], name: string): void {
   if (names.includes(name)) return;
   names.push(name);
   names.sort();
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
