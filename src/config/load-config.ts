@@ -146,7 +146,7 @@ function resolve(parsed: ParsedConfig, env: NodeJS.ProcessEnv, file: string | un
     });
 
   parsed.sinks.targets.forEach((target, i) => {
-    const templates =
+    const templates: Record<string, string> =
       target.type === 'amqp'
         ? { routingKey: target.routingKey }
         : target.type === 'eventbridge'
