@@ -20,6 +20,9 @@ const metric = (json: string, path: string) =>
   `(CASE WHEN TRY_CAST(json_extract(${json}, '${path}') AS DOUBLE) >= 0 ` +
   `THEN TRY_CAST(json_extract(${json}, '${path}') AS DOUBLE) END)`;
 
+/** Silver reads bodies that are JSON objects; anything else stays in bronze alone. */
+const OBJECT = `json_valid(body) AND json_type(body) = 'OBJECT'`;
+
 const COMMON = `id AS event_id, "offset" AS log_offset, CAST(receivedAt AS DATE) AS "date"`;
 
 export interface SilverTable {
@@ -53,7 +56,7 @@ export const SILVER_TABLES = {
       ${metric('body', '$.data.metrics.totalTime')} AS total_seconds,
       ${metric('body', '$.data.metrics.talkTime')} + coalesce(${metric('body', '$.data.metrics.holdTime')}, 0)
         + coalesce(${metric('body', '$.data.metrics.acw')}, 0) AS handle_seconds
-    FROM src WHERE kind = 'interaction' AND json_valid(body)`,
+    FROM src WHERE kind = 'interaction' AND ${OBJECT}`,
   },
   agent_state_changes: {
     key: 'event_id',
@@ -80,7 +83,7 @@ export const SILVER_TABLES = {
       CASE WHEN kind = 'agent.state' THEN json_extract_string(body, '$.user.state') END AS relay_state,
       CASE WHEN kind = 'agent.state' THEN TRY_CAST(json_extract(body, '$.user.onQueue') AS BOOLEAN) END AS on_queue,
       CASE WHEN kind = 'agent.state' THEN json_extract_string(body, '$.user.login.status') = 'LOGGED_IN' END AS logged_in
-    FROM (SELECT *, ${TOPIC_BODY} AS tb FROM src WHERE json_valid(body))
+    FROM (SELECT *, ${TOPIC_BODY} AS tb FROM src WHERE ${OBJECT})
     WHERE kind IN ('user.activity', 'user.presence', 'user.routing', 'agent.state')`,
   },
   queue_observations: {
@@ -96,7 +99,7 @@ export const SILVER_TABLES = {
       json_extract_string(m, '$.qualifier') AS qualifier,
       ${metric('m', '$.stats.count')} AS value
     FROM (SELECT *, unnest(json_extract(tb, '$.data[*].metrics[*]')) AS m
-          FROM (SELECT *, ${TOPIC_BODY} AS tb FROM src WHERE kind = 'queue.observation' AND json_valid(body)))`,
+          FROM (SELECT *, ${TOPIC_BODY} AS tb FROM src WHERE kind = 'queue.observation' AND ${OBJECT}))`,
   },
   conversation_events: {
     key: 'event_id',
@@ -112,7 +115,7 @@ export const SILVER_TABLES = {
       json_extract_string(body, '$.conversation.direction') AS direction,
       json_extract_string(list_filter(json_extract(body, '$.participants[*]'),
         p -> json_extract_string(p, '$.role') = 'agent')[1], '$.id') AS agent_id
-    FROM src WHERE kind = 'routing.conversation' AND json_valid(body)`,
+    FROM src WHERE kind = 'routing.conversation' AND ${OBJECT}`,
   },
 } as const satisfies Record<string, SilverTable>;
 

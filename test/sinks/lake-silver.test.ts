@@ -1,0 +1,274 @@
+/**
+ * Issue 14, the lake's silver layer: Parquet tables written with DuckDB from bronze. Bodies are
+ * the shapes Genesys and the guides send (the schemas in src/router/schemas/ cite the SDK models:
+ * UserActivity for v2.users.{id}.activity, StatEventQueueTopicStatsNotification for
+ * v2.analytics.queues.{id}.observations; GuideInteraction and GuideRoutingConversationEvent for
+ * the pushed guide events), not the emulator's own.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test, type TestContext } from 'node:test';
+import type { EventKind } from '../../src/log/event-kinds.js';
+import type { StoredEvent } from '../../src/log/event-log.js';
+import { LakeSink } from '../../src/sinks/lake/lake-sink.js';
+import { queryLake } from '../../src/sinks/lake/query.js';
+import { SilverWriter } from '../../src/sinks/lake/silver.js';
+import { TEST_SECRET, startTestGateway, waitFor } from '../support/helpers.js';
+import { startTestEmulator } from '../support/emulator.js';
+
+function tempDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-silver-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+let offset = 0;
+function stored(kind: EventKind, body: unknown, over: Partial<StoredEvent> = {}): StoredEvent {
+  offset++;
+  return {
+    offset,
+    id: `e-${offset}`,
+    source: 'webhook',
+    topic: kind,
+    kind,
+    subject: {},
+    occurredAt: '2026-11-30T10:00:00.000Z',
+    receivedAt: '2026-11-30T10:00:01.000Z',
+    body: Buffer.from(JSON.stringify(body)),
+    ...over,
+  };
+}
+
+const QUEUE = '58f4676f-a71f-4774-8e5e-2cd360b5440d';
+const AGENT = '659edbd2-754c-438f-8dfb-2b3f985278f5';
+
+const interaction = (id: string, talk: number, acw = 26) =>
+  stored('interaction', {
+    notificationId: `n-${id}`,
+    eventType: 'interaction',
+    timestamp: '2026-11-30T10:05:00.000Z',
+    data: {
+      interactionId: id,
+      type: 'voice',
+      queueId: QUEUE,
+      metrics: { talkTime: talk, holdTime: 4, waitTime: 6.4, acw, totalTime: 150 },
+      participants: [
+        { id: `${id}-c`, role: 'customer', name: 'Customer 1' },
+        { id: AGENT, role: 'agent', name: 'Lena Chen' },
+      ],
+    },
+  });
+
+const activity = (status: string, presence: string) =>
+  stored(
+    'user.activity',
+    {
+      topicName: `v2.users.${AGENT}.activity`,
+      version: '2',
+      eventBody: {
+        id: AGENT,
+        routingStatus: { status, startTime: '2026-11-30T10:00:00.000Z' },
+        presence: { presenceDefinition: { id: 'pd-1', systemPresence: presence } },
+      },
+      metadata: { CorrelationId: `c-${offset}` },
+    },
+    { source: 'stream', subject: { userId: AGENT } },
+  );
+
+const observation = () =>
+  stored(
+    'queue.observation',
+    {
+      topicName: `v2.analytics.queues.${QUEUE}.observations`,
+      version: '2',
+      eventBody: {
+        group: { queueId: QUEUE, mediaType: 'voice' },
+        data: [
+          {
+            interval: '2026-11-30T10:00:00.000Z/2026-11-30T10:00:00.000Z',
+            metrics: [
+              { metric: 'oWaiting', stats: { count: 3 } },
+              { metric: 'oOnQueueUsers', qualifier: 'IDLE', stats: { count: 7 } },
+            ],
+          },
+        ],
+      },
+    },
+    { source: 'stream', subject: { queueId: QUEUE } },
+  );
+
+async function rows(lake: string, sql: string): Promise<unknown[][]> {
+  return (await queryLake(lake, sql)).rows;
+}
+
+function parquetFiles(lake: string, table: string): string[] {
+  const dir = join(lake, 'silver', table);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((d) => readdirSync(join(dir, d)).map((f) => `${d}/${f}`));
+}
+
+describe('lake silver tables', () => {
+  test('rows per table from the real shapes; metrics are non-negative numbers or null', async (t) => {
+    const lake = tempDir(t);
+    const sink = new LakeSink({ name: 'lake', path: lake });
+    await sink.start();
+    const broken = interaction('i-neg', -5);
+    await sink.deliver([
+      interaction('i-1', 116.7),
+      broken,
+      activity('INTERACTING', 'ON_QUEUE'),
+      observation(),
+      stored('routing.conversation', {
+        eventType: 'routing.conversation.event',
+        timestamp: '2026-11-30T10:01:00.000Z',
+        conversation: { id: 'conv-1', state: 'abandoned', mediaType: 'voice', queueId: QUEUE },
+        participants: [{ role: 'customer', name: 'Customer 1' }],
+      }),
+      stored('interaction', 'a JSON string, not an object'),
+      stored('interaction', null, { body: Buffer.from('{"data": not json') }),
+    ]);
+    await sink.close(); // brings silver up to bronze
+    assert.deepEqual(
+      await rows(
+        lake,
+        `SELECT interaction_id, media_type, queue_id, agent_id, talk_seconds, hold_seconds,
+                acw_seconds, handle_seconds FROM interactions ORDER BY interaction_id`,
+      ),
+      [
+        ['i-1', 'voice', QUEUE, AGENT, 116.7, 4, 26, 146.7],
+        ['i-neg', 'voice', QUEUE, AGENT, null, 4, 26, null],
+      ],
+    );
+    assert.deepEqual(
+      await rows(
+        lake,
+        `SELECT user_id, presence, routing_status, presence_definition_id FROM agent_state_changes`,
+      ),
+      [[AGENT, 'ON_QUEUE', 'INTERACTING', 'pd-1']],
+    );
+    assert.deepEqual(
+      await rows(
+        lake,
+        `SELECT queue_id, media_type, metric, qualifier, value FROM queue_observations ORDER BY metric`,
+      ),
+      [
+        [QUEUE, 'voice', 'oOnQueueUsers', 'IDLE', 7],
+        [QUEUE, 'voice', 'oWaiting', null, 3],
+      ],
+    );
+    assert.deepEqual(await rows(lake, `SELECT conversation_id, state FROM conversation_events`), [
+      ['conv-1', 'abandoned'],
+    ]);
+    assert.deepEqual(
+      await rows(lake, `SELECT count(*) FROM bronze WHERE kind = 'interaction'`),
+      [['4']],
+      'the body that is not JSON stays in bronze, out of silver',
+    );
+  });
+
+  test('incremental parts after the watermark; compaction keeps one row per event and removes the parts', async (t) => {
+    const lake = tempDir(t);
+    const sink = new LakeSink({
+      name: 'lake',
+      path: lake,
+      silver: { intervalMs: 3_600_000, compactIntervalMs: 3_600_000, compactAfterParts: 3 },
+    });
+    await sink.start();
+    const all: StoredEvent[] = [];
+    for (let run = 0; run < 4; run++) {
+      const batch = [interaction(`i-${run}-a`, 10), interaction(`i-${run}-b`, 20)];
+      all.push(...batch);
+      await sink.deliver(batch);
+      await sink.flushSilver();
+    }
+    // A redelivery after a crash is a duplicate in bronze, so silver never sees it twice.
+    await sink.deliver(all.slice(0, 2));
+    await sink.flushSilver();
+    const parts = parquetFiles(lake, 'interactions');
+    assert.equal(parts.filter((f) => f.includes('/part-')).length, 4, parts.join(', '));
+    assert.equal(sink.silverStats()?.watermark, all.at(-1)!.offset);
+    await sink.compactSilver();
+    const after = parquetFiles(lake, 'interactions');
+    assert.deepEqual(
+      after,
+      [`date=2026-11-30/compact-${all.at(-1)!.offset}-0.parquet`],
+      'one compacted file',
+    );
+    assert.deepEqual(
+      await rows(lake, `SELECT count(*), count(DISTINCT event_id) FROM interactions`),
+      [['8', '8']],
+    );
+    await sink.close();
+  });
+
+  test('a crash between writing a compaction and removing its parts: the view still counts each event once', async (t) => {
+    const lake = tempDir(t);
+    const sink = new LakeSink({ name: 'lake', path: lake, silver: false });
+    await sink.start();
+    await sink.deliver([interaction('a', 1), interaction('b', 2)]);
+    await sink.close();
+    const writer = new SilverWriter({ lakePath: lake, compactAfterParts: 1000 });
+    await writer.run(offset);
+    const [part] = parquetFiles(lake, 'interactions');
+    // The compaction as it was when the process died: compacted file written, parts not removed.
+    const keep = join(tmpdir(), `sb-part-${process.pid}-${offset}.parquet`);
+    const { copyFileSync, renameSync } = await import('node:fs');
+    copyFileSync(join(lake, 'silver', 'interactions', part!), keep);
+    await writer.compact().catch(() => undefined);
+    const compactForced = new SilverWriter({ lakePath: lake, compactAfterParts: 1 });
+    await compactForced.compact();
+    renameSync(keep, join(lake, 'silver', 'interactions', part!));
+    assert.equal(parquetFiles(lake, 'interactions').length, 2, 'both files on disk');
+    assert.deepEqual(await rows(lake, `SELECT count(*) FROM interactions`), [['2']]);
+    writer.close();
+    compactForced.close();
+  });
+
+  test('a new lake has every silver table, empty, with its columns', async (t) => {
+    const r = await queryLake(tempDir(t), 'SELECT * FROM interactions');
+    assert.equal(r.rows.length, 0);
+    assert.ok(r.columns.includes('handle_seconds') && r.columns.includes('queue_id'));
+  });
+});
+
+describe('lake against the emulator', () => {
+  test("a simulated hour: handled conversations per queue in the lake equal the emulator's ground truth", async (t) => {
+    const lake = tempDir(t);
+    const gw = await startTestGateway(t, {
+      sinks: { targets: [{ name: 'lake', type: 'lake', path: lake }] },
+    });
+    const emu = await startTestEmulator(t, {
+      agents: 120,
+      queues: 5,
+      seed: 21,
+      webhook: { url: `${gw.url}/ingest/webhook`, secret: TEST_SECRET },
+    });
+    for (let minute = 0; minute < 60; minute++) {
+      emu.advance(60_000);
+      for (const w of emu.webhooks.values()) await w.dispatcher.idle();
+    }
+    const truth = new Map<string, number>();
+    for (const c of emu.finished)
+      if (c.answeredAt !== undefined && c.endedAt !== undefined)
+        truth.set(c.queue.id, (truth.get(c.queue.id) ?? 0) + 1);
+    assert.ok([...truth.values()].reduce((a, b) => a + b, 0) > 100, 'a busy hour');
+    const { lastOffset } = await gw.log.stats();
+    await waitFor(
+      async () =>
+        (await gw.log.consumers()).find((c) => c.name === 'target:lake')!.committedOffset >=
+        lastOffset,
+      { what: 'the lake to take every event', timeoutMs: 30_000 },
+    );
+    await gw.close(); // the lake brings silver up to date as it closes
+    const fromLake = await rows(
+      lake,
+      `SELECT queue_id, count(DISTINCT interaction_id) FROM interactions GROUP BY queue_id ORDER BY queue_id`,
+    );
+    assert.deepEqual(
+      fromLake,
+      [...truth].sort(([a], [b]) => a.localeCompare(b)).map(([q, n]) => [q, String(n)]),
+    );
+  });
+});
