@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { dataTargetsSection } from './data-targets.js';
 import { emulatorBench } from './emulator-bench.js';
 import { liveSection } from './live-bench.js';
 import { rulesSection } from './rules-match.js';
@@ -286,6 +287,7 @@ if (want('live')) sections.push(...(await liveSection(log)));
 if (want('stream')) sections.push(...(await streamRecoverySection(log)));
 if (want('rules')) sections.push(...(await rulesSection(log)));
 if (want('delivery')) sections.push(...(await deliverySection()));
+if (want('targets')) sections.push(...(await dataTargetsSection()));
 sections.push(
   `_${new Date().toISOString()}, node ${process.version}, ${Math.round((Date.now() - started) / 1000)} s_`,
 );

@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { describe, test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { connect, type Channel, type ChannelModel, type GetMessage } from 'amqplib';
@@ -22,74 +21,11 @@ import { AmqpSink, createAmqpSink, type AmqpSinkOptions } from '../../src/sinks/
 import { requireService } from '../support/services.js';
 import { waitFor } from '../support/helpers.js';
 import { makeStoredEvent, runSinkSuite, type BreakMode, type SinkHarness } from './sink-suite.js';
+import { TcpGate } from '../support/tcp-gate.js';
 
 const BROKER_PORT = 5672;
 const ADMIN_URL = `amqp://guest:guest@127.0.0.1:${BROKER_PORT}`;
 const run = promisify(execFile);
-
-/**
- * A TCP proxy in front of the broker for the sink's connections. `hold` stops forwarding what
- * the sink sends (the broker never sees those publishes, so never confirms them) until
- * released; `kill` cuts every connection as a network failure would.
- */
-class Proxy {
-  readonly #server: Server = createServer((client) => this.#accept(client));
-  readonly #pairs = new Set<[Socket, Socket]>();
-  #held: { chunks: [Socket, Buffer][] } | undefined;
-  connections = 0;
-
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    return (this.#server.address() as { port: number }).port;
-  }
-
-  #accept(client: Socket): void {
-    this.connections++;
-    const upstream = netConnect({ host: '127.0.0.1', port: BROKER_PORT });
-    const pair: [Socket, Socket] = [client, upstream];
-    this.#pairs.add(pair);
-    client.on('data', (chunk) => {
-      if (this.#held) this.#held.chunks.push([upstream, chunk]);
-      else upstream.write(chunk);
-    });
-    upstream.on('data', (chunk) => client.write(chunk));
-    const end = () => {
-      this.#pairs.delete(pair);
-      client.destroy();
-      upstream.destroy();
-    };
-    for (const s of pair) {
-      s.on('error', end);
-      s.on('close', end);
-    }
-  }
-
-  hold(): { arrived(): number; release(): void } {
-    const held = { chunks: [] as [Socket, Buffer][] };
-    this.#held = held;
-    return {
-      arrived: () => held.chunks.length,
-      release: () => {
-        if (this.#held === held) this.#held = undefined;
-        for (const [upstream, chunk] of held.chunks) if (!upstream.destroyed) upstream.write(chunk);
-        held.chunks = [];
-      },
-    };
-  }
-
-  kill(): void {
-    this.#held = undefined;
-    for (const [a, b] of this.#pairs) {
-      a.destroy();
-      b.destroy();
-    }
-  }
-
-  async close(): Promise<void> {
-    this.kill();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-  }
-}
 
 /** One message as a consumer of the test queue got it. */
 type Got = GetMessage;
@@ -100,7 +36,7 @@ interface Amqp extends SinkHarness {
   admin: Channel;
   exchange: string;
   queue: string;
-  proxy: Proxy;
+  proxy: TcpGate;
   /** Drains the queue: every message it held, in order, as the broker gave them (no dedupe). */
   drain(): Promise<Got[]>;
   /** Every message drained so far, duplicates included. */
@@ -149,7 +85,7 @@ async function open(
   const conn: ChannelModel = await connect(ADMIN_URL);
   const admin = await conn.createChannel();
   admin.on('error', () => undefined);
-  const proxy = new Proxy();
+  const proxy = new TcpGate(BROKER_PORT);
   const port = await proxy.listen();
 
   await admin.assertExchange(names.x, options.exchangeType ?? 'topic', { durable: true });
@@ -210,7 +146,7 @@ async function open(
 
   t.after(async () => {
     await amqp.close();
-    await proxy.close();
+    await proxy.stop();
     // A fresh channel: a test may have closed the admin one with a channel error.
     const ch = await conn.createChannel();
     for (const q of [names.q, names.reject]) await ch.deleteQueue(q);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { describe, test, type TestContext } from 'node:test';
 import { inspect } from 'node:util';
 import pg from 'pg';
@@ -17,92 +16,12 @@ import {
 import { requireService } from '../support/services.js';
 import { waitFor } from '../support/helpers.js';
 import { makeStoredEvent, runSinkSuite, type BreakMode, type SinkHarness } from './sink-suite.js';
+import { TcpGate } from '../support/tcp-gate.js';
+import { SILVER_EXPECTED, SILVER_QUERIES, silverSamples } from '../support/silver-samples.js';
 
 const PG_HOST = '127.0.0.1';
 const PG_PORT = 5432;
 const ADMIN_URL = `postgres://postgres@${PG_HOST}:${PG_PORT}/test`;
-
-/**
- * A TCP hop between the sink and PostgreSQL that the test controls: `pause` holds what the sink
- * sends (so a harness change lands at the server before the next statement does), `stop`
- * makes PostgreSQL unreachable (connections cut, new ones refused) and `listen` brings it back
- * on the same port.
- */
-class Gate {
-  #server: Server | undefined;
-  #port = 0;
-  #paused = 0;
-  readonly #pairs = new Set<{ client: Socket; upstream: Socket; held: Buffer[] }>();
-
-  get port(): number {
-    return this.#port;
-  }
-
-  async listen(): Promise<number> {
-    const server = createServer((client) => this.#pipe(client));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.#port, PG_HOST, () => resolve());
-    });
-    this.#server = server;
-    const address = server.address();
-    assert.ok(address && typeof address === 'object');
-    this.#port = address.port;
-    return this.#port;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    for (const { client, upstream } of this.#pairs) {
-      client.destroy();
-      upstream.destroy();
-    }
-    this.#pairs.clear();
-    if (server) await new Promise((resolve) => server.close(resolve));
-  }
-
-  pause(): void {
-    this.#paused++;
-  }
-
-  resume(): void {
-    if (--this.#paused > 0) return;
-    for (const pair of this.#pairs) {
-      for (const chunk of pair.held.splice(0)) pair.upstream.write(chunk);
-    }
-  }
-
-  /** Connections with something held. */
-  held(): number {
-    return [...this.#pairs].filter((p) => p.held.length > 0).length;
-  }
-
-  /** The local ports of the gate's connections to PostgreSQL (`client_port` of the backends). */
-  upstreamPorts(): number[] {
-    return [...this.#pairs].flatMap((p) => (p.upstream.localPort ? [p.upstream.localPort] : []));
-  }
-
-  #pipe(client: Socket): void {
-    const upstream = connect(PG_PORT, PG_HOST);
-    const pair = { client, upstream, held: [] as Buffer[] };
-    this.#pairs.add(pair);
-    client.on('data', (chunk: Buffer) => {
-      if (this.#paused > 0) pair.held.push(chunk);
-      else upstream.write(chunk);
-    });
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-      this.#pairs.delete(pair);
-    };
-    for (const socket of [client, upstream]) {
-      socket.on('close', end);
-      socket.on('error', end);
-    }
-  }
-}
 
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
@@ -149,7 +68,7 @@ interface PgHarness extends SinkHarness {
   sink: PostgresSink;
   schema: string;
   admin: pg.Client;
-  gate: Gate;
+  gate: TcpGate;
   cleanup: (step: () => unknown) => void;
 }
 
@@ -158,7 +77,7 @@ async function open(t: TestContext, options: Partial<PostgresTargetConfig> = {})
   const schema = uniqueSchema();
   const table = `${schema}.events`;
   const { admin, cleanup } = await adminFor(t, schema);
-  const gate = new Gate();
+  const gate = new TcpGate(PG_PORT, PG_HOST);
   const port = await gate.listen();
   cleanup(() => gate.stop());
   const sink = new PostgresSink({
@@ -278,7 +197,7 @@ async function deliveryError(sink: PostgresSink, batch: StoredEvent[]) {
 
 /** A port nothing listens on (bound, then freed). */
 async function closedPort(): Promise<number> {
-  const gate = new Gate();
+  const gate = new TcpGate(PG_PORT, PG_HOST);
   const port = await gate.listen();
   await gate.stop();
   return port;
@@ -286,6 +205,27 @@ async function closedPort(): Promise<number> {
 
 runSinkSuite('PostgreSQL sink', { open: (t) => open(t) });
 runSinkSuite('PostgreSQL sink (one connection)', { open: (t) => open(t, { maxConcurrency: 1 }) });
+
+describe('PostgreSQL sink: silver tables', () => {
+  test('the same rows as the lake silver for the same events, filled with the raw row, never twice', async (t) => {
+    const h = await started(t);
+    const events = silverSamples();
+    const outcomes = await h.sink.deliver(events);
+    assert.ok(outcomes.every((o) => o.status === 'delivered'));
+    // A redelivery inserts no raw row, so the trigger adds no silver row either.
+    assert.ok((await h.sink.deliver(events)).every((o) => o.status === 'duplicate'));
+    await h.admin.query(`SET search_path TO ${h.schema}`);
+    for (const [table, sql] of Object.entries(SILVER_QUERIES)) {
+      const { rows } = await h.admin.query({ text: sql, rowMode: 'array' });
+      assert.deepEqual(rows, SILVER_EXPECTED[table as keyof typeof SILVER_EXPECTED], table);
+    }
+    const counts = await h.admin.query<{ n: number; ids: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS ids FROM interactions`,
+    );
+    assert.deepEqual(counts.rows[0], { n: 2, ids: 2 });
+    await h.admin.query('SET search_path TO DEFAULT');
+  });
+});
 
 describe('PostgreSQL sink: migrations', () => {
   test('the migrations are found beside the module, numbered in order', () => {
