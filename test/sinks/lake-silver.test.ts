@@ -94,6 +94,41 @@ describe('lake silver tables', () => {
     await sink.close();
   });
 
+  test('compaction running while events keep arriving: every event once, parts folded in', async (t) => {
+    const lake = tempDir(t);
+    const sink = new LakeSink({
+      name: 'lake',
+      path: lake,
+      silver: { intervalMs: 3_600_000, compactIntervalMs: 3_600_000, compactAfterParts: 2 },
+    });
+    await sink.start();
+    const compactions: Promise<void>[] = [];
+    let delivered = 0;
+    for (let round = 0; round < 12; round++) {
+      const batch = Array.from({ length: 5 }, (_, i) => interaction(`r${round}-${i}`, 30 + i));
+      // Deliveries, silver runs and compactions interleave as their timers would make them.
+      const delivering = sink.deliver(batch).then(() => sink.flushSilver());
+      if (round % 3 === 1) compactions.push(sink.compactSilver());
+      await delivering;
+      delivered += batch.length;
+      assert.deepEqual(
+        await rows(lake, `SELECT count(*), count(DISTINCT event_id) FROM interactions`),
+        [[String(delivered), String(delivered)]],
+        `after round ${round}`,
+      );
+    }
+    await Promise.all(compactions);
+    await sink.compactSilver();
+    assert.ok(sink.silverStats()!.compactions >= 4);
+    const files = parquetFiles(lake, 'interactions');
+    assert.ok(
+      files.filter((f) => f.includes('/part-')).length < 2,
+      `parts folded into the compaction: ${files.join(', ')}`,
+    );
+    assert.equal(sink.silverStats()!.lastError, undefined);
+    await sink.close();
+  });
+
   test('a crash between writing a compaction and removing its parts: the view still counts each event once', async (t) => {
     const lake = tempDir(t);
     const sink = new LakeSink({ name: 'lake', path: lake, silver: false });
