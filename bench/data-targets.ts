@@ -124,6 +124,14 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
+/** Busy CPU seconds of the whole machine (every core; idle and iowait left out). */
+function machineBusySeconds(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1);
+  const ticks = cpu.map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return (total - ticks[3]! - ticks[4]!) / CLK_TCK;
+}
+
 async function metrics(url: string): Promise<string> {
   return (await fetch(`${url}/metrics`)).text();
 }
@@ -155,6 +163,9 @@ interface RunResult {
   lastOffset: number;
   targets: TargetResult[];
   cpuUsPerEvent: number;
+  /** Cores busy during the load: the gateway, and everything else (load generator, PostgreSQL, RabbitMQ, …). */
+  gatewayCores: number;
+  otherCores: number;
   /** Lake runs: seconds from the lake's drain until silver's watermark reached the last offset. */
   silverSec?: number;
   /** PostgreSQL runs: rows in `<schema>.events` after the drain. */
@@ -208,8 +219,11 @@ async function runWith(root: string, types: TargetType[], profile = false): Prom
     const before = await metrics(sb.url);
     const cpu0 = cpuSeconds(sb.pid);
     const began = Date.now();
+    const machine0 = machineBusySeconds();
     const load = await runLoad(sb.url);
     const loadSec = (Date.now() - began) / 1000;
+    const gatewayLoadCpu = cpuSeconds(sb.pid) - cpu0;
+    const machineLoadCpu = machineBusySeconds() - machine0;
     const after = await metrics(sb.url);
     const end = Date.now();
     // Drain: each target until its lag is 0.
@@ -256,6 +270,8 @@ async function runWith(root: string, types: TargetType[], profile = false): Prom
       stored: storedNow,
       lastOffset,
       cpuUsPerEvent: (cpu / Math.max(1, storedNow)) * 1e6,
+      gatewayCores: gatewayLoadCpu / loadSec,
+      otherCores: (machineLoadCpu - gatewayLoadCpu) / loadSec,
       targets: names.map((n) => ({
         name: n,
         deliveredPerSec: (delivered(after, n) - delivered(before, n)) / loadSec,
@@ -301,7 +317,7 @@ export async function dataTargetsSection(): Promise<string[]> {
     const each = (r: RunResult, f: (t: TargetResult) => string) =>
       r.targets.length ? r.targets.map((t) => `${label[t.name]} ${f(t)}`).join('<br>') : '—';
     const row = (scenario: string, r: RunResult) =>
-      `| ${scenario} | ${k(r.load.rps)} | ${r.load.non2xx + r.load.errors + r.load.timeouts} | ${each(r, (t) => k(t.deliveredPerSec))} | ${each(r, (t) => k(t.lagAtEnd))} | ${each(r, (t) => sec(t.drainSec))} | ${r.silverSec === undefined ? '—' : sec(r.silverSec)} | ${r.targets.length ? `${each(r, (t) => k(t.delivered))} of ${k(r.stored)}` : `${k(r.stored)} stored`}${r.pgRows === undefined ? '' : ` (${k(r.pgRows)} rows)`} | ${r.cpuUsPerEvent.toFixed(0)} |`;
+      `| ${scenario} | ${k(r.load.rps)} | ${r.load.non2xx + r.load.errors + r.load.timeouts} | ${each(r, (t) => k(t.deliveredPerSec))} | ${each(r, (t) => k(t.lagAtEnd))} | ${each(r, (t) => sec(t.drainSec))} | ${r.silverSec === undefined ? '—' : sec(r.silverSec)} | ${r.targets.length ? `${each(r, (t) => k(t.delivered))} of ${k(r.stored)}` : `${k(r.stored)} stored`}${r.pgRows === undefined ? '' : ` (${k(r.pgRows)} rows)`} | ${r.cpuUsPerEvent.toFixed(0)} | ${r.gatewayCores.toFixed(2)} / ${r.otherCores.toFixed(2)} |`;
     const drops = [1 - all.load.rps / alone.load.rps, 1 - all2.load.rps / alone2.load.rps];
     const dropText = (d: number) => (d >= 0 ? `${pct(d)} below` : `${pct(-d)} above`);
     const metIn = drops.filter((d) => d <= 0.25).length;
@@ -313,8 +329,8 @@ export async function dataTargetsSection(): Promise<string[]> {
     return [
       `## Data targets while ingesting (${DURATION_SEC} s of load after 2 s warm-up, ${CONNECTIONS} connections, one run each)`,
       '',
-      '| scenario | ingest req/s | non-2xx / errors | delivered/s during the load | lag at the end of the load | drained after | silver caught up after the lake drained | delivered of stored | gateway CPU µs per stored event |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| scenario | ingest req/s | non-2xx / errors | delivered/s during the load | lag at the end of the load | drained after | silver caught up after the lake drained | delivered of stored | gateway CPU µs per stored event | cores busy during the load: gateway / rest of the machine |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       row('1. no targets (`targets: []`), pair 1', alone),
       row('5. lake + postgres + amqp (one route `{}`), pair 1', all),
       row(`2. lake only (the default target; silver every ${SILVER_INTERVAL_MS / 1000} s)`, lake),
@@ -326,7 +342,7 @@ export async function dataTargetsSection(): Promise<string[]> {
       `- Ingest with one target, vs the mean of the two no-target runs: lake ${vs(lake)}, postgres ${vs(postgres)}, amqp ${vs(rabbit)}.`,
       `- All three targets vs no targets, within each pair: ingest **${drops.map(dropText).join('** and **')}** ingest alone (target ≤ 25 % below): ${metIn === 2 ? 'met in both pairs' : metIn === 1 ? 'met in 1 pair of 2' : 'NOT met'}${profiled}.`,
       '',
-      `Command: \`node --import tsx bench/run.ts targets\`. Delivered/s counts \`switchboard_target_delivered_total\` over the whole load (warm-up included); drained after: from the end of the load until the target's \`switchboard_target_lag_events\` is 0; silver: from the lake's drain until \`<lake>/silver/_watermark.json\` reaches \`switchboard_log_last_offset\` (silver \`intervalMs\` ${SILVER_INTERVAL_MS} instead of the default 30,000, in both lake runs). CPU: the gateway process's user + system time (all threads) from the start of the load to the end of the drain (and silver), over the events stored. PostgreSQL: the default \`concurrency\` 2; AMQP: a topic exchange with one bound queue capped at 20,000 messages, publisher confirms.`,
+      `Command: \`node --import tsx bench/run.ts targets\`. Delivered/s counts \`switchboard_target_delivered_total\` over the whole load (warm-up included); drained after: from the end of the load until the target's \`switchboard_target_lag_events\` is 0; silver: from the lake's drain until \`<lake>/silver/_watermark.json\` reaches \`switchboard_log_last_offset\` (silver \`intervalMs\` ${SILVER_INTERVAL_MS} instead of the default 30,000, in both lake runs). CPU: the gateway process's user + system time (all threads) from the start of the load to the end of the drain (and silver), over the events stored; cores busy: during the load (warm-up included), the rest being the load generator, PostgreSQL, RabbitMQ and anything else on the machine. PostgreSQL: the default \`concurrency\` 2; AMQP: a topic exchange with one bound queue capped at 20,000 messages, publisher confirms.`,
       '',
     ];
   } finally {

@@ -9,7 +9,7 @@ import {
 } from '../lib/pipelines.js';
 import { PipelineDeadLetters } from './pipeline-dead-letters.js';
 
-const COLUMNS = 11;
+const COLUMNS = 12;
 
 /** Shape and colour together, and the words beside them: never colour alone. */
 const CIRCUIT_LOOK: Record<TargetRow['circuit'], { icon: string; style: CSSProperties }> = {
@@ -74,7 +74,7 @@ type Replay =
   | { status: 'done'; message: string }
   | { status: 'error'; message: string };
 
-function TargetRowView({ t, now }: { t: TargetRow; now: number }) {
+function TargetRowView({ t, rate, now }: { t: TargetRow; rate: number | undefined; now: number }) {
   const [replay, setReplay] = useState<Replay>({ status: 'idle' });
   const [open, setOpen] = useState(false);
   const running = replay.status === 'running';
@@ -109,6 +109,13 @@ function TargetRowView({ t, now }: { t: TargetRow; now: number }) {
         <th scope="row">{t.name}</th>
         <td>{t.type}</td>
         <Count field="delivered" value={t.delivered} />
+        <td data-field="rate" className="pipeline-count">
+          {rate === undefined
+            ? '—'
+            : rate < 10
+              ? rate.toFixed(1)
+              : Math.round(rate).toLocaleString()}
+        </td>
         <Count field="failed" value={t.failed} />
         <Count field="retried" value={t.retried} />
         <Count field="deadLettered" value={t.deadLettered} />
@@ -176,7 +183,16 @@ function TargetRowView({ t, now }: { t: TargetRow; now: number }) {
 }
 
 /** Per target: what it delivered, what failed, how far behind it is, and its circuit. */
-export function PipelineTargets({ targets, now }: { targets: TargetRow[]; now: number }) {
+export function PipelineTargets({
+  targets,
+  rates,
+  now,
+}: {
+  targets: TargetRow[];
+  /** Delivered per second since the previous poll (undefined: not known yet). */
+  rates: ReadonlyMap<string, number | undefined>;
+  now: number;
+}) {
   return (
     <table className="sources-table" data-testid="targets">
       <caption className="visually-hidden">
@@ -187,6 +203,9 @@ export function PipelineTargets({ targets, now }: { targets: TargetRow[]; now: n
           <th scope="col">Target</th>
           <th scope="col">Type</th>
           <th scope="col">Delivered</th>
+          <th scope="col">
+            Rate <span className="source-detail">/s</span>
+          </th>
           <th scope="col">
             Failed <span className="source-detail">tries</span>
           </th>
@@ -203,7 +222,7 @@ export function PipelineTargets({ targets, now }: { targets: TargetRow[]; now: n
       </thead>
       <tbody>
         {targets.map((t) => (
-          <TargetRowView key={t.name} t={t} now={now} />
+          <TargetRowView key={t.name} t={t} rate={rates.get(t.name)} now={now} />
         ))}
       </tbody>
     </table>

@@ -1,8 +1,10 @@
+import { useMemo, useRef } from 'react';
 import { NavBar } from '../components/nav-bar.js';
 import { PipelineSchemaDrift } from '../components/pipeline-schema-drift.js';
 import { PipelineTargets } from '../components/pipeline-targets.js';
 import { formatAge } from '../lib/format.js';
-import { loadPipelines } from '../lib/pipelines.js';
+import { deliveredSample, deliveryRates, type DeliveredSample } from '../lib/delivery-rates.js';
+import { loadPipelines, type TargetRow } from '../lib/pipelines.js';
 import { usePoll } from '../live/use-poll.js';
 import { useTick } from '../live/use-tick.js';
 
@@ -40,6 +42,23 @@ function NoTargets() {
   );
 }
 
+/** Delivered per second per target, from the last two answers. */
+function useDeliveryRates(
+  targets: TargetRow[] | undefined,
+  at: number | undefined,
+): ReadonlyMap<string, number | undefined> {
+  const samples = useRef<{ previous?: DeliveredSample; current?: DeliveredSample }>({});
+  return useMemo(() => {
+    if (!targets || at === undefined) return new Map();
+    const s = samples.current;
+    if (s.current?.at !== at) {
+      s.previous = s.current;
+      s.current = deliveredSample(targets, at);
+    }
+    return deliveryRates(s.previous, s.current);
+  }, [targets, at]);
+}
+
 /** `/pipelines`: the router's targets, their dead letters, and schema drift. */
 export function PipelinesPage() {
   const poll = usePoll(loadPipelines, POLL_MS);
@@ -47,6 +66,7 @@ export function PipelinesPage() {
   const now = Math.max(tick, Date.now());
   const data = poll.status === 'loading' ? undefined : poll.value;
   const updatedAt = poll.status === 'loading' ? undefined : poll.at;
+  const rates = useDeliveryRates(data?.targets, updatedAt);
   return (
     <>
       <NavBar route="pipelines" />
@@ -68,7 +88,7 @@ export function PipelinesPage() {
         {data && data.targets.length > 0 && (
           <section className="sources" aria-labelledby="targets-title">
             <h2 id="targets-title">Targets</h2>
-            <PipelineTargets targets={data.targets} now={now} />
+            <PipelineTargets targets={data.targets} rates={rates} now={now} />
           </section>
         )}
         {data?.schemaDrift && <PipelineSchemaDrift drift={data.schemaDrift} />}
