@@ -128,6 +128,10 @@ describe('pipelines page in Chromium', () => {
     );
     assert.equal(await valueOf(page, 'crm', 'deadLettered'), 1);
     assert.equal(await valueOf(page, 'crm', 'lag'), 0);
+    // Nothing more is delivered between polls: once two polls are in, the rate is 0, not blank.
+    await eventually('the rate to read 0.0 per second', async () =>
+      (await cell(page, 'crm', 'rate').innerText()) === '0.0' ? true : undefined,
+    );
     assert.equal(await cell(page, 'crm', 'dlqDepth').innerText(), '1');
     const circuit = cell(page, 'crm', 'circuit');
     assert.equal(await circuit.locator('[data-circuit]').getAttribute('data-circuit'), 'closed');
