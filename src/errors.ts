@@ -139,6 +139,16 @@ export const ERROR_CODES = {
     sink: 'retry',
     message: 'the target could not be reached (connection refused or lost, DNS, TLS)',
   },
+  SB_SINK_THROTTLED: { sink: 'retry', message: 'the target asked Switchboard to slow down' },
+  SB_SINK_MISCONFIGURED: {
+    sink: 'retry',
+    message:
+      "the target refuses Switchboard's credentials or setup (access denied, missing bus, exchange or table)",
+  },
+  SB_SINK_UNROUTABLE: {
+    sink: 'dead-letter',
+    message: 'the broker has no queue bound for the message',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -19,7 +19,9 @@ export interface OpsRouteDeps {
   /** Throws unless the request may read org-wide figures (an unscoped token off loopback). */
   authorizeUnscoped: (request: FastifyRequest) => void;
   /** The router's targets (none without one). */
-  targetStats?: () => Promise<(TargetStats & { lag: number; dlqDepth: number })[]>;
+  targetStats?: () => Promise<
+    (TargetStats & { lag: number; dlqDepth: number; details?: Record<string, unknown> })[]
+  >;
 }
 
 const CIRCUIT = { closed: 0, 'half-open': 1, open: 2 } as const;
@@ -126,6 +128,9 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
       m.targetLag.set({ target: t.name }, t.lag);
       m.targetDlqDepth.set({ target: t.name }, t.dlqDepth);
       m.targetCircuit.set({ target: t.name }, CIRCUIT[t.circuit]);
+      const silver = t.details?.silver as { behind?: unknown } | undefined;
+      if (typeof silver?.behind === 'number')
+        m.lakeSilverBehind.set({ target: t.name }, silver.behind);
     }
     for (const c of await deps.log.consumers()) {
       deps.metrics.consumerLag.set(

@@ -235,6 +235,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['target'] as const,
       registers,
     }),
+    lakeSilverBehind: new Gauge({
+      name: 'switchboard_lake_silver_behind_events',
+      help: "Events a lake's bronze files hold that its silver tables do not yet (silver runs every silver.intervalMs).",
+      labelNames: ['target'] as const,
+      registers,
+    }),
     genesysRetries: new Counter({
       name: 'switchboard_genesys_retries_total',
       help: 'Repeated attempts of the Genesys REST client (reconcile runs and the stream together), by reason (rate-limited, server-error, network, timeout, unauthorized).',

@@ -130,7 +130,9 @@ export class Router {
   }
 
   /** Per target: its stats, lag (events behind the log head) and DLQ depth. */
-  async stats(): Promise<(TargetStats & { lag: number; dlqDepth: number })[]> {
+  async stats(): Promise<
+    (TargetStats & { lag: number; dlqDepth: number; details?: Record<string, unknown> })[]
+  > {
     const { lastOffset } = await this.#o.log.stats();
     const depths = this.deadLetters.depths();
     return [...this.#consumers.values()].map((c) => {
@@ -140,6 +142,7 @@ export class Router {
         lag: Math.max(0, lastOffset - s.offset),
         dlqDepth: depths.get(c.name) ?? 0,
         lastError: this.#startErrors.get(c.name) ?? s.lastError ?? c.sink.health().lastError,
+        ...(c.sink.details ? { details: c.sink.details() } : {}),
       };
     });
   }

@@ -92,6 +92,8 @@ export interface Sink {
   deliver(batch: readonly StoredEvent[]): Promise<DeliveryOutcome[]>;
   /** What the sink last saw; cheap, synchronous, no I/O. */
   health(): SinkHealth;
+  /** What this kind of target adds to its stats (the lake: its silver layer); cheap, no I/O. */
+  details?(): Record<string, unknown>;
   /** Stops taking deliveries, waits for in-flight ones, releases resources. Idempotent. */
   close(): Promise<void>;
 }

@@ -14,7 +14,13 @@ import type { StoredEvent } from '../../src/log/event-log.js';
 import { LakeSink } from '../../src/sinks/lake/lake-sink.js';
 import { queryLake } from '../../src/sinks/lake/query.js';
 import { SilverWriter } from '../../src/sinks/lake/silver.js';
-import { TEST_SECRET, startTestGateway, waitFor } from '../support/helpers.js';
+import {
+  TEST_SECRET,
+  postSigned,
+  seedEvent,
+  startTestGateway,
+  waitFor,
+} from '../support/helpers.js';
 import {
   SILVER_EXPECTED,
   SILVER_QUERIES,
@@ -158,6 +164,36 @@ describe('lake silver tables', () => {
     const r = await queryLake(tempDir(t), 'SELECT * FROM interactions');
     assert.equal(r.rows.length, 0);
     assert.ok(r.columns.includes('handle_seconds') && r.columns.includes('queue_id'));
+  });
+});
+
+describe('lake silver in a running gateway', () => {
+  test('silver keeps up on its interval; /api/v1/targets and /metrics say how far behind it is', async (t) => {
+    const lake = tempDir(t);
+    const gw = await startTestGateway(t, {
+      sinks: {
+        targets: [{ name: 'lake', type: 'lake', path: lake, silver: { intervalMs: 1000 } }],
+      },
+    });
+    for (let i = 0; i < 5; i++) {
+      const res = await postSigned(gw.url, JSON.stringify(seedEvent()));
+      assert.equal(res.status, 200);
+    }
+    const { lastOffset } = await gw.log.stats();
+    const lakeStats = async () =>
+      (
+        (await (await fetch(`${gw.url}/api/v1/targets`)).json()) as {
+          targets: { name: string; details?: { silver?: { watermark: number; behind: number } } }[];
+        }
+      ).targets.find((x) => x.name === 'lake')!;
+    await waitFor(async () => (await lakeStats()).details?.silver?.watermark === lastOffset, {
+      what: 'silver to reach the last event',
+      timeoutMs: 15_000,
+    });
+    assert.equal((await lakeStats()).details?.silver?.behind, 0);
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    assert.match(metrics, /^switchboard_lake_silver_behind_events\{target="lake"\} 0$/m);
+    assert.deepEqual(await rows(lake, 'SELECT count(*) FROM interactions'), [['5']]);
   });
 });
 

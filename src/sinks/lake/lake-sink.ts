@@ -113,6 +113,13 @@ export class LakeSink implements Sink {
     }
   }
 
+  details(): Record<string, unknown> {
+    const silver = this.silverStats();
+    return silver
+      ? { silver: { ...silver, behind: Math.max(0, this.#bronze.lastOffset - silver.watermark) } }
+      : {};
+  }
+
   /** What silver has done in this process. */
   silverStats(): SilverStats | undefined {
     if (!this.#silver) return undefined;

@@ -107,7 +107,20 @@ function TargetRowView({ t, rate, now }: { t: TargetRow; rate: number | undefine
     <>
       <tr data-target={t.name}>
         <th scope="row">{t.name}</th>
-        <td>{t.type}</td>
+        <td>
+          {t.type}
+          {t.silver && (
+            <span className="source-detail" data-field="silver">
+              {' '}
+              · silver{' '}
+              {t.silver.lastError
+                ? `failing: ${t.silver.lastError}`
+                : t.silver.behind === 0
+                  ? 'up to date'
+                  : `${t.silver.behind.toLocaleString()} behind`}
+            </span>
+          )}
+        </td>
         <Count field="delivered" value={t.delivered} />
         <td data-field="rate" className="pipeline-count">
           {rate === undefined

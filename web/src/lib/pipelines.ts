@@ -28,6 +28,8 @@ export interface TargetRow {
   circuitOpened: number;
   inFlight: number;
   lastError: TargetError | undefined;
+  /** A lake's silver tables: events bronze holds that silver does not yet, and its last error. */
+  silver: { behind: number; lastError: string | undefined } | undefined;
 }
 
 export interface DriftRow {
@@ -82,6 +84,15 @@ function parseError(v: unknown): TargetError | undefined {
   return { code: code || 'ERROR', message, at: str(v.at) };
 }
 
+function parseSilver(details: unknown): TargetRow['silver'] {
+  if (!isObject(details) || !isObject(details.silver)) return undefined;
+  const error = details.silver.lastError;
+  return {
+    behind: num(details.silver.behind),
+    lastError: isObject(error) ? str(error.message) || undefined : undefined,
+  };
+}
+
 function parseCircuit(v: unknown): TargetRow['circuit'] {
   return v === 'closed' || v === 'open' || v === 'half-open' ? v : 'unknown';
 }
@@ -105,6 +116,7 @@ export function parseTargets(body: unknown): Pipelines {
       circuitOpened: num(t.circuitOpened),
       inFlight: num(t.inFlight),
       lastError: parseError(t.lastError),
+      silver: parseSilver(t.details),
     }));
   const schemaDrift = Array.isArray(root.schemaDrift)
     ? root.schemaDrift
