@@ -15,9 +15,14 @@
  *   queue full with `overflow: reject-publish`, an internal error) fails that event retryably.
  * - Messages are published `mandatory`: one the exchange routes to no queue comes back
  *   (basic.return) before its confirm, and that event fails with FinalSinkError
- *   (SB_SINK_REJECTED), so it is dead-lettered and can be replayed once a queue is bound, rather
+ *   (SB_SINK_UNROUTABLE), so it is dead-lettered and can be replayed once a queue is bound, rather
  *   than reported delivered while the broker dropped it. An exchange that should keep unrouted
  *   messages is given an alternate exchange (a policy): they are then routed, not returned.
+ * - A broker that refuses Switchboard's credentials or setup (login refused, no rights on the
+ *   vhost or exchange: 403 ACCESS_REFUSED; an unknown vhost: 530 NOT_ALLOWED; the exchange
+ *   already declared with another type or durability: 406 PRECONDITION_FAILED on the declare)
+ *   fails `start` and every delivery with RetryableSinkError (SB_SINK_MISCONFIGURED): no event is
+ *   at fault, so events wait, retried, until the broker or the config is fixed.
  * - Every step is bounded by `timeoutMs` (connect, declare, back-pressure, confirms); a timeout
  *   fails what is unconfirmed with SB_SINK_TIMEOUT and drops the connection, so a confirm that
  *   comes later cannot be mistaken for a new one.
@@ -203,12 +208,9 @@ export class AmqpSink implements Sink {
       try {
         link = await this.#connected();
       } catch (err) {
-        // A broker that refuses the exchange (declared otherwise, no rights) is no event's fault:
+        // Connecting never blames an event: a refused exchange or login is SB_SINK_MISCONFIGURED,
         // retried (and shown in health) rather than dead-lettering every event.
-        const error =
-          err instanceof FinalSinkError
-            ? new RetryableSinkError(err.message, { cause: err })
-            : asSinkError(err);
+        const error = asSinkError(err);
         return outcomes.map((o) => o ?? { status: 'failed', error });
       }
       const confirms = await this.#publish(link, batch, keys, outcomes);
@@ -221,6 +223,7 @@ export class AmqpSink implements Sink {
           return failed(
             new FinalSinkError(
               `event ${event.id}: unroutable: exchange ${this.#exchange} routes routing key "${keys[i]}" to no queue (the broker returned it)`,
+              { code: 'SB_SINK_UNROUTABLE' },
             ),
           );
         return failed(tooLargeForBroker(confirm, event) ?? confirm);
@@ -312,7 +315,7 @@ export class AmqpSink implements Sink {
               link.onLost.delete(lost);
               if (isNack(err)) settle(this.#nacked(event));
               // The channel closed: the connection's close, with its reason, follows at once.
-              else if (err) setImmediate(() => settle(link.lost ?? this.#unreachable(err)));
+              else if (err) setImmediate(() => settle(link.lost ?? this.#linkError(err)));
               else if (takeReturned(link, event.id)) settle('returned');
               else settle('ack');
             },
@@ -457,14 +460,14 @@ export class AmqpSink implements Sink {
       // 406: the exchange exists with another type or durability; 403: no rights on it.
       if (
         /\b40[36]\b/.test(message) &&
-        /PRECONDITION_FAILED|ACCESS_REFUSED/.test(message) &&
-        /exchange/.test(message)
+        /PRECONDITION[-_]FAILED|ACCESS[-_]REFUSED/.test(message) &&
+        /exchange/i.test(message)
       )
-        throw new FinalSinkError(
+        throw new RetryableSinkError(
           `${this.#where}: cannot declare exchange ${this.#exchange}: ${message}`,
-          { cause: err },
+          { code: 'SB_SINK_MISCONFIGURED' },
         );
-      throw this.#unreachable(err);
+      throw this.#linkError(err);
     } finally {
       clearTimeout(timer);
     }
@@ -476,7 +479,7 @@ export class AmqpSink implements Sink {
     const error =
       err instanceof RetryableSinkError || err instanceof FinalSinkError
         ? err
-        : this.#unreachable(err ?? new Error('connection closed'));
+        : this.#linkError(err ?? new Error('connection closed'));
     link.lost = error;
     if (this.#link === link) this.#link = undefined;
     for (const f of [...link.onLost]) f(error);
@@ -511,9 +514,19 @@ export class AmqpSink implements Sink {
     return this.#lose(link, error);
   }
 
-  #unreachable(err: unknown): RetryableSinkError {
-    return new RetryableSinkError(`${this.#where}: ${this.#redact(errorMessage(err))}`, {
-      code: 'SB_SINK_UNREACHABLE',
+  /**
+   * A failed connection or channel: SB_SINK_MISCONFIGURED when the broker refuses Switchboard
+   * (403 ACCESS_REFUSED: a refused login, no rights on the exchange; a close in answer to
+   * connection.open, which amqplib reports without its reason: no such vhost or no access to
+   * it), else SB_SINK_UNREACHABLE.
+   */
+  #linkError(err: unknown): RetryableSinkError {
+    const message = `${this.#where}: ${this.#redact(errorMessage(err))}`;
+    const refused =
+      /\b403 \(ACCESS[-_]REFUSED\)/.test(message) ||
+      /Expected ConnectionOpenOk; got <ConnectionClose\b/.test(message);
+    return new RetryableSinkError(message, {
+      code: refused ? 'SB_SINK_MISCONFIGURED' : 'SB_SINK_UNREACHABLE',
     });
   }
 

@@ -22,14 +22,15 @@
  * - The batch the router hands over is cut again by the real entry size (`putEventsEntrySize`)
  *   into calls of at most 10 entries and `maxEntryBytes`; calls go one after another, and once
  *   one fails retryably, the later ones are not sent (they fail with the same error).
- * - Per-entry failures (`FailedEntryCount` > 0) fail those events only: ThrottlingException,
- *   InternalFailure, AccessDeniedException, InvalidAccountIdException and unknown codes are
- *   retryable; InvalidArgument, MalformedDetail, RedactionFailure and NotAuthorizedFor*
- *   are final (dead-lettered, replayable once fixed). Whole-call failures are retryable (5xx,
- *   throttling, network, timeouts, missing bus, denied or expired credentials: the target is
- *   misconfigured or down, not the event), except a ValidationException or
- *   SerializationException, which blames the entries: final for a call of one event, otherwise
- *   `deliver` rejects with FinalSinkError so the router bisects.
+ * - Per-entry failures (`FailedEntryCount` > 0) fail those events only: ThrottlingException
+ *   (SB_SINK_THROTTLED), AccessDeniedException (SB_SINK_MISCONFIGURED), InternalFailure,
+ *   InvalidAccountIdException and unknown codes are retryable; InvalidArgument, MalformedDetail,
+ *   RedactionFailure and NotAuthorizedFor* are final (dead-lettered, replayable once fixed).
+ *   Whole-call failures are retryable: throttling (SB_SINK_THROTTLED, with AWS's Retry-After),
+ *   a missing bus or denied, invalid, expired or missing credentials (SB_SINK_MISCONFIGURED: the
+ *   target is misconfigured, not the event), 5xx, network, timeouts; except a
+ *   ValidationException or SerializationException, which blames the entries: final for a call
+ *   of one event, otherwise `deliver` rejects with FinalSinkError so the router bisects.
  * - The SDK does not retry (`maxAttempts: 1`; the router retries with backoff) and every call
  *   is bounded by `timeoutMs`, credential resolution included. Credentials never appear in an
  *   error or in `toJSON()`.
@@ -124,6 +125,22 @@ const FINAL_ENTRY_CODES = new Set([
 ]);
 /** Whole-call errors that blame the request's entries (the bus name is checked at start). */
 const FINAL_CALL_ERRORS = new Set(['ValidationException', 'SerializationException']);
+/**
+ * Whole-call errors that say Switchboard's credentials or setup are refused: denied, unknown,
+ * badly signed or expired credentials, or no such bus.
+ */
+const MISCONFIGURED_CALL_ERRORS = new Set([
+  'AccessDeniedException',
+  'AccessDenied',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'MissingAuthenticationTokenException',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'ResourceNotFoundException',
+]);
 const THROTTLING_ERRORS = new Set([
   'ThrottlingException',
   'Throttling',
@@ -522,6 +539,10 @@ function entryOutcome(
     result.ErrorMessage ? `: ${quote(result.ErrorMessage)}` : ''
   }`;
   if (FINAL_ENTRY_CODES.has(code)) return failed(new FinalSinkError(`event ${event.id}: ${said}`));
+  if (THROTTLING_ERRORS.has(code))
+    return failed(new RetryableSinkError(said, { code: 'SB_SINK_THROTTLED' }));
+  if (code === 'AccessDeniedException')
+    return failed(new RetryableSinkError(said, { code: 'SB_SINK_MISCONFIGURED' }));
   return failed(new RetryableSinkError(said));
 }
 
@@ -548,8 +569,14 @@ function callError(
       code: 'SB_SINK_TIMEOUT',
       cause,
     });
+  // No credentials found (env, profile, role…): the SDK never sent the call.
+  if (name === 'CredentialsProviderError')
+    return new RetryableSinkError(`${what}: ${quote(describe(err))}`, {
+      code: 'SB_SINK_MISCONFIGURED',
+      cause,
+    });
   const status = err.$metadata?.httpStatusCode;
-  if (status === undefined || name === 'CredentialsProviderError')
+  if (status === undefined)
     return new RetryableSinkError(`${what}: ${quote(describe(err))}`, {
       code: 'SB_SINK_UNREACHABLE',
       cause,
@@ -559,11 +586,17 @@ function callError(
   }`;
   if (FINAL_CALL_ERRORS.has(name) && status >= 400 && status < 500)
     return new FinalSinkError(answered, { cause });
-  const retryAfterMs = THROTTLING_ERRORS.has(name) || status === 429 ? retryAfter(err) : undefined;
-  return new RetryableSinkError(answered, {
-    cause,
-    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-  });
+  if (THROTTLING_ERRORS.has(name) || status === 429) {
+    const retryAfterMs = retryAfter(err);
+    return new RetryableSinkError(answered, {
+      code: 'SB_SINK_THROTTLED',
+      cause,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
+  if (MISCONFIGURED_CALL_ERRORS.has(name))
+    return new RetryableSinkError(answered, { code: 'SB_SINK_MISCONFIGURED', cause });
+  return new RetryableSinkError(answered, { cause });
 }
 
 /** A throttled answer's `Retry-After` (seconds), when AWS gives one (it seldom does). */

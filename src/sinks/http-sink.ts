@@ -11,9 +11,10 @@
  *   one); `webhook-timestamp` is the time of the attempt (each retry is signed afresh, so it
  *   stays within the receiver's tolerance); `webhook-signature` is `v1,<base64 HMAC-SHA256>` of
  *   `id.timestamp.body`, made by the `standardwebhooks` library.
- * - 2xx: delivered (`duplicate` when the receiver says `Idempotent-Replayed: true`); 408, 429,
- *   5xx, timeouts and network failures: RetryableSinkError (with the target's `Retry-After`);
- *   anything else (3xx, other 4xx): FinalSinkError, so the router dead-letters the event.
+ * - 2xx: delivered (`duplicate` when the receiver says `Idempotent-Replayed: true`); 408, 429
+ *   (SB_SINK_THROTTLED), 5xx, timeouts and network failures: RetryableSinkError (with the
+ *   target's `Retry-After`); anything else (3xx, other 4xx): FinalSinkError, so the router
+ *   dead-letters the event.
  * - At most `limits.maxConcurrency` requests are in flight to the target (over as many
  *   keep-alive connections); every request, response body included, has `timeoutMs`. Once an
  *   event of a batch fails retryably, the events of that batch not yet sent are not sent (they
@@ -242,6 +243,7 @@ export class HttpSink implements Sink {
         const retryAfterMs = parseRetryAfter(single(res.headers['retry-after']));
         return failed(
           new RetryableSinkError(answered, {
+            ...(status === 429 ? { code: 'SB_SINK_THROTTLED' as const } : {}),
             ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
           }),
         );

@@ -12,8 +12,10 @@
  *   under an advisory lock, so gateways starting together apply each one once.
  * - A failed batch rejects whole (one statement: nothing of it landed): data the event is at
  *   fault for (SQLSTATE classes 22, 23, 54) is a FinalSinkError, which the router bisects to
- *   find the event; anything else (unreachable, timeouts, shutdowns, serialization failures,
- *   too many connections, permissions) is retryable, so fixing the database loses nothing.
+ *   find the event; anything else is retryable, so fixing the database loses nothing: too many
+ *   connections (53300) is SB_SINK_THROTTLED; refused credentials or setup (class 28, 42501,
+ *   42P01, 3D000, 3F000, and any migration that fails at start) are SB_SINK_MISCONFIGURED;
+ *   unreachable, timeouts, shutdowns, serialization failures have their own codes.
  * - Bounded: connecting, waiting for a pooled connection, each statement (server side) and each
  *   answer (client side) have `timeoutMs`.
  *
@@ -68,6 +70,12 @@ export const POSTGRES_SINK_DEFAULTS = {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const MAX_TIMEOUT_MS = 10 * 60 * 1000;
 const MAX_CONCURRENCY = 100;
+/**
+ * SQLSTATEs that say the database refuses Switchboard's credentials or setup: class 28 (invalid
+ * authorization) is matched by class; then insufficient privilege, undefined table, no such
+ * database, no such schema.
+ */
+const MISCONFIGURED_STATES = new Set(['42501', '42P01', '3D000', '3F000']);
 /** The client gives the server this long past `statement_timeout` to report its own cancel. */
 const CLIENT_TIMEOUT_MARGIN_MS = 1000;
 const COLUMNS = [
@@ -253,11 +261,20 @@ export class PostgresSink implements Sink {
       (err: unknown) => {
         this.#migrated = undefined;
         const error = this.#classify(err, 'migrate');
-        // Start retries whatever went wrong: a refused migration (permissions, a clashing table)
-        // is for an operator to fix, not a reason to drop events.
-        throw error instanceof RetryableSinkError
-          ? error
-          : new RetryableSinkError(error.message, { cause: error.cause });
+        // Start retries whatever went wrong. A migration the database refuses (permissions, a
+        // clashing table…) is for an operator to fix: SB_SINK_MISCONFIGURED, not a reason to drop
+        // events. Unreachable, timeouts, throttling and transient failures keep their codes.
+        if (
+          error instanceof FinalSinkError ||
+          (error.code === 'SB_SINK_RETRYABLE' &&
+            err instanceof pg.DatabaseError &&
+            !isTransientState(err.code ?? ''))
+        )
+          throw new RetryableSinkError(error.message, {
+            code: 'SB_SINK_MISCONFIGURED',
+            cause: error.cause,
+          });
+        throw error;
       },
     );
     return this.#migrated;
@@ -351,6 +368,10 @@ export class PostgresSink implements Sink {
         return new RetryableSinkError(message, { code: 'SB_SINK_TIMEOUT', cause: err });
       if (cls === '08' || state === '57P01' || state === '57P02' || state === '57P03')
         return new RetryableSinkError(message, { code: 'SB_SINK_UNREACHABLE', cause: err });
+      if (state === '53300')
+        return new RetryableSinkError(message, { code: 'SB_SINK_THROTTLED', cause: err });
+      if (cls === '28' || MISCONFIGURED_STATES.has(state))
+        return new RetryableSinkError(message, { code: 'SB_SINK_MISCONFIGURED', cause: err });
       return new RetryableSinkError(message, { code: 'SB_SINK_RETRYABLE', cause: err });
     }
     const text = err instanceof Error ? err.message : String(err);
@@ -367,6 +388,15 @@ export class PostgresSink implements Sink {
       return new RetryableSinkError(message, { code: 'SB_SINK_UNREACHABLE', cause: err });
     return new RetryableSinkError(message, { code: 'SB_SINK_RETRYABLE', cause: err });
   }
+}
+
+/**
+ * A failure worth retrying as it is, not a refused migration: a transaction rollback (class 40:
+ * serialization failure, deadlock), insufficient resources (53), an object in use (55),
+ * operator intervention (57), a system or internal error (58, XX).
+ */
+function isTransientState(state: string): boolean {
+  return ['40', '53', '55', '57', '58', 'XX'].includes(state.slice(0, 2));
 }
 
 /**

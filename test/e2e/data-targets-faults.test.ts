@@ -20,34 +20,13 @@ import { FakeEventBridge } from '../support/fake-eventbridge.js';
 import { postSigned, seedEvent, startTestGateway, tempDir, waitFor } from '../support/helpers.js';
 import { requireService } from '../support/services.js';
 import { TcpGate } from '../support/tcp-gate.js';
+import { targetStat, type TargetStat } from '../support/targets.js';
 
 const PG_HOST = '127.0.0.1';
 const PG_PORT = 5432;
 const OUTAGE_MS = 30_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface TargetStat {
-  name: string;
-  offset: number;
-  lag: number;
-  delivered: number;
-  retried: number;
-  deadLettered: number;
-  dlqDepth: number;
-  circuit: string;
-  circuitOpened: number;
-  lastError?: { code: string; message: string; at: string };
-}
-
-async function target(url: string, name: string): Promise<TargetStat> {
-  const res = await fetch(`${url}/api/v1/targets`);
-  assert.equal(res.status, 200);
-  const { targets } = (await res.json()) as { targets: TargetStat[] };
-  const found = targets.find((s) => s.name === name);
-  assert.ok(found, `target ${name} listed`);
-  return found;
-}
 
 /** Pushes events (signed) and returns their ids once the gateway acknowledged them. */
 async function push(url: string, events: Record<string, unknown>[]): Promise<string[]> {
@@ -120,7 +99,7 @@ describe('data targets under faults', () => {
     let opened = 0;
     while (Date.now() - down < OUTAGE_MS) {
       acked.push(...(await push(url, batch(10))));
-      const s = await target(url, 'pg');
+      const s = await targetStat(url, 'pg');
       maxLag = Math.max(maxLag, s.lag);
       lastError = s.lastError ?? lastError;
       sawOpen ||= s.circuit === 'open';
@@ -132,7 +111,7 @@ describe('data targets under faults', () => {
       );
       await sleep(Math.min(1000, OUTAGE_MS - (Date.now() - down)));
     }
-    const during = await target(url, 'pg');
+    const during = await targetStat(url, 'pg');
     assert.ok(during.lag > 0, `lag > 0 at the outage's end (${during.lag})`);
     assert.ok(lastError, 'a lastError reported during the outage');
     assert.ok(sawOpen, `the circuit seen open during the outage (now ${during.circuit})`);
@@ -145,7 +124,7 @@ describe('data targets under faults', () => {
     const back = Date.now();
     const final = await waitFor(
       async () => {
-        const s = await target(url, 'pg');
+        const s = await targetStat(url, 'pg');
         return s.lag === 0 ? s : undefined;
       },
       { timeoutMs: 15_000, intervalMs: 50, what: 'the PostgreSQL target caught up (lag 0)' },
@@ -220,7 +199,7 @@ describe('data targets under faults', () => {
     const caughtUp = (what: string) =>
       waitFor(
         async () => {
-          const [lake, bus] = await Promise.all([target(url, 'lake'), target(url, 'bus')]);
+          const [lake, bus] = await Promise.all([targetStat(url, 'lake'), targetStat(url, 'bus')]);
           return lake.lag === 0 && bus.lag === 0 ? { lake, bus } : undefined;
         },
         { timeoutMs: 15_000, intervalMs: 50, what },

@@ -23,6 +23,7 @@ import { createEventLog } from '../../src/log/create-event-log.js';
 import { BronzeWriter, fileName } from '../../src/sinks/lake/bronze.js';
 import { postSigned, seedEvent, tempDir, testConfig, waitFor } from '../support/helpers.js';
 import { requireService } from '../support/services.js';
+import { targetStats } from '../support/targets.js';
 
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
@@ -45,22 +46,6 @@ function prng(seed: number): () => number {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface TargetStat {
-  name: string;
-  offset: number;
-  lag: number;
-  delivered: number;
-  dlqDepth: number;
-  circuit: string;
-  lastError?: string;
-}
-
-async function targets(url: string): Promise<TargetStat[]> {
-  const res = await fetch(`${url}/api/v1/targets`);
-  assert.equal(res.status, 200);
-  return ((await res.json()) as { targets: TargetStat[] }).targets;
-}
 
 interface LogEvent {
   offset: number;
@@ -241,7 +226,7 @@ describe('data targets (lake, PostgreSQL, RabbitMQ) under SIGKILL', () => {
         });
         await sleep(killDelays[k]!);
         const url = await current.url;
-        const lags = await targets(url).then(
+        const lags = await targetStats(url).then(
           (ts) => ts.map((s) => `${s.name}:${s.lag}`).join(' '),
           () => '?',
         );
@@ -259,7 +244,7 @@ describe('data targets (lake, PostgreSQL, RabbitMQ) under SIGKILL', () => {
     const url = await current.url;
     const final = await waitFor(
       async () => {
-        const ts = await targets(url);
+        const ts = await targetStats(url);
         return ts.length === TARGETS.length && ts.every((s) => s.lag === 0) ? ts : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 100, what: 'every target caught up (lag 0)' },
@@ -267,7 +252,11 @@ describe('data targets (lake, PostgreSQL, RabbitMQ) under SIGKILL', () => {
       throw new Error(`${err.message}\n${current.output()}`);
     });
     for (const s of final) {
-      assert.equal(s.dlqDepth, 0, `${s.name}: nothing dead-lettered (${s.lastError})`);
+      assert.equal(
+        s.dlqDepth,
+        0,
+        `${s.name}: nothing dead-lettered (${s.lastError?.message ?? 'no error'})`,
+      );
     }
     const log = await logEvents(url);
     const logIds = new Set(log.map((e) => e.id));

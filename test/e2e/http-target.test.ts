@@ -8,12 +8,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
-import type { Gateway } from '../../src/gateway.js';
 import { loadConfig } from '../../src/config/index.js';
 import { postSigned, seedEvent, startTestGateway, tempDir, waitFor } from '../support/helpers.js';
 import { logIds } from '../support/events.js';
 import { startReceiver } from '../support/webhook-receiver.js';
 import { runCli } from '../support/cli.js';
+import { targetStat } from '../support/targets.js';
 
 const SECRET = 'crm-signing-secret';
 
@@ -33,14 +33,6 @@ async function push(url: string, n: number): Promise<void> {
   }
 }
 
-async function targetOf(gw: Gateway) {
-  const res = await fetch(`${gw.url}/api/v1/targets`);
-  const { targets } = (await res.json()) as {
-    targets: { name: string; delivered: number; lag: number; dlqDepth: number; circuit: string }[];
-  };
-  return targets.find((t) => t.name === 'crm')!;
-}
-
 describe('HTTP target', () => {
   test('down for a minute: afterwards every event arrives exactly once by webhook-id, none dead-lettered', async (t) => {
     const receiver = await startReceiver(t, SECRET);
@@ -55,19 +47,19 @@ describe('HTTP target', () => {
       await push(gw.url, 2);
       await new Promise((r) => setTimeout(r, 2000));
     }
-    const during = await targetOf(gw);
+    const during = await targetStat(gw.url, 'crm');
     assert.ok(during.lag > 0, 'behind while the target is down');
     t.diagnostic(`after a minute down: ${JSON.stringify(during)}`);
     receiver.mode = 'ok';
     const all = [...(await logIds(gw.log))];
-    await waitFor(async () => (await targetOf(gw)).lag === 0, {
+    await waitFor(async () => (await targetStat(gw.url, 'crm')).lag === 0, {
       timeoutMs: 90_000,
       intervalMs: 500,
       what: 'the target caught up',
     });
     const byId = new Set(receiver.ids);
     assert.deepEqual([...byId].sort(), all.sort(), 'every event, by webhook-id');
-    const s = await targetOf(gw);
+    const s = await targetStat(gw.url, 'crm');
     assert.equal(s.dlqDepth, 0, 'nothing dead-lettered');
     assert.equal(s.circuit, 'closed');
     assert.equal(receiver.badSignatures, 0);
@@ -130,7 +122,9 @@ describe('HTTP target', () => {
     await push(gw.url, 3);
     const res = await postSigned(gw.url, JSON.stringify(seedEvent({ tag: 'poison' })));
     assert.equal(res.status, 200);
-    await waitFor(async () => (await targetOf(gw)).dlqDepth === 1, { what: 'one dead letter' });
+    await waitFor(async () => (await targetStat(gw.url, 'crm')).dlqDepth === 1, {
+      what: 'one dead letter',
+    });
     assert.equal(receiver.ids.length, 3);
 
     const list = await runCli(['dlq', 'list', '--json', '--url', gw.url]);
@@ -153,7 +147,7 @@ describe('HTTP target', () => {
     assert.equal(replay.code, 0, replay.stderr);
     assert.match(replay.stdout, /1 delivered, 0 back in the DLQ/);
     assert.ok(receiver.ids.includes(String(rows[0]!.id)), 'delivered with its own webhook-id');
-    assert.equal((await targetOf(gw)).dlqDepth, 0);
+    assert.equal((await targetStat(gw.url, 'crm')).dlqDepth, 0);
     const unknown = await runCli(['dlq', 'list', '--target', 'nope', '--url', gw.url]);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /SB_TARGET_UNKNOWN/);

@@ -5,6 +5,7 @@ import { describe, test, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import { eventually, launchBrowser, newPage, screenshot } from '../support/browser.js';
 import { postSigned, seedEvent, startTestGateway } from '../support/helpers.js';
+import { targetStats } from '../support/targets.js';
 
 /**
  * The Pipelines page in headless Chromium against an in-process gateway whose one HTTP target
@@ -57,20 +58,6 @@ async function startReceiver(t: TestContext): Promise<Receiver> {
   return receiver;
 }
 
-interface TargetJson {
-  name: string;
-  delivered: number;
-  lag: number;
-  dlqDepth: number;
-  circuit: string;
-}
-
-async function targets(url: string): Promise<TargetJson[]> {
-  const res = await fetch(`${url}/api/v1/targets`);
-  assert.equal(res.status, 200);
-  return ((await res.json()) as { targets: TargetJson[] }).targets;
-}
-
 /** Opens `/pipelines` directly (a route the gateway serves the dashboard at). */
 async function openPipelines(page: Page, url: string): Promise<void> {
   const res = await page.goto(`${url}/pipelines`);
@@ -110,7 +97,7 @@ describe('pipelines page in Chromium', () => {
     }
     // The gateway's own view first: the page must show these numbers, not different ones.
     await eventually('3 delivered and 1 dead letter', async () => {
-      const crm = (await targets(gw.url)).find((x) => x.name === 'crm');
+      const crm = (await targetStats(gw.url)).find((x) => x.name === 'crm');
       return crm && crm.delivered === 3 && crm.dlqDepth === 1 && crm.lag === 0 ? crm : undefined;
     });
 
@@ -195,7 +182,7 @@ describe('pipelines page in Chromium', () => {
       'replay-result',
       'focus moves to the result when the Replay button goes',
     );
-    assert.equal((await targets(gw.url)).find((x) => x.name === 'crm')?.dlqDepth, 0);
+    assert.equal((await targetStats(gw.url)).find((x) => x.name === 'crm')?.dlqDepth, 0);
     await screenshot(page, 'pipelines');
   });
 

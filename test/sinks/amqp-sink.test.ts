@@ -63,7 +63,10 @@ interface Topology {
  *   dedupes), as it does for any full queue with reject-publish. `none` deletes R.
  * - `permanent` with ids: Y gets a binding `ev.<id>` to an exchange H bound to nothing, so those
  *   messages route (to H) and A is not used: they reach no queue and the broker returns them
- *   (basic.return), which the sink reports as SB_SINK_REJECTED. `none` removes the bindings.
+ *   (basic.return), which the sink reports as SB_SINK_UNROUTABLE. `none` removes the bindings.
+ *   The suite's permanent check expects SB_SINK_REJECTED, which RabbitMQ gives for no event it
+ *   can be told to refuse by id, so the suite skips it and 'an unroutable event…' below runs it
+ *   with SB_SINK_UNROUTABLE.
  * These changes go over another connection, so the harness's `sink` finishes them before it
  * hands a batch to the AmqpSink (it does nothing else).
  */
@@ -230,12 +233,15 @@ function event(overrides: Partial<StoredEvent> = {}): StoredEvent {
   return { ...makeStoredEvent(), ...overrides };
 }
 
-runSinkSuite('RabbitMQ sink (one batch at a time)', { open: (t) => open(t) });
+// RabbitMQ refuses one event by making it unroutable (see `open`): SB_SINK_UNROUTABLE.
+const permanentCode = 'SB_SINK_UNROUTABLE';
+runSinkSuite('RabbitMQ sink (one batch at a time)', { open: (t) => open(t), permanentCode });
 runSinkSuite('RabbitMQ sink (small limits, four batches at once)', {
   open: (t) =>
     open(t, {
       limits: { maxBatchEvents: 6, maxBatchBytes: 8192, maxEventBytes: 2048, maxConcurrency: 4 },
     }),
+  permanentCode,
 });
 
 describe('RabbitMQ sink: what a consumer gets', () => {
@@ -290,7 +296,7 @@ describe('RabbitMQ sink: what a consumer gets', () => {
     await probe.close();
   });
 
-  test('the routing key is templated; an event no binding matches is returned and rejected', async (t) => {
+  test('the routing key is templated; an event no binding matches is returned as unroutable', async (t) => {
     const h = await started(
       t,
       { routingKey: 'genesys.{kind}.{source}' },
@@ -304,7 +310,7 @@ describe('RabbitMQ sink: what a consumer gets', () => {
     assert.deepEqual(outcomes[2], { status: 'delivered' });
     const error = failure(outcomes[1]);
     assert.ok(error instanceof FinalSinkError);
-    assert.equal(error.code, 'SB_SINK_REJECTED');
+    assert.equal(error.code, 'SB_SINK_UNROUTABLE');
     assert.match(error.message, /unroutable.*"genesys\.call\.webhook"/);
     const got = await h.drain();
     assert.deepEqual(
@@ -330,6 +336,26 @@ describe('RabbitMQ sink: what a consumer gets', () => {
 });
 
 describe('RabbitMQ sink: confirms and failures', () => {
+  test('an unroutable event (returned) is SB_SINK_UNROUTABLE for that event only; once bound, its replay lands', async (t) => {
+    const h = await started(t);
+    const batch = [event(), event(), event()];
+    const bad = batch[1]!;
+    h.breakTarget('permanent', [bad.id]);
+    const outcomes = await h.sink.deliver(batch);
+    const error = failure(outcomes[1]);
+    assert.ok(error instanceof FinalSinkError, 'dead-lettered, not retried');
+    assert.equal(error.code, 'SB_SINK_UNROUTABLE');
+    assert.match(error.message, new RegExp(`event ${bad.id}: unroutable`));
+    assert.deepEqual(
+      [outcomes[0], outcomes[2]],
+      [{ status: 'delivered' }, { status: 'delivered' }],
+    );
+    assert.equal(h.sink.health().state, 'ready', 'an unroutable event does not make it fail');
+    h.breakTarget('none');
+    assert.deepEqual(await h.sink.deliver([bad]), [{ status: 'delivered' }], 'the replay');
+    assert.deepEqual((await h.records()).map((r) => r.key).sort(), batch.map((e) => e.id).sort());
+  });
+
   test('each publish waits for its confirm: a queue full with reject-publish fails those events retryably', async (t) => {
     const h = await started(t, {}, { bind: [] });
     await h.admin.deleteQueue(h.queue);
@@ -435,13 +461,13 @@ describe('RabbitMQ sink: confirms and failures', () => {
     // the event is unroutable until the queue is bound again.
     const e = event();
     const [unroutable] = await h.sink.deliver([e]);
-    assert.equal(failure(unroutable).code, 'SB_SINK_REJECTED');
+    assert.equal(failure(unroutable).code, 'SB_SINK_UNROUTABLE');
     await h.admin.checkExchange(h.exchange);
     await h.admin.bindQueue(h.queue, h.exchange, '#');
     assert.deepEqual(await h.sink.deliver([e]), [{ status: 'delivered' }]);
   });
 
-  test('an exchange declared otherwise: start fails final; a delivery fails retryably', async (t) => {
+  test('an exchange declared otherwise (406): start and deliveries fail retryably, SB_SINK_MISCONFIGURED', async (t) => {
     if (!(await requireService(t, 'rabbitmq'))) return;
     const exchange = `sb-test-${randomUUID().slice(0, 8)}`;
     const conn = await connect(ADMIN_URL);
@@ -456,13 +482,74 @@ describe('RabbitMQ sink: confirms and failures', () => {
     await assert.rejects(
       sink.start(),
       (err: unknown) =>
-        err instanceof FinalSinkError &&
-        err.code === 'SB_SINK_REJECTED' &&
-        /inequivalent arg 'type'/.test(err.message),
+        err instanceof RetryableSinkError &&
+        err.code === 'SB_SINK_MISCONFIGURED' &&
+        /cannot declare exchange .*PRECONDITION_FAILED.*inequivalent arg 'type'/.test(err.message),
     );
     const error = failure((await sink.deliver([event()]))[0]);
     assert.ok(error instanceof RetryableSinkError, 'no event is at fault');
+    assert.equal(error.code, 'SB_SINK_MISCONFIGURED');
     assert.match(error.message, /inequivalent/);
+    assert.equal(sink.health().lastError?.code, 'SB_SINK_MISCONFIGURED');
+  });
+
+  test('a user without rights on the exchange (403 ACCESS_REFUSED): declare and publish are SB_SINK_MISCONFIGURED', async (t) => {
+    if (!(await requireService(t, 'rabbitmq'))) return;
+    const user = `sb-test-${randomUUID().slice(0, 8)}`;
+    const ctl = (...args: string[]) => run('rabbitmqctl', ['-q', ...args]);
+    try {
+      await ctl('add_user', user, 'pw');
+    } catch {
+      return t.skip('rabbitmqctl is not usable here');
+    }
+    const exchange = `sb-test-${randomUUID().slice(0, 8)}`;
+    const sink = createAmqpSink({
+      name: 'bus',
+      url: `amqp://${user}:pw@127.0.0.1:${BROKER_PORT}`,
+      exchange,
+      timeoutMs: 3000,
+    });
+    t.after(async () => {
+      await sink.close();
+      await ctl('delete_user', user);
+      const conn = await connect(ADMIN_URL);
+      const ch = await conn.createChannel();
+      await ch.deleteExchange(exchange);
+      await conn.close();
+    });
+    // May not configure (declare) anything.
+    await ctl('set_permissions', '-p', '/', user, '^$', '.*', '.*');
+    await assert.rejects(
+      sink.start(),
+      (err: unknown) =>
+        err instanceof RetryableSinkError &&
+        err.code === 'SB_SINK_MISCONFIGURED' &&
+        /cannot declare exchange .*ACCESS_REFUSED/.test(err.message),
+    );
+    // May declare, may not write: the declare passes, the publish closes the channel with 403.
+    await ctl('set_permissions', '-p', '/', user, '.*', '^$', '.*');
+    const error = failure((await sink.deliver([event()]))[0]);
+    assert.ok(error instanceof RetryableSinkError, 'no event is at fault');
+    assert.equal(error.code, 'SB_SINK_MISCONFIGURED');
+    assert.match(error.message, /403 \(ACCESS[-_]REFUSED\).*access to exchange/);
+  });
+
+  test('a vhost that does not exist (the broker closes at connection.open) is SB_SINK_MISCONFIGURED', async (t) => {
+    if (!(await requireService(t, 'rabbitmq'))) return;
+    const sink = createAmqpSink({
+      name: 'bus',
+      url: `amqp://guest:guest@127.0.0.1:${BROKER_PORT}/sb-no-such-vhost`,
+      exchange: `sb-test-${randomUUID().slice(0, 8)}`,
+      timeoutMs: 3000,
+    });
+    t.after(() => sink.close());
+    await assert.rejects(
+      sink.start(),
+      (err: unknown) =>
+        err instanceof RetryableSinkError &&
+        err.code === 'SB_SINK_MISCONFIGURED' &&
+        /sb-no-such-vhost/.test(err.message),
+    );
   });
 
   test("a message over the broker's max_message_size fails for good; the rest of the batch is retried", async (t) => {
@@ -505,13 +592,16 @@ describe('RabbitMQ sink: confirms and failures', () => {
     });
     t.after(() => sink.close());
     const messages: string[] = [];
-    await sink.start().catch((err: unknown) => {
-      assert.ok(err instanceof RetryableSinkError || err instanceof FinalSinkError);
+    await assert.rejects(sink.start(), (err: unknown) => {
+      assert.ok(err instanceof RetryableSinkError, 'a refused login is retried');
+      assert.equal(err.code, 'SB_SINK_MISCONFIGURED');
       messages.push(err.message, String(err.stack));
+      return true;
     });
     const [outcome] = await sink.deliver([event()]);
     const error = failure(outcome);
     messages.push(error.message, JSON.stringify(sink), JSON.stringify(sink.health()));
+    assert.equal(error.code, 'SB_SINK_MISCONFIGURED');
     assert.match(error.message, /ACCESS_REFUSED|refused/i);
     assert.match(error.message, /amqp:\/\/127\.0\.0\.1:5672/);
     for (const m of messages) {

@@ -365,13 +365,15 @@ describe('EventBridge sink: failures', () => {
     assert.equal(outcomes[4]!.status, 'delivered');
     const throttled = failure(outcomes[1]);
     assert.ok(throttled instanceof RetryableSinkError);
-    assert.equal(throttled.code, 'SB_SINK_RETRYABLE');
+    assert.equal(throttled.code, 'SB_SINK_THROTTLED');
     assert.match(throttled.message, /ThrottlingException/);
     const malformed = failure(outcomes[2]);
     assert.ok(malformed instanceof FinalSinkError);
     assert.equal(malformed.code, 'SB_SINK_REJECTED');
     assert.match(malformed.message, new RegExp(batch[2]!.id));
-    assert.ok(failure(outcomes[3]) instanceof RetryableSinkError);
+    const internal = failure(outcomes[3]);
+    assert.ok(internal instanceof RetryableSinkError);
+    assert.equal(internal.code, 'SB_SINK_RETRYABLE');
     assert.equal(h.sink.health().state, 'failing');
     h.fake.failEntry = undefined;
     const retry = [batch[1]!, batch[3]!];
@@ -387,7 +389,7 @@ describe('EventBridge sink: failures', () => {
     assert.equal(h.fake.entries.length, 4, 'only the failed entries were sent again');
   });
 
-  test('NotAuthorizedForSourceException is final; AccessDeniedException and unknown codes retry', async (t) => {
+  test('NotAuthorizedForSourceException is final; AccessDeniedException (misconfigured) and unknown codes retry', async (t) => {
     const h = await started(t);
     const batch = events(3);
     const codes = ['NotAuthorizedForSourceException', 'AccessDeniedException', 'SomethingNew'];
@@ -395,9 +397,16 @@ describe('EventBridge sink: failures', () => {
       ErrorCode: codes[batch.findIndex((b) => b.id === detailOf(e).switchboard.id)]!,
     });
     const outcomes = await h.sink.deliver(batch);
-    assert.ok(failure(outcomes[0]) instanceof FinalSinkError);
-    assert.ok(failure(outcomes[1]) instanceof RetryableSinkError);
-    assert.ok(failure(outcomes[2]) instanceof RetryableSinkError);
+    const notAuthorized = failure(outcomes[0]);
+    assert.ok(notAuthorized instanceof FinalSinkError);
+    assert.equal(notAuthorized.code, 'SB_SINK_REJECTED');
+    const denied = failure(outcomes[1]);
+    assert.ok(denied instanceof RetryableSinkError);
+    assert.equal(denied.code, 'SB_SINK_MISCONFIGURED');
+    assert.match(denied.message, /AccessDeniedException/);
+    const unknown = failure(outcomes[2]);
+    assert.ok(unknown instanceof RetryableSinkError);
+    assert.equal(unknown.code, 'SB_SINK_RETRYABLE');
   });
 
   test('a throttled call is retryable for every event, and the SDK does not retry it', async (t) => {
@@ -413,7 +422,7 @@ describe('EventBridge sink: failures', () => {
     for (const o of outcomes) {
       const error = failure(o);
       assert.ok(error instanceof RetryableSinkError);
-      assert.equal(error.code, 'SB_SINK_RETRYABLE');
+      assert.equal(error.code, 'SB_SINK_THROTTLED');
       assert.match(error.message, /ThrottlingException: Rate exceeded/);
       assert.equal(error.retryAfterMs, 2000, 'the Retry-After the throttled answer gave');
     }
@@ -422,19 +431,65 @@ describe('EventBridge sink: failures', () => {
     assert.equal(h.fake.entries.length, 0);
   });
 
-  test('5xx, a missing bus and denied credentials are retryable (the target, not the event)', async (t) => {
+  test('5xx, throttling, a missing bus and refused credentials are retryable (the target, not the event)', async (t) => {
     const h = await started(t);
-    for (const [status, type] of [
-      [503, 'ServiceUnavailable'],
-      [400, 'ResourceNotFoundException'],
-      [400, 'AccessDeniedException'],
+    for (const [status, type, code] of [
+      [503, 'ServiceUnavailable', 'SB_SINK_RETRYABLE'],
+      [500, 'InternalException', 'SB_SINK_RETRYABLE'],
+      [429, 'TooManyRequestsException', 'SB_SINK_THROTTLED'],
+      [400, 'ResourceNotFoundException', 'SB_SINK_MISCONFIGURED'],
+      [400, 'AccessDeniedException', 'SB_SINK_MISCONFIGURED'],
+      [403, 'InvalidSignatureException', 'SB_SINK_MISCONFIGURED'],
+      [400, 'ExpiredTokenException', 'SB_SINK_MISCONFIGURED'],
     ] as const) {
       h.fake.failCall = () => ({ status, type });
       const [o] = await h.sink.deliver([makeStoredEvent()]);
       const error = failure(o);
       assert.ok(error instanceof RetryableSinkError, `${type}: ${error.name}`);
+      assert.equal(error.code, code, type);
       assert.match(error.message, new RegExp(type));
     }
+  });
+
+  test('a misconfigured call stops the batch: the calls not sent carry the same code', async (t) => {
+    const h = await started(t, { limits: { maxBatchEvents: 25 } });
+    h.fake.failCall = () => ({ status: 400, type: 'ResourceNotFoundException' });
+    const outcomes = await h.sink.deliver(events(25));
+    for (const o of outcomes) assert.equal(failure(o).code, 'SB_SINK_MISCONFIGURED');
+    assert.match(failure(outcomes[24]).message, /not sent/);
+    assert.equal(h.fake.calls.length, 1);
+    assert.equal(h.sink.health().lastError?.code, 'SB_SINK_MISCONFIGURED');
+  });
+
+  test('no credentials anywhere (CredentialsProviderError) is SB_SINK_MISCONFIGURED, not sent', async (t) => {
+    const h = await open(t);
+    // The SDK's default chain, with every source it reads emptied or disabled.
+    const saved = { ...process.env };
+    t.after(() => {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    });
+    for (const key of Object.keys(process.env))
+      if (key.startsWith('AWS_') && key !== 'AWS_NODEJS_CONNECTION_REUSE_ENABLED')
+        delete process.env[key];
+    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+    process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/switchboard-test/credentials';
+    process.env.AWS_CONFIG_FILE = '/nonexistent/switchboard-test/config';
+    const sink = createEventBridgeSink({
+      name: 'nocreds',
+      region: REGION,
+      eventBusName: BUS,
+      endpoint: h.endpoint,
+      timeoutMs: 3000,
+    });
+    t.after(() => sink.close());
+    await sink.start();
+    const [o] = await sink.deliver([makeStoredEvent()]);
+    const error = failure(o);
+    assert.ok(error instanceof RetryableSinkError, error.message);
+    assert.equal(error.code, 'SB_SINK_MISCONFIGURED');
+    assert.match(error.message, /CredentialsProviderError/);
+    assert.equal(h.fake.calls.length, 0, 'nothing was sent');
   });
 
   test('once a call fails retryably the later calls of the batch are not sent', async (t) => {
@@ -522,6 +577,7 @@ describe('EventBridge sink: signing and secrets', () => {
     const [o] = await other.sink.deliver([makeStoredEvent()]);
     const error = failure(o);
     assert.ok(error instanceof RetryableSinkError, 'bad credentials are retryable');
+    assert.equal(error.code, 'SB_SINK_MISCONFIGURED');
     assert.match(error.message, /UnrecognizedClientException/);
     assert.ok(!error.message.includes(SECRET_KEY));
     assert.ok(!JSON.stringify(other.sink.health()).includes(SECRET_KEY));

@@ -280,12 +280,13 @@ describe('HTTP sink: outcomes by status', () => {
     assert.equal(h.sink.health().state, 'ready');
   });
 
-  test('401, 404, 409, 413 and 3xx are final too; 2xx other than 200 are delivered', async (t) => {
+  test('401, 403, 404, 409, 413 and 3xx are final too; 2xx other than 200 are delivered', async (t) => {
     const h = await started(t);
-    for (const status of [401, 404, 409, 413, 302]) {
+    for (const status of [401, 403, 404, 409, 413, 302]) {
       h.receiver.script = () => ({ status, headers: { location: 'http://elsewhere/' } });
       const error = failure((await h.sink.deliver([makeStoredEvent()]))[0]);
       assert.ok(error instanceof FinalSinkError, `${status}`);
+      assert.equal(error.code, 'SB_SINK_REJECTED', `${status}`);
     }
     for (const status of [200, 201, 202, 204]) {
       h.receiver.script = () => ({
@@ -301,12 +302,19 @@ describe('HTTP sink: outcomes by status', () => {
     h.receiver.script = () => ({ status: 429, headers: { 'retry-after': '7' } });
     const throttled = failure((await h.sink.deliver([makeStoredEvent()]))[0]);
     assert.ok(throttled instanceof RetryableSinkError);
-    assert.equal(throttled.code, 'SB_SINK_RETRYABLE');
+    assert.equal(throttled.code, 'SB_SINK_THROTTLED');
     assert.equal(throttled.retryAfterMs, 7000);
+    assert.equal(h.sink.health().lastError?.code, 'SB_SINK_THROTTLED');
+    h.receiver.script = () => ({ status: 429 });
+    const bareThrottle = failure((await h.sink.deliver([makeStoredEvent()]))[0]);
+    assert.ok(bareThrottle instanceof RetryableSinkError);
+    assert.equal(bareThrottle.code, 'SB_SINK_THROTTLED');
+    assert.equal(bareThrottle.retryAfterMs, undefined);
     const at = new Date(Date.now() + 30_000).toUTCString();
     h.receiver.script = () => ({ status: 503, headers: { 'retry-after': at } });
     const down = failure((await h.sink.deliver([makeStoredEvent()]))[0]);
     assert.ok(down instanceof RetryableSinkError);
+    assert.equal(down.code, 'SB_SINK_RETRYABLE', '503 is not throttling');
     assert.ok(
       down.retryAfterMs !== undefined && down.retryAfterMs > 25_000 && down.retryAfterMs <= 30_000,
       String(down.retryAfterMs),

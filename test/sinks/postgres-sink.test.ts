@@ -70,6 +70,8 @@ interface PgHarness extends SinkHarness {
   admin: pg.Client;
   gate: TcpGate;
   cleanup: (step: () => unknown) => void;
+  /** Makes inserts (of `ids` only, when given) raise `sqlstate`; undefined: heals. */
+  raise(sqlstate: string | undefined, ids?: readonly string[]): void;
 }
 
 async function open(t: TestContext, options: Partial<PostgresTargetConfig> = {}) {
@@ -115,6 +117,9 @@ async function open(t: TestContext, options: Partial<PostgresTargetConfig> = {})
     // A BEFORE INSERT trigger raising a real error: 40001 (serialization failure, retried by any
     // client) for transient, 22023 (invalid parameter value, the row's fault) for permanent.
     breakTarget(mode: BreakMode, ids?: readonly string[]) {
+      harness.raise(mode === 'none' ? undefined : mode === 'transient' ? '40001' : '22023', ids);
+    },
+    raise(sqlstate: string | undefined, ids?: readonly string[]) {
       control(async () => {
         breaker ??= admin.query(`
           CREATE TABLE IF NOT EXISTS ${schema}.test_break (sqlstate text NOT NULL, ids text[]);
@@ -132,9 +137,9 @@ async function open(t: TestContext, options: Partial<PostgresTargetConfig> = {})
             FOR EACH ROW EXECUTE FUNCTION ${schema}.test_break();`);
         await breaker;
         await admin.query(`DELETE FROM ${schema}.test_break`);
-        if (mode !== 'none')
+        if (sqlstate !== undefined)
           await admin.query(`INSERT INTO ${schema}.test_break VALUES ($1, $2)`, [
-            mode === 'transient' ? '40001' : '22023',
+            sqlstate,
             ids ? [...ids] : null,
           ]);
       });
@@ -377,6 +382,93 @@ describe('PostgreSQL sink: what the table holds', () => {
     assert.deepEqual(await h.records(), [], 'nothing of the batch landed');
     assert.deepEqual(await h.sink.deliver([good]), [{ status: 'delivered' }]);
     assert.equal(h.sink.health().state, 'ready');
+  });
+});
+
+describe('PostgreSQL sink: what the database answers, by SQLSTATE', () => {
+  test('53300 is SB_SINK_THROTTLED; 28xxx, 42501, 42P01, 3D000, 3F000 are SB_SINK_MISCONFIGURED; all retryable', async (t) => {
+    const h = await started(t);
+    const cases = [
+      ['53300', 'SB_SINK_THROTTLED'],
+      ['28000', 'SB_SINK_MISCONFIGURED'],
+      ['28P01', 'SB_SINK_MISCONFIGURED'],
+      ['42501', 'SB_SINK_MISCONFIGURED'],
+      ['42P01', 'SB_SINK_MISCONFIGURED'],
+      ['3D000', 'SB_SINK_MISCONFIGURED'],
+      ['3F000', 'SB_SINK_MISCONFIGURED'],
+      // Neither: still the plain retryable code.
+      ['40001', 'SB_SINK_RETRYABLE'],
+      ['40P01', 'SB_SINK_RETRYABLE'],
+      ['53200', 'SB_SINK_RETRYABLE'],
+      ['42703', 'SB_SINK_RETRYABLE'],
+    ] as const;
+    const batch = [makeStoredEvent(), makeStoredEvent()];
+    for (const [state, code] of cases) {
+      h.raise(state);
+      const error = await deliveryError(h.sink, batch);
+      assert.ok(error instanceof RetryableSinkError, `${state}: ${error.name}`);
+      assert.equal(error.code, code, state);
+      assert.match(error.message, new RegExp(`SQLSTATE ${state}`));
+      assert.equal(h.sink.health().lastError?.code, code, state);
+    }
+    h.raise(undefined);
+    assert.deepEqual(await h.sink.deliver(batch), [
+      { status: 'delivered' },
+      { status: 'delivered' },
+    ]);
+  });
+
+  test('the events table dropped under the sink (42P01) is SB_SINK_MISCONFIGURED', async (t) => {
+    const h = await started(t);
+    await h.admin.query(`DROP TABLE ${h.schema}.events CASCADE`);
+    const error = await deliveryError(h.sink, [makeStoredEvent()]);
+    assert.ok(error instanceof RetryableSinkError, String(error));
+    assert.equal(error.code, 'SB_SINK_MISCONFIGURED');
+    assert.match(error.message, /SQLSTATE 42P01/);
+  });
+
+  test('an unknown role (class 28) or database (3D000) fails start with SB_SINK_MISCONFIGURED', async (t) => {
+    await needPostgres(t);
+    for (const [url, state] of [
+      [`postgres://sb_no_such_role@${PG_HOST}:${PG_PORT}/test`, /SQLSTATE 28/],
+      [`postgres://postgres@${PG_HOST}:${PG_PORT}/sb_no_such_database`, /SQLSTATE 3D000/],
+    ] as const) {
+      const sink = createPostgresSink({ name: 'w', url, schema: uniqueSchema(), timeoutMs: 3000 });
+      t.after(() => sink.close());
+      const error = await sink.start().then(
+        () => assert.fail('start resolved'),
+        (err: unknown) => err,
+      );
+      assert.ok(error instanceof RetryableSinkError, String(error));
+      assert.equal(error.code, 'SB_SINK_MISCONFIGURED', error.message);
+      assert.match(error.message, state);
+      const delivery = await deliveryError(sink, [makeStoredEvent()]);
+      assert.equal(delivery.code, 'SB_SINK_MISCONFIGURED', delivery.message);
+    }
+  });
+
+  test('a migration the database refuses fails start with SB_SINK_MISCONFIGURED; once fixed, start works', async (t) => {
+    await needPostgres(t);
+    const schema = uniqueSchema();
+    const { admin, cleanup } = await adminFor(t, schema);
+    // A clashing schema_migrations table: the migration's SELECT finds no `version` (42703).
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.query(`CREATE TABLE ${schema}.schema_migrations (something int)`);
+    const sink = createPostgresSink({ name: 'w', url: ADMIN_URL, schema });
+    cleanup(() => sink.close());
+    const error = await sink.start().then(
+      () => assert.fail('start resolved'),
+      (err: unknown) => err,
+    );
+    assert.ok(error instanceof RetryableSinkError, String(error));
+    assert.equal(error.code, 'SB_SINK_MISCONFIGURED');
+    assert.match(error.message, /migrate: .*SQLSTATE 42703/);
+    const delivery = await deliveryError(sink, [makeStoredEvent()]);
+    assert.equal(delivery.code, 'SB_SINK_MISCONFIGURED', 'a delivery migrates first, and fails so');
+    await admin.query(`DROP TABLE ${schema}.schema_migrations`);
+    await sink.start();
+    assert.equal(sink.health().state, 'ready');
+    assert.deepEqual(await sink.deliver([makeStoredEvent()]), [{ status: 'delivered' }]);
   });
 });
 

@@ -12,6 +12,7 @@ import {
   FinalSinkError,
   RetryableSinkError,
   type DeliveryOutcome,
+  type FinalSinkCode,
   type Sink,
 } from '../../src/sinks/index.js';
 import { waitFor } from '../support/helpers.js';
@@ -45,6 +46,8 @@ export interface SinkFactory {
    * it has no permanent rejection). The check is reported skipped with the reason.
    */
   cannot?: { permanentRejection?: string };
+  /** The code of the target's permanent refusal (default SB_SINK_REJECTED; RabbitMQ: unroutable). */
+  permanentCode?: FinalSinkCode;
 }
 
 // Larger limits are not worth allocating in a test: those checks skip.
@@ -218,7 +221,7 @@ export const checks = {
   },
 
   /** A target that refuses an event yields FinalSinkError for that event, not the others. */
-  async permanentRejectionIsFinal(h: SinkHarness) {
+  async permanentRejectionIsFinal(h: SinkHarness, code: FinalSinkCode = 'SB_SINK_REJECTED') {
     const batch = batchOf(h, 3);
     const bad = batch[batch.length > 1 ? 1 : 0]!;
     h.breakTarget('permanent', [bad.id]);
@@ -228,7 +231,7 @@ export const checks = {
       badOutcome.status === 'failed' && badOutcome.error instanceof FinalSinkError,
       'the refused event is a FinalSinkError',
     );
-    assert.equal(badOutcome.error.code, 'SB_SINK_REJECTED');
+    assert.equal(badOutcome.error.code, code);
     const good = batch.filter((e) => e !== bad);
     if (outcomes.every((o) => o.status === 'failed')) {
       // Rejected whole: the router bisects, so each good event alone must go through.
@@ -280,7 +283,7 @@ export const checks = {
     );
     await h.sink.close(); // idempotent
   },
-} satisfies Record<string, (h: SinkHarness, t?: TestContext) => Promise<void>>;
+} satisfies Record<string, (h: SinkHarness, extra?: never) => Promise<void>>;
 
 export function runSinkSuite(name: string, factory: SinkFactory): void {
   async function started(t: TestContext): Promise<SinkHarness> {
@@ -313,7 +316,7 @@ export function runSinkSuite(name: string, factory: SinkFactory): void {
     test('a permanent refusal is a FinalSinkError for that event only', async (t) => {
       const reason = factory.cannot?.permanentRejection;
       if (reason !== undefined) return t.skip(reason);
-      await checks.permanentRejectionIsFinal(await started(t));
+      await checks.permanentRejectionIsFinal(await started(t), factory.permanentCode);
     });
     test('maxConcurrency deliveries in flight at once all land', async (t) =>
       checks.concurrentDeliveries(await started(t)));

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fsyncPath } from './fsync.js';
 import type { StoredEvent } from '../../log/event-log.js';
+import { eventMetadata } from '../event-document.js';
 
 export interface BronzeOptions {
   /** `<lake>/bronze`. */
@@ -75,13 +76,7 @@ export function bronzeLine(event: StoredEvent): string {
   }
   return `${JSON.stringify({
     offset: event.offset,
-    id: event.id,
-    source: event.source,
-    topic: event.topic,
-    kind: event.kind,
-    subject: event.subject,
-    occurredAt: event.occurredAt,
-    receivedAt: event.receivedAt,
+    ...eventMetadata(event),
     body,
     ...(encoding ? { bodyEncoding: encoding } : {}),
   })}\n`;
