@@ -12,7 +12,7 @@
  * gateway in the all-targets run (its figures then include the profiler's cost).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -132,6 +132,29 @@ function machineBusySeconds(): number {
   return (total - ticks[3]! - ticks[4]!) / CLK_TCK;
 }
 
+/** CPU seconds per pid of the PostgreSQL and RabbitMQ server processes (`postgres`, `beam.smp`). */
+function serviceCpu(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (comm === 'postgres' || comm === 'beam.smp')
+        out.set(Number(entry), cpuSeconds(Number(entry)));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** CPU seconds the service processes used between two snapshots (new ones from zero). */
+function serviceDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, cpu] of after) sum += cpu - (before.get(pid) ?? 0);
+  return sum;
+}
+
 async function metrics(url: string): Promise<string> {
   return (await fetch(`${url}/metrics`)).text();
 }
@@ -165,6 +188,7 @@ interface RunResult {
   cpuUsPerEvent: number;
   /** Cores busy during the load: the gateway, and everything else (load generator, PostgreSQL, RabbitMQ, …). */
   gatewayCores: number;
+  serviceCores: number;
   otherCores: number;
   /** Lake runs: seconds from the lake's drain until silver's watermark reached the last offset. */
   silverSec?: number;
@@ -220,10 +244,12 @@ async function runWith(root: string, types: TargetType[], profile = false): Prom
     const cpu0 = cpuSeconds(sb.pid);
     const began = Date.now();
     const machine0 = machineBusySeconds();
+    const services0 = serviceCpu();
     const load = await runLoad(sb.url);
     const loadSec = (Date.now() - began) / 1000;
     const gatewayLoadCpu = cpuSeconds(sb.pid) - cpu0;
     const machineLoadCpu = machineBusySeconds() - machine0;
+    const servicesLoadCpu = serviceDelta(services0, serviceCpu());
     const after = await metrics(sb.url);
     const end = Date.now();
     // Drain: each target until its lag is 0.
@@ -271,7 +297,8 @@ async function runWith(root: string, types: TargetType[], profile = false): Prom
       lastOffset,
       cpuUsPerEvent: (cpu / Math.max(1, storedNow)) * 1e6,
       gatewayCores: gatewayLoadCpu / loadSec,
-      otherCores: (machineLoadCpu - gatewayLoadCpu) / loadSec,
+      serviceCores: servicesLoadCpu / loadSec,
+      otherCores: (machineLoadCpu - gatewayLoadCpu - servicesLoadCpu) / loadSec,
       targets: names.map((n) => ({
         name: n,
         deliveredPerSec: (delivered(after, n) - delivered(before, n)) / loadSec,
@@ -317,7 +344,7 @@ export async function dataTargetsSection(): Promise<string[]> {
     const each = (r: RunResult, f: (t: TargetResult) => string) =>
       r.targets.length ? r.targets.map((t) => `${label[t.name]} ${f(t)}`).join('<br>') : '—';
     const row = (scenario: string, r: RunResult) =>
-      `| ${scenario} | ${k(r.load.rps)} | ${r.load.non2xx + r.load.errors + r.load.timeouts} | ${each(r, (t) => k(t.deliveredPerSec))} | ${each(r, (t) => k(t.lagAtEnd))} | ${each(r, (t) => sec(t.drainSec))} | ${r.silverSec === undefined ? '—' : sec(r.silverSec)} | ${r.targets.length ? `${each(r, (t) => k(t.delivered))} of ${k(r.stored)}` : `${k(r.stored)} stored`}${r.pgRows === undefined ? '' : ` (${k(r.pgRows)} rows)`} | ${r.cpuUsPerEvent.toFixed(0)} | ${r.gatewayCores.toFixed(2)} / ${r.otherCores.toFixed(2)} |`;
+      `| ${scenario} | ${k(r.load.rps)} | ${r.load.non2xx + r.load.errors + r.load.timeouts} | ${each(r, (t) => k(t.deliveredPerSec))} | ${each(r, (t) => k(t.lagAtEnd))} | ${each(r, (t) => sec(t.drainSec))} | ${r.silverSec === undefined ? '—' : sec(r.silverSec)} | ${r.targets.length ? `${each(r, (t) => k(t.delivered))} of ${k(r.stored)}` : `${k(r.stored)} stored`}${r.pgRows === undefined ? '' : ` (${k(r.pgRows)} rows)`} | ${r.cpuUsPerEvent.toFixed(0)} | ${r.gatewayCores.toFixed(2)} / ${r.serviceCores.toFixed(2)} / ${r.otherCores.toFixed(2)} |`;
     const drops = [1 - all.load.rps / alone.load.rps, 1 - all2.load.rps / alone2.load.rps];
     const dropText = (d: number) => (d >= 0 ? `${pct(d)} below` : `${pct(-d)} above`);
     const metIn = drops.filter((d) => d <= 0.25).length;
@@ -329,7 +356,7 @@ export async function dataTargetsSection(): Promise<string[]> {
     return [
       `## Data targets while ingesting (${DURATION_SEC} s of load after 2 s warm-up, ${CONNECTIONS} connections, one run each)`,
       '',
-      '| scenario | ingest req/s | non-2xx / errors | delivered/s during the load | lag at the end of the load | drained after | silver caught up after the lake drained | delivered of stored | gateway CPU µs per stored event | cores busy during the load: gateway / rest of the machine |',
+      '| scenario | ingest req/s | non-2xx / errors | delivered/s during the load | lag at the end of the load | drained after | silver caught up after the lake drained | delivered of stored | gateway CPU µs per stored event | cores busy during the load: gateway / PostgreSQL + RabbitMQ servers / rest |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       row('1. no targets (`targets: []`), pair 1', alone),
       row('5. lake + postgres + amqp (one route `{}`), pair 1', all),
@@ -342,7 +369,7 @@ export async function dataTargetsSection(): Promise<string[]> {
       `- Ingest with one target, vs the mean of the two no-target runs: lake ${vs(lake)}, postgres ${vs(postgres)}, amqp ${vs(rabbit)}.`,
       `- All three targets vs no targets, within each pair: ingest **${drops.map(dropText).join('** and **')}** ingest alone (target ≤ 25 % below): ${metIn === 2 ? 'met in both pairs' : metIn === 1 ? 'met in 1 pair of 2' : 'NOT met'}${profiled}.`,
       '',
-      `Command: \`node --import tsx bench/run.ts targets\`. Delivered/s counts \`switchboard_target_delivered_total\` over the whole load (warm-up included); drained after: from the end of the load until the target's \`switchboard_target_lag_events\` is 0; silver: from the lake's drain until \`<lake>/silver/_watermark.json\` reaches \`switchboard_log_last_offset\` (silver \`intervalMs\` ${SILVER_INTERVAL_MS} instead of the default 30,000, in both lake runs). CPU: the gateway process's user + system time (all threads) from the start of the load to the end of the drain (and silver), over the events stored; cores busy: during the load (warm-up included), the rest being the load generator, PostgreSQL, RabbitMQ and anything else on the machine. PostgreSQL: the default \`concurrency\` 2; AMQP: a topic exchange with one bound queue capped at 20,000 messages, publisher confirms.`,
+      `Command: \`node --import tsx bench/run.ts targets\`. Delivered/s counts \`switchboard_target_delivered_total\` over the whole load (warm-up included); drained after: from the end of the load until the target's \`switchboard_target_lag_events\` is 0; silver: from the lake's drain until \`<lake>/silver/_watermark.json\` reaches \`switchboard_log_last_offset\` (silver \`intervalMs\` ${SILVER_INTERVAL_MS} instead of the default 30,000, in both lake runs). CPU: the gateway process's user + system time (all threads) from the start of the load to the end of the drain (and silver), over the events stored; cores busy: during the load (warm-up included), from \`/proc\`: the gateway process, the \`postgres\` and \`beam.smp\` processes, and the rest of the machine (the load generator and anything else running). PostgreSQL: the default \`concurrency\` 2; AMQP: a topic exchange with one bound queue capped at 20,000 messages, publisher confirms.`,
       '',
     ];
   } finally {
