@@ -31,7 +31,6 @@
  * name the broker as `amqp://host:port/vhost`.
  */
 import { connect, type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
-import { SwitchboardError } from '../errors.js';
 import type { StoredEvent } from '../log/event-log.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import { eventMetadata } from './event-document.js';
@@ -45,6 +44,7 @@ import {
   type SinkLimits,
 } from './sink.js';
 import { assertValidLimits, checkBatch } from './sink-limits.js';
+import { targetConfig } from './target-config.js';
 import { compileTemplate, type EventTemplate } from './template.js';
 
 /** What `createAmqpSink` takes: one `sinks.targets[]` entry of `type: amqp`, resolved. */
@@ -81,7 +81,6 @@ export const AMQP_SINK_DEFAULTS = {
   } satisfies SinkLimits,
 } as const;
 
-const MAX_TIMEOUT_MS = 10 * 60 * 1000;
 /** AMQP short strings (routing key, message-id) hold at most 255 bytes. */
 const MAX_SHORTSTR_BYTES = 255;
 
@@ -127,20 +126,11 @@ export class AmqpSink implements Sink {
   #closed = false;
 
   constructor(options: AmqpSinkOptions) {
-    const name = options.name;
-    const invalid = (what: string) =>
-      new SwitchboardError('SB_CONFIG_INVALID', `sinks.targets[${name}]: ${what}`);
-    if (typeof name !== 'string' || name === '') throw invalid('name must be a non-empty string');
+    const check = targetConfig(options.name);
+    const { name, invalid } = check;
     this.name = name;
 
-    let url: URL;
-    try {
-      url = new URL(options.url);
-    } catch {
-      throw invalid('url is not a valid URL');
-    }
-    if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:')
-      throw invalid(`url must be amqp: or amqps:, not ${url.protocol}`);
+    const url = check.url(options.url, 'url', ['amqp:', 'amqps:']);
     this.#url = options.url;
     this.#password = url.password ? decodeURIComponent(url.password) : '';
     const vhost = url.pathname.length > 1 ? url.pathname : '/';
@@ -160,11 +150,7 @@ export class AmqpSink implements Sink {
       `sinks.targets[${name}].routingKey`,
     );
 
-    this.#timeoutMs = options.timeoutMs ?? AMQP_SINK_DEFAULTS.timeoutMs;
-    if (!Number.isSafeInteger(this.#timeoutMs) || this.#timeoutMs < 1)
-      throw invalid(`timeoutMs must be a positive integer, got ${String(options.timeoutMs)}`);
-    if (this.#timeoutMs > MAX_TIMEOUT_MS)
-      throw invalid(`timeoutMs must be at most ${MAX_TIMEOUT_MS}`);
+    this.#timeoutMs = check.timeoutMs(options.timeoutMs, AMQP_SINK_DEFAULTS.timeoutMs);
     this.limits = assertValidLimits({ ...AMQP_SINK_DEFAULTS.limits, ...options.limits });
   }
 

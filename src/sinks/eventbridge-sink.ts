@@ -42,7 +42,6 @@ import {
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
-import { SwitchboardError } from '../errors.js';
 import type { StoredEvent } from '../log/event-log.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import { eventMetadata, type EventMetadata } from './event-document.js';
@@ -55,6 +54,7 @@ import {
   type SinkLimits,
 } from './sink.js';
 import { assertValidLimits, checkBatch } from './sink-limits.js';
+import { targetConfig } from './target-config.js';
 import { compileTemplate, type EventTemplate } from './template.js';
 
 /** Where the full event can be fetched when its body is too large to travel (the lake). */
@@ -112,7 +112,6 @@ export const EVENTBRIDGE_SINK_DEFAULTS = {
   } satisfies SinkLimits,
 };
 
-const MAX_TIMEOUT_MS = 10 * 60 * 1000;
 const MAX_QUOTED_CHARS = 200;
 
 /** Entry error codes AWS documents as not retryable and that concern the event itself. */
@@ -179,10 +178,8 @@ export class EventBridgeSink implements Sink {
   #closed = false;
 
   constructor(options: EventBridgeSinkOptions) {
-    const name = options.name;
-    const invalid = (what: string) =>
-      new SwitchboardError('SB_CONFIG_INVALID', `sinks.targets[${name}]: ${what}`);
-    if (typeof name !== 'string' || name === '') throw invalid('name must be a non-empty string');
+    const check = targetConfig(options.name);
+    const { name, invalid } = check;
     this.name = name;
     if (typeof options.region !== 'string' || !/^[a-z0-9-]{1,64}$/.test(options.region))
       throw invalid('region must be an AWS region such as eu-west-1');
@@ -195,14 +192,7 @@ export class EventBridgeSink implements Sink {
       throw invalid('eventBusName must be an event bus name or ARN');
     this.#bus = bus;
     if (options.endpoint !== undefined) {
-      let url: URL;
-      try {
-        url = new URL(options.endpoint);
-      } catch {
-        throw invalid('endpoint is not a valid URL');
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:')
-        throw invalid(`endpoint must be http: or https:, not ${url.protocol}`);
+      const url = check.url(options.endpoint, 'endpoint', ['http:', 'https:']);
       if (url.username || url.password) throw invalid('endpoint must not carry user info');
       this.#endpoint = url.origin + (url.pathname === '/' ? '' : url.pathname);
     }
@@ -216,16 +206,9 @@ export class EventBridgeSink implements Sink {
     );
     this.#claimCheck = options.claimCheck;
 
-    this.#timeoutMs = options.timeoutMs ?? EVENTBRIDGE_SINK_DEFAULTS.timeoutMs;
-    if (!Number.isSafeInteger(this.#timeoutMs) || this.#timeoutMs < 1)
-      throw invalid(`timeoutMs must be a positive integer, got ${String(options.timeoutMs)}`);
-    if (this.#timeoutMs > MAX_TIMEOUT_MS)
-      throw invalid(`timeoutMs must be at most ${MAX_TIMEOUT_MS}`);
-    for (const key of ['maxConcurrency', 'maxEntryBytes'] as const) {
-      const value = options[key];
-      if (value !== undefined && (!Number.isSafeInteger(value) || value < 1))
-        throw invalid(`${key} must be a positive integer, got ${String(value)}`);
-    }
+    this.#timeoutMs = check.timeoutMs(options.timeoutMs, EVENTBRIDGE_SINK_DEFAULTS.timeoutMs);
+    for (const key of ['maxConcurrency', 'maxEntryBytes'] as const)
+      check.positiveInt(key, options[key]);
     this.#maxEntryBytes = Math.min(options.maxEntryBytes ?? PUT_EVENTS_MAX_BYTES, 2 ** 30);
     const limits = { ...EVENTBRIDGE_SINK_DEFAULTS.limits, ...options.limits };
     if (options.maxConcurrency !== undefined) limits.maxConcurrency = options.maxConcurrency;

@@ -27,7 +27,6 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { Pool, errors as undiciErrors } from 'undici';
-import { SwitchboardError } from '../errors.js';
 import type { StoredEvent } from '../log/event-log.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import {
@@ -40,6 +39,7 @@ import {
 } from './sink.js';
 import { eventMetadata } from './event-document.js';
 import { assertValidLimits, checkBatch } from './sink-limits.js';
+import { targetConfig } from './target-config.js';
 
 /** What `createHttpSink` takes: one `sinks.targets[]` entry of `type: http`, resolved. */
 export interface HttpTargetConfig {
@@ -83,7 +83,6 @@ const MAX_QUOTED_CHARS = 200;
 const MAX_DRAINED_BYTES = 64 * 1024;
 /** A Retry-After further out than this is taken as this (the router may still back off more). */
 export const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
-const MAX_TIMEOUT_MS = 10 * 60 * 1000;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -106,20 +105,11 @@ export class HttpSink implements Sink {
   #closed = false;
 
   constructor(options: HttpSinkOptions) {
-    const name = options.name;
-    const invalid = (what: string) =>
-      new SwitchboardError('SB_CONFIG_INVALID', `sinks.targets[${name}]: ${what}`);
-    if (typeof name !== 'string' || name === '') throw invalid('name must be a non-empty string');
+    const check = targetConfig(options.name);
+    const { name, invalid } = check;
     this.name = name;
 
-    let url: URL;
-    try {
-      url = new URL(options.url);
-    } catch {
-      throw invalid('url is not a valid URL');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw invalid(`url must be http: or https:, not ${url.protocol}`);
+    const url = check.url(options.url, 'url', ['http:', 'https:']);
     this.#origin = url.origin;
     this.#path = `${url.pathname}${url.search}`;
     this.#authorization =
@@ -141,16 +131,9 @@ export class HttpSink implements Sink {
       this.#signer = new Signer(key);
     }
 
-    this.#timeoutMs = options.timeoutMs ?? HTTP_SINK_DEFAULTS.timeoutMs;
-    if (!Number.isSafeInteger(this.#timeoutMs) || this.#timeoutMs < 1)
-      throw invalid(`timeoutMs must be a positive integer, got ${String(options.timeoutMs)}`);
-    if (this.#timeoutMs > MAX_TIMEOUT_MS)
-      throw invalid(`timeoutMs must be at most ${MAX_TIMEOUT_MS}`);
-    for (const key of ['maxConcurrency', 'maxEventBytes'] as const) {
-      const value = options[key];
-      if (value !== undefined && (!Number.isSafeInteger(value) || value < 1))
-        throw invalid(`${key} must be a positive integer, got ${String(value)}`);
-    }
+    this.#timeoutMs = check.timeoutMs(options.timeoutMs, HTTP_SINK_DEFAULTS.timeoutMs);
+    for (const key of ['maxConcurrency', 'maxEventBytes'] as const)
+      check.positiveInt(key, options[key]);
     const limits = { ...HTTP_SINK_DEFAULTS.limits, ...options.limits };
     if (options.maxConcurrency !== undefined) limits.maxConcurrency = options.maxConcurrency;
     if (options.maxEventBytes !== undefined) {

@@ -24,7 +24,6 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import pg from 'pg';
-import { SwitchboardError } from '../errors.js';
 import type { StoredEvent } from '../log/event-log.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import {
@@ -37,6 +36,7 @@ import {
   type SinkLimits,
 } from './sink.js';
 import { assertValidLimits, checkBatch } from './sink-limits.js';
+import { targetConfig } from './target-config.js';
 
 /** What `createPostgresSink` takes: one `sinks.targets[]` entry of `type: postgres`, resolved. */
 export interface PostgresTargetConfig {
@@ -68,7 +68,6 @@ export const POSTGRES_SINK_DEFAULTS = {
 };
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-const MAX_TIMEOUT_MS = 10 * 60 * 1000;
 const MAX_CONCURRENCY = 100;
 /**
  * SQLSTATEs that say the database refuses Switchboard's credentials or setup: class 28 (invalid
@@ -134,20 +133,11 @@ export class PostgresSink implements Sink {
   #closed = false;
 
   constructor(config: PostgresTargetConfig) {
-    const name = config.name;
-    const invalid = (what: string) =>
-      new SwitchboardError('SB_CONFIG_INVALID', `sinks.targets[${name}]: ${what}`);
-    if (typeof name !== 'string' || name === '') throw invalid('name must be a non-empty string');
+    const check = targetConfig(config.name);
+    const { name, invalid } = check;
     this.name = name;
 
-    let url: URL;
-    try {
-      url = new URL(config.url);
-    } catch {
-      throw invalid('url is not a valid URL');
-    }
-    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
-      throw invalid(`url must be postgres: or postgresql:, not ${url.protocol}`);
+    const url = check.url(config.url, 'url', ['postgres:', 'postgresql:']);
     this.#password = safeDecode(url.password) || (url.searchParams.get('password') ?? '');
     this.#where = describeTarget(url);
 
@@ -160,16 +150,12 @@ export class PostgresSink implements Sink {
     this.#table = `${pg.escapeIdentifier(schema)}.events`;
     this.#tryJsonb = `${pg.escapeIdentifier(schema)}.try_jsonb`;
 
-    this.#timeoutMs = config.timeoutMs ?? POSTGRES_SINK_DEFAULTS.timeoutMs;
-    if (!Number.isSafeInteger(this.#timeoutMs) || this.#timeoutMs < 1)
-      throw invalid(`timeoutMs must be a positive integer, got ${String(config.timeoutMs)}`);
-    if (this.#timeoutMs > MAX_TIMEOUT_MS)
-      throw invalid(`timeoutMs must be at most ${MAX_TIMEOUT_MS}`);
-    const concurrency = config.maxConcurrency ?? POSTGRES_SINK_DEFAULTS.limits.maxConcurrency;
-    if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY)
-      throw invalid(
-        `maxConcurrency must be an integer from 1 to ${MAX_CONCURRENCY}, got ${String(concurrency)}`,
-      );
+    this.#timeoutMs = check.timeoutMs(config.timeoutMs, POSTGRES_SINK_DEFAULTS.timeoutMs);
+    const concurrency = check.positiveInt(
+      'maxConcurrency',
+      config.maxConcurrency ?? POSTGRES_SINK_DEFAULTS.limits.maxConcurrency,
+      MAX_CONCURRENCY,
+    );
     this.limits = assertValidLimits({
       ...POSTGRES_SINK_DEFAULTS.limits,
       maxConcurrency: concurrency,
