@@ -22,6 +22,7 @@ import type {
   Subscription,
 } from './event-log.js';
 import { LogSubscription } from './log-subscription.js';
+import { TailCache } from './tail-cache.js';
 import {
   DEDUPE_PRESSURE,
   type WireBatch,
@@ -97,6 +98,7 @@ export class SqliteEventLog implements EventLog {
   readonly #worker: Worker;
   readonly #reader: Database.Database;
   readonly #appended = new EventEmitter();
+  readonly #tail = new TailCache();
   readonly #calls = new Map<
     number,
     { resolve: (r: unknown) => void; reject: (e: Error) => void }
@@ -238,8 +240,9 @@ export class SqliteEventLog implements EventLog {
         let i = 0;
         for (const b of batch) {
           b.resolve(
-            b.events.map(() => {
+            b.events.map((event) => {
               const [offset, dup] = results[i++] as [number, 0 | 1];
+              if (dup === 0) this.#tail.add(event, offset);
               return { offset, duplicate: dup === 1 };
             }),
           );
@@ -274,7 +277,9 @@ export class SqliteEventLog implements EventLog {
   }
 
   async read(after: number, limit: number): Promise<StoredEvent[]> {
-    return this.#readStmt.all(after, limit).map(fromRow);
+    // Consumers that keep up (the projection, every target) read what was just appended: from
+    // memory, not once each from SQLite.
+    return this.#tail.read(after, limit) ?? this.#readStmt.all(after, limit).map(fromRow);
   }
 
   async subscribe(consumer: string, options: SubscribeOptions = {}): Promise<Subscription> {
@@ -344,6 +349,8 @@ export class SqliteEventLog implements EventLog {
         more: boolean;
       };
       total += deleted;
+      // What retention deleted is no longer read, from memory either.
+      if (deleted > 0) this.#tail.dropBefore(this.#firstStmt.get()?.offset ?? Infinity);
       if (!more) return total;
     }
   }
