@@ -8,6 +8,7 @@ import type { StoredEvent } from '../../src/log/event-log.js';
 import { BronzeWriter, bronzeLine, fileName, lateFileName } from '../../src/sinks/lake/bronze.js';
 import { LakeSink } from '../../src/sinks/lake/lake-sink.js';
 import { formatTable, queryLake } from '../../src/sinks/lake/query.js';
+import { runCli } from '../support/cli.js';
 import { makeStoredEvent, runSinkSuite, type TargetRecord } from './sink-suite.js';
 
 function tempDir(t: TestContext): string {
@@ -290,6 +291,40 @@ describe('lake query', () => {
   test('an empty lake has an empty bronze view', async (t) => {
     const r = await queryLake(tempDir(t), 'SELECT count(*) AS n FROM bronze');
     assert.deepEqual(r.rows, [['0']]);
+  });
+});
+
+describe('switchboard lake query', () => {
+  test("finds the config's lake, prints a table or JSON lines; bad SQL and a missing lake exit 2", async (t) => {
+    const dataDir = tempDir(t);
+    const sink = new LakeSink({ name: 'lake', path: join(dataDir, 'lake'), silver: false });
+    await sink.start();
+    await sink.deliver(stream(6));
+    await sink.close();
+    const env = { SWITCHBOARD_DATA_DIR: dataDir, SWITCHBOARD_CONFIG: '' };
+    const table = await runCli(
+      ['lake', 'query', 'SELECT kind, count(*) AS n FROM bronze GROUP BY kind ORDER BY kind'],
+      env,
+    );
+    assert.equal(table.code, 0, table.stderr);
+    assert.equal(
+      table.stdout,
+      'kind               n\n-----------------  -\nqueue.observation  2\nuser.presence      4\n(2 rows)\n',
+    );
+    const json = await runCli(['lake', 'query', '--json', 'SELECT count(*) AS n FROM bronze'], env);
+    assert.equal(json.stdout, '{"n":"6"}\n');
+    const bad = await runCli(['lake', 'query', 'SELECT nope FROM bronze'], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^switchboard: .*nope/);
+    const none = await runCli(['lake', 'query', 'SELECT 1'], {
+      ...env,
+      SWITCHBOARD_DATA_DIR: join(dataDir, 'elsewhere'),
+    });
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /^switchboard: no lake at .*elsewhere/);
+    const usage = await runCli(['lake', 'query'], env);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /lake query needs the SQL/);
   });
 });
 
