@@ -394,12 +394,17 @@ export function jsonCandidate(body: Buffer): string | null {
   let text: string;
   try {
     text = utf8.decode(body);
-    let nul = false;
-    JSON.parse(text, (key, value: unknown) => {
-      if (key.includes('\0') || (typeof value === 'string' && value.includes('\0'))) nul = true;
-      return value;
-    });
-    if (nul) return null;
+    JSON.parse(text);
+    // jsonb refuses the NUL character; only a body that spells `\u0000` can hold one, so only
+    // those pay for the walk that tells an escaped backslash from a real NUL.
+    if (text.includes('\\u0000')) {
+      let nul = false;
+      JSON.parse(text, (key, value: unknown) => {
+        if (key.includes('\0') || (typeof value === 'string' && value.includes('\0'))) nul = true;
+        return value;
+      });
+      if (nul) return null;
+    }
   } catch {
     return null;
   }
