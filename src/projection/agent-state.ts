@@ -55,6 +55,7 @@ export function applyPresence(
   const a = m.agent(id);
   if (at < a.presenceAt) return;
   a.presenceAt = at;
+  a.presenceRank = FINAL;
   a.presence = presence;
   a.presenceDefinitionId = boundedId(getPath(definition, 'id'));
   a.loggedIn = presence !== 'OFFLINE';
@@ -73,11 +74,43 @@ export function applyRouting(
   const a = m.agent(id);
   if (at < a.routingAt) return;
   a.routingAt = at;
+  a.routingRank = FINAL;
   a.routingStatus = code.toUpperCase();
   relabel(m, a, offset);
 }
 
-/** The guides' agentStateChange (SEED-FORMATS §D): login status, state, substate. */
+/** The tie rank of a topic event (or a REST snapshot): nothing at its instant comes after it. */
+const FINAL = 3;
+
+/**
+ * How far along its instant a guide agentStateChange is. A sender renders one snapshot of the
+ * whole user per change and a change can be several at one instant (going on queue: presence,
+ * then routing status, then the first offer), delivered concurrently and so stored in any order.
+ * A snapshot whose routing status contradicts its own `onQueue` was taken halfway (on queue but
+ * OFF_QUEUE, or off queue but IDLE / NOT_RESPONDING): 0. IDLE at an instant that also has another
+ * status is the moment between two (a conversation ended and the next was offered; the agent
+ * went idle, then on break or off shift): 1. Any other: 2. At one instant the higher rank wins;
+ * the topics (3) win over any guide snapshot.
+ */
+export function snapshotRank(onQueue: unknown, routing: string | undefined): number {
+  if (
+    (onQueue === false && (routing === 'IDLE' || routing === 'NOT_RESPONDING')) ||
+    (onQueue === true && routing === 'OFF_QUEUE')
+  )
+    return 0;
+  return routing === 'IDLE' || routing === undefined ? 1 : 2;
+}
+
+/**
+ * The guides' agentStateChange (SEED-FORMATS §D, schema src/router/schemas/agent.state.v1.json):
+ * login status, state, substate, and (as the emulator and relays render it) onQueue and
+ * routingStatus, standing for the real `v2.users.{id}.presence` / `.routingStatus` / `.activity`.
+ * Approximated: the guide's state is coarse (`AVAIL` covers Available, On Queue and Idle, told
+ * apart only by `onQueue`), it names no presence definition (so no org label) and no joined
+ * queues (membership needs the queue topics or a reconcile), and its one time stands for both
+ * presence and routing status. An older snapshot, or one behind what is known at its instant
+ * (`snapshotRank`), changes nothing.
+ */
 export function applyGuideState(
   m: StateModel,
   id: string,
@@ -90,28 +123,43 @@ export function applyGuideState(
   a.routed = true;
   const name = boundedName(getPath(payload, 'user.name'));
   if (name !== undefined) a.name = name;
-  if (at < a.presenceAt) return;
   const login = getPath(payload, 'user.login.status') ?? getPath(payload, 'login.status');
   const rawState = boundedCode(getPath(payload, 'user.state') ?? getPath(payload, 'state'));
   const state = rawState?.toUpperCase() ?? '';
   const substate = boundedCode(getPath(payload, 'user.substate') ?? getPath(payload, 'substate'));
   const onQueue = getPath(payload, 'user.onQueue');
-  let presence: string;
-  if (login === 'LOGGED_OUT') presence = 'OFFLINE';
-  else if (typeof substate === 'string' && substate !== '')
-    presence = normalizePresence(substate) ?? 'AVAILABLE';
-  else if (state === 'AVAIL') presence = onQueue === true ? 'ON_QUEUE' : 'AVAILABLE';
-  else presence = normalizePresence(state) ?? 'AVAILABLE';
-  a.presenceAt = at;
-  a.presence = presence;
-  a.presenceDefinitionId = undefined;
-  a.loggedIn = presence !== 'OFFLINE';
-  const routing = boundedCode(getPath(payload, 'user.routingStatus'));
-  if (routing !== undefined && at >= a.routingAt) {
-    a.routingAt = at;
-    a.routingStatus = routing.toUpperCase();
+  const routingCode = boundedCode(getPath(payload, 'user.routingStatus'));
+  const routing =
+    routingCode === undefined || routingCode === '' ? undefined : routingCode.toUpperCase();
+  const rank = snapshotRank(onQueue, routing);
+  const behind = (known: number, knownRank: number) =>
+    at < known || (at === known && rank < knownRank);
+  let changed = false;
+  if (!behind(a.presenceAt, a.presenceRank)) {
+    let presence: string;
+    if (login === 'LOGGED_OUT') presence = 'OFFLINE';
+    else if (typeof substate === 'string' && substate !== '')
+      presence = normalizePresence(substate) ?? 'AVAILABLE';
+    else if (state === 'AVAIL') presence = onQueue === true ? 'ON_QUEUE' : 'AVAILABLE';
+    else presence = normalizePresence(state) ?? 'AVAILABLE';
+    a.presenceAt = at;
+    a.presenceRank = rank;
+    a.presence = presence;
+    a.presenceDefinitionId = undefined;
+    a.loggedIn = presence !== 'OFFLINE';
+    changed = true;
   }
-  relabel(m, a, offset);
+  if (routing !== undefined && !behind(a.routingAt, a.routingRank)) {
+    a.routingAt = at;
+    a.routingRank = rank;
+    a.routingStatus = routing;
+    changed = true;
+  }
+  if (changed) relabel(m, a, offset);
+  else if (name !== undefined) {
+    a.offset = offset;
+    m.dirty.agents.add(a.id);
+  }
 }
 
 const routedStatus = (status: string | undefined) =>

@@ -7,6 +7,7 @@ import { parseConversation } from './conversation-parse.js';
 import { boundedId } from './limits.js';
 import { applyConversationBody, applyDetail, sweepConversations } from './conversation-state.js';
 import { detailMilestone } from './detail-events.js';
+import { applyGuideConversation } from './guide-conversation.js';
 import { applyActiveQueues, applyQueueMember, queueView } from './queue-state.js';
 import { applyQueueObservation } from './queue-observations.js';
 import {
@@ -225,6 +226,9 @@ export class LiveState {
       case 'agent.state':
         if (userId === undefined) return;
         return applyGuideState(m, userId, parsed, at, offset);
+      case 'routing.conversation':
+        // The guides' pushed routing event (SEED-FORMATS §D): the whole body, no envelope.
+        return applyGuideConversation(m, parsed, at, offset);
       case 'queue.conversation':
       case 'user.conversation': {
         // The topic names the media of the media-specific family (`…conversations.calls`).

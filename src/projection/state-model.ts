@@ -19,6 +19,13 @@ export interface AgentRecord {
   since: number | undefined;
   presenceAt: number;
   routingAt: number;
+  /**
+   * How far along its instant the state at `presenceAt` / `routingAt` is, for events that share
+   * that instant (agent-state.ts `snapshotRank`): a topic event is final (3); a guide
+   * agentStateChange snapshot may be one taken halfway through a change.
+   */
+  presenceRank: number;
+  routingRank: number;
   /** Conversation legs by conversation id, with when the leg reached its state. */
   legs: Map<
     string,
@@ -189,6 +196,8 @@ export class StateModel {
         since: undefined,
         presenceAt: -Infinity,
         routingAt: -Infinity,
+        presenceRank: 0,
+        routingRank: 0,
         legs: new Map(),
         offset: 0,
         standing: 'off',
