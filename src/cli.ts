@@ -13,7 +13,9 @@ import { lakeCommand } from './cli-lake.js';
 const USAGE = `usage: switchboard <command> [options]
 
 commands:
-  start [--config FILE]   run the gateway (embedded mode by default)
+  start [--config FILE] [--agents 500]
+                          run the gateway (embedded mode by default); --agents sizes the demo's
+                          simulated floor (1 to 20000; demo mode only)
   emulator [--port 9400] [--agents 500] [--queues 12] [--seed 1] [--speed 1]
            [--warmup-minutes 0] [--client-id ID] [--client-secret S] [--webhook URL] [--webhook-secret S]
            [--fault NAME[:key=value,…]]…
@@ -86,13 +88,19 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function start(args: string[]): Promise<number> {
-  const { values } = parse(args, { config: { type: 'string' } });
+  const { values } = parse(args, { config: { type: 'string' }, agents: { type: 'string' } });
+  const agents =
+    values.agents === undefined
+      ? undefined
+      : intOption('agents', values.agents, 1, DEMO_MAX_AGENTS);
   const file = values.config === undefined ? {} : { file: values.config };
   // Demo mode needs to know before validation, to add the secrets it shares with the emulator.
   const probe = loadConfig(file);
   const demo = probe.demo ? demoSetup(probe) : undefined;
   const config = demo ? loadConfig({ ...file, overrides: demo.overrides }) : probe;
   const secrets = demo?.secrets;
+  if (agents !== undefined && !secrets)
+    throw new UsageError('--agents sizes the demo floor: it applies in demo mode only');
   let emulator: Emulator | undefined;
   const gateway = await startGateway(config, {
     emulatorUrl: () => emulator?.url,
@@ -100,7 +108,7 @@ async function start(args: string[]): Promise<number> {
   });
   if (secrets) {
     try {
-      emulator = await startDemoEmulator(config, gateway.url, secrets);
+      emulator = await startDemoEmulator(config, gateway.url, secrets, { agents });
     } catch (err) {
       await gateway.close();
       throw err;
@@ -178,13 +186,7 @@ async function emulator(args: string[]): Promise<number> {
     fallback: number,
     min: number,
     max: number,
-  ) => {
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max)
-      throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
-    return n;
-  };
+  ) => (raw === undefined ? fallback : intOption(name, raw, min, max));
   if (values.webhook !== undefined) {
     if (!URL.canParse(values.webhook))
       throw new UsageError(`--webhook must be a URL, got "${values.webhook}"`);
@@ -196,7 +198,7 @@ async function emulator(args: string[]): Promise<number> {
   const emu = new Emulator({
     host: values.host ?? '127.0.0.1',
     port: int('port', values.port ?? process.env.EMULATOR_PORT, 9400, 0, 65535),
-    agents: int('agents', values.agents, 500, 1, 20_000),
+    agents: int('agents', values.agents, 500, 1, DEMO_MAX_AGENTS),
     queues: int('queues', values.queues, 12, 1, 200),
     seed: int('seed', values.seed, 1, 0, 2 ** 31),
     speed: int('speed', values.speed, 1, 1, 100),
@@ -226,6 +228,17 @@ async function emulator(args: string[]): Promise<number> {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+}
+
+/** The most agents a simulated floor takes (`start --agents`, `emulator --agents`). */
+const DEMO_MAX_AGENTS = 20_000;
+
+/** An integer option in [min, max], else a usage error (exit 2) naming the range. */
+function intOption(name: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+  return n;
 }
 
 /**

@@ -61,10 +61,13 @@ export async function startDemoEmulator(
   config: Config,
   gatewayUrl: string,
   secrets: DemoSecrets,
+  floor: { agents?: number | undefined } = {},
 ): Promise<Emulator> {
   const emulator = new Emulator({
     host: '127.0.0.1',
     port: config.source.emulatorPort,
+    // `start --agents N`: the floor's size (the emulator's default, 500, otherwise).
+    ...(floor.agents !== undefined ? { agents: floor.agents } : {}),
     // The floor starts six minutes back and catches up at ×30 (about 12 s), everything
     // delivered: the wallboard opens on a floor in its stride, callers waiting and agents on
     // calls, instead of 500 idle agents and a quarter of an hour of ramp-up.

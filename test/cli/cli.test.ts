@@ -198,6 +198,36 @@ describe('switchboard CLI', () => {
     });
   }
 
+  test('start --agents N sizes the demo floor; a bad value, or one outside demo mode, exits 2', async (t) => {
+    for (const bad of ['0', '20001', '12.5', 'many', '']) {
+      const r = await runCli(['start', '--agents', bad], { SWITCHBOARD_DEMO: '1' });
+      assert.equal(r.code, 2, `--agents "${bad}": ${r.stderr}`);
+      assert.match(r.stderr, /--agents must be an integer from 1 to 20000/);
+    }
+    const off = await runCli(['start', '--agents', '40'], baseEnv(tempDir(t)));
+    assert.equal(off.code, 2, off.stderr);
+    assert.match(off.stderr, /--agents .* demo mode only/);
+
+    const cli = await startCli(['start', '--agents', '37'], {
+      PORT: '0',
+      EMULATOR_PORT: '0',
+      SWITCHBOARD_DATA_DIR: tempDir(t),
+    });
+    t.after(() => cli.child.kill('SIGKILL'));
+    // The gateway seeds its agents from the emulator's directory: the floor it was asked for.
+    await waitFor(
+      async () => {
+        const body = (await (await fetch(`${cli.url}/api/v1/agents`)).json()) as {
+          agents: unknown[];
+        };
+        return body.agents.length === 37;
+      },
+      { timeoutMs: 20_000, intervalMs: 250, what: 'the 37 agents asked for' },
+    );
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.exited).code, 0);
+  });
+
   test('switchboard emulator --webhook runs a center against any receiver; bad arguments exit 2', async (t) => {
     const gw = await startTestGateway(t);
     const cli = await startCli(

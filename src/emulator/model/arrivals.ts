@@ -1,10 +1,12 @@
 /**
- * Customer arrivals: each queue's Poisson stream of new conversations, with a gentle daily shape
- * and any burst ("campaign launch") in force, and what media each arrival brings. It is apart
- * from the `Simulation` because it owns state no other concern reads (the burst, each queue's
- * arrival epoch) and hands the simulation nothing but a new conversation to enqueue. It draws
- * from all three streams it is given, at the same points as before the split.
+ * Customer arrivals: each queue's Poisson stream of new conversations, following the queue's
+ * arrival plan through the floor's day (floor-day.ts; sized in org.ts) and any burst ("campaign
+ * launch") in force, and what media each arrival brings. It is apart from the `Simulation`
+ * because it owns state no other concern reads (the burst, each queue's arrival epoch) and
+ * hands the simulation nothing but a new conversation to enqueue. It draws from all three
+ * streams it is given, at the same points as before the split.
  */
+import { SLOT_MIN, slotAt } from './floor-day.js';
 import type { Floor } from './floor.js';
 import type { MediaType, Queue } from './org.js';
 import type { Rng } from './rng.js';
@@ -13,7 +15,7 @@ import { newConversation } from './floor-rules.js';
 /** Share of a callback-enabled voice queue's arrivals that ask to be called back instead. */
 const CALLBACK_SHARE = 0.04;
 
-type ArrivalFloor = Pick<Floor, 'org' | 'conversations' | 'now' | 'at' | 'enqueue'>;
+type ArrivalFloor = Pick<Floor, 'org' | 'conversations' | 'startMs' | 'now' | 'at' | 'enqueue'>;
 
 /** The simulation's random streams, as arrivals use them. */
 export interface ArrivalStreams {
@@ -43,12 +45,25 @@ export class Arrivals {
     for (const q of this.#floor.org.queues) this.schedule(q);
   }
 
-  /** Plans the queue's next arrival at the current rate (replacing any planned one). */
+  /**
+   * Plans the queue's next arrival at the current rate (replacing any planned one). The rate is
+   * the arrival plan's for the slot of the day in force (`Queue.arrivalsPerHour`): a draw that
+   * lands past the slot's end plans again from there instead, at the next slot's rate, which for
+   * a Poisson stream is the same as drawing at the changing rate.
+   */
   schedule(q: Queue): void {
     const epoch = (this.#arrivalEpoch.get(q.id) ?? 0) + 1;
     this.#arrivalEpoch.set(q.id, epoch);
-    const rate = this.#arrivalRatePerMs(q);
-    this.#floor.at(this.#floor.now() + this.#streams.floor.exponential(1 / rate), () => {
+    const now = this.#floor.now();
+    const at = now + this.#streams.floor.exponential(1 / this.#arrivalRatePerMs(q));
+    const boundary = Math.min(this.#nextSlotAt(now), this.#burstEndsAfter(now));
+    if (at >= boundary) {
+      this.#floor.at(boundary, () => {
+        if (this.#arrivalEpoch.get(q.id) === epoch) this.schedule(q);
+      });
+      return;
+    }
+    this.#floor.at(at, () => {
       if (this.#arrivalEpoch.get(q.id) !== epoch) return;
       this.#arrive(q);
       this.schedule(q);
@@ -57,11 +72,21 @@ export class Arrivals {
 
   #arrivalRatePerMs(q: Queue): number {
     const now = this.#floor.now();
-    // A gentle daily shape around the simulation start, plus any burst in force.
-    const hours = (now - startOfDay(now)) / 3600_000;
-    const shape = 0.8 + 0.2 * Math.cos((2 * Math.PI * (hours - 1)) / 24);
+    const perHour = q.arrivalsPerHour[slotAt(this.#floor.startMs, now)] ?? 0;
     const burst = now < this.#burst.until ? this.#burst.factor : 1;
-    return (q.peakPerHour * shape * burst) / 3600_000;
+    return Math.max(perHour * burst, 1e-3) / 3600_000;
+  }
+
+  /** When the slot in force ends (the rate changes there). */
+  #nextSlotAt(now: number): number {
+    const slotMs = SLOT_MIN * 60_000;
+    const start = this.#floor.startMs;
+    return start + (Math.floor((now - start) / slotMs) + 1) * slotMs;
+  }
+
+  /** When a burst in force ends, else never. */
+  #burstEndsAfter(now: number): number {
+    return now < this.#burst.until ? this.#burst.until : Infinity;
   }
 
   #arrive(q: Queue): void {
@@ -90,8 +115,4 @@ export class Arrivals {
     if (q.otherMedia.length === 0 || !join.chance(0.25)) return q.media;
     return join.pick(q.otherMedia);
   }
-}
-
-function startOfDay(now: number): number {
-  return now - (now % 86_400_000);
 }

@@ -1,3 +1,11 @@
+import {
+  DAY_START_HOUR,
+  SLOTS_PER_DAY,
+  SLOT_MIN,
+  demandAt,
+  floorHourAt,
+  targetOccupancy,
+} from './floor-day.js';
 import { Rng } from './rng.js';
 
 /** Genesys system presences (FACTS §2.1), upper case as in notification events. */
@@ -73,8 +81,16 @@ export interface Queue {
   name: string;
   divisionId: string;
   media: MediaType;
-  /** Arrivals per hour at the peak of the day (before bursts). */
-  peakPerHour: number;
+  /**
+   * Arrivals per hour (before bursts) through the floor's day, one figure per `SLOT_MIN` slot
+   * counted from the simulation start: sized to the members on shift in the slot.
+   */
+  arrivalsPerHour: number[];
+  /**
+   * How hard the queue is pushed against its staff (1: to the floor's target occupancy; above:
+   * it queues and breaches in the busy hours; below: it keeps up).
+   */
+  pressure: number;
   /** Median handle (talk) time and after-call work, seconds. */
   talkMedianSec: number;
   acwMedianSec: number;
@@ -141,8 +157,10 @@ export interface Org {
   };
 }
 
-const ON_SHIFT_AT_START = 0.7;
-
+/**
+ * Given and family names: every pairing is one agent's name, so a floor of up to
+ * 72 × 70 = 5040 agents has no two alike (more reuse the pairings with a number).
+ */
 const FIRST = [
   'Ava',
   'Ben',
@@ -170,6 +188,52 @@ const FIRST = [
   'Xavi',
   'Yara',
   'Zane',
+  'Aditi',
+  'Bruno',
+  'Carmen',
+  'Dmitri',
+  'Elif',
+  'Felix',
+  'Grace',
+  'Hugo',
+  'Ines',
+  'Jonas',
+  'Keiko',
+  'Luca',
+  'Maya',
+  'Nikhil',
+  'Olga',
+  'Pablo',
+  'Rania',
+  'Santiago',
+  'Thea',
+  'Umar',
+  'Vera',
+  'Wanjiru',
+  'Yusuf',
+  'Zoe',
+  'Amara',
+  'Caleb',
+  'Daria',
+  'Ethan',
+  'Fatima',
+  'Gabriel',
+  'Helga',
+  'Isaac',
+  'Julia',
+  'Kenji',
+  'Leila',
+  'Mateo',
+  'Noor',
+  'Oscar',
+  'Paula',
+  'Rafael',
+  'Sofia',
+  'Tomas',
+  'Valentina',
+  'Wei',
+  'Yasmin',
+  'Zara',
 ];
 const LAST = [
   'Adams',
@@ -198,6 +262,50 @@ const LAST = [
   'Xu',
   'Young',
   'Zhang',
+  'Abara',
+  'Bianchi',
+  'Costa',
+  'Dlamini',
+  'Eriksen',
+  'Ferreira',
+  'Gupta',
+  'Horvat',
+  'Ibrahim',
+  'Jovanovic',
+  'Kim',
+  'Larsen',
+  'Mensah',
+  'Novak',
+  'Oliveira',
+  'Park',
+  'Ramos',
+  'Schmidt',
+  'Takahashi',
+  'Vargas',
+  'Walsh',
+  'Yilmaz',
+  'Zielinski',
+  'Alvarez',
+  'Bauer',
+  'Castro',
+  'Davies',
+  'Esposito',
+  'Fontaine',
+  'Green',
+  'Hughes',
+  'Ivanova',
+  'Johansson',
+  'Khan',
+  'Lindqvist',
+  'Murphy',
+  'Nguyen',
+  'Ortiz',
+  'Petrov',
+  'Reyes',
+  'Sato',
+  'Torres',
+  'Usman',
+  'Vogel',
 ];
 /** The keys of a queue's `mediaSettings` (QueueMediaSettings in the SDK). */
 export type QueueMediaKey = 'call' | 'callback' | 'chat' | 'email' | 'message';
@@ -310,7 +418,8 @@ export function buildOrg({ agents: agentCount, queues: queueCount, seed }: OrgOp
       name: i >= QUEUE_NAMES.length ? `${name} ${Math.floor(i / QUEUE_NAMES.length) + 1}` : name,
       divisionId: DIVISIONS[i % DIVISIONS.length]!.id,
       media,
-      peakPerHour: 0, // sized below, once memberships are known
+      arrivalsPerHour: [], // sized below, once memberships and shifts are known
+      pressure: 1,
       talkMedianSec: media === 'voice' ? 240 + rng.int(120) : media === 'message' ? 420 : 300,
       acwMedianSec: media === 'voice' ? 30 + rng.int(30) : 20,
       patienceMeanSec: media === 'voice' ? 120 + rng.int(180) : media === 'message' ? 300 : 3600,
@@ -322,23 +431,19 @@ export function buildOrg({ agents: agentCount, queues: queueCount, seed }: OrgOp
     };
   });
 
+  const names = uniqueNames(agentCount, new Rng(seed ^ 0x4a3e5));
   const agents: Agent[] = Array.from({ length: agentCount }, (_, i) => {
-    const first = rng.pick(FIRST);
-    const last = rng.pick(LAST);
+    const { first, last, name } = names[i]!;
     const team = teams[i % teams.length]!;
     // Teams lean toward a "home" queue; most agents also cover one or two others.
     const home = queues[(i % teams.length) % queues.length]!;
     const queueIds = new Set([home.id]);
     const extra = rng.int(3);
     for (let k = 0; k < extra; k++) queueIds.add(rng.pick(queues).id);
-    // About 70 % of the floor is on shift when the simulation starts; the rest start later.
     const shiftLengthMin = 8 * 60 + rng.int(120);
-    const shiftStartMin = rng.chance(ON_SHIFT_AT_START)
-      ? -Math.floor(rng.next() * (shiftLengthMin - 30))
-      : Math.floor(rng.next() * (24 * 60 - shiftLengthMin));
     return {
       id: rng.uuid(),
-      name: `${first} ${last}`,
+      name,
       email: `${first}.${last}.${i + 1}@example.com`.toLowerCase(),
       teamId: team.id,
       // Spread over the divisions independently of teams and queues, as orgs split people by
@@ -346,7 +451,7 @@ export function buildOrg({ agents: agentCount, queues: queueCount, seed }: OrgOp
       divisionId: DIVISIONS[i % DIVISIONS.length]!.id,
       queueIds: [...queueIds],
       unjoinedQueueIds: [],
-      shiftStartMin,
+      shiftStartMin: shiftStart(rng, shiftLengthMin),
       shiftLengthMin,
     };
   });
@@ -360,16 +465,7 @@ export function buildOrg({ agents: agentCount, queues: queueCount, seed }: OrgOp
     for (const q of a.queueIds) if (membership.chance(0.2)) byId.get(q)!.groupMemberIds.add(a.id);
   }
   for (const a of agents) for (const q of a.queueIds) byId.get(q)!.memberIds.push(a.id);
-  const agentById = new Map(agents.map((a) => [a.id, a]));
-
-  // Size arrivals so each queue's share of the logged-in floor runs near 80 % occupancy at peak.
-  for (const q of queues) {
-    const share = q.memberIds.reduce((n, id) => n + 1 / agentById.get(id)!.queueIds.length, 0);
-    const loggedIn = share * ON_SHIFT_AT_START;
-    const capacity = q.media === 'message' ? 2.5 : q.media === 'email' ? 1.5 : 1;
-    const handle = q.talkMedianSec * 1.15 + q.acwMedianSec;
-    q.peakPerHour = Math.max(1, (loggedIn * capacity * 0.8 * 3600) / handle);
-  }
+  sizeArrivals(queues, agents, new Rng(seed ^ 0x10ad));
   return {
     id: rng.uuid(),
     agents,
@@ -380,6 +476,90 @@ export function buildOrg({ agents: agentCount, queues: queueCount, seed }: OrgOp
     primaryPresence,
     secondary,
   };
+}
+
+/**
+ * Every agent's name, deterministic per stream: the given × family pairings in a shuffled order,
+ * so no two agents share a name until the pairings run out; past that, a pairing comes round
+ * again with a number ("Ava Chen 2").
+ */
+function uniqueNames(count: number, rng: Rng): { first: string; last: string; name: string }[] {
+  const pairings = FIRST.length * LAST.length;
+  const order = Array.from({ length: pairings }, (_, k) => k);
+  for (let k = pairings - 1; k > 0; k--) {
+    const j = rng.int(k + 1);
+    [order[k], order[j]] = [order[j]!, order[k]!];
+  }
+  return Array.from({ length: count }, (_, i) => {
+    const pairing = order[i % pairings]!;
+    const first = FIRST[pairing % FIRST.length]!;
+    const last = LAST[Math.floor(pairing / FIRST.length)]!;
+    const round = Math.floor(i / pairings);
+    return {
+      first,
+      last,
+      name: round === 0 ? `${first} ${last}` : `${first} ${last} ${round + 1}`,
+    };
+  });
+}
+
+/**
+ * A shift's first start, minutes from the simulation start (negative: on shift already), drawn
+ * so the floor's headcount follows the day's demand: the shift's middle falls at an hour drawn
+ * in proportion to how busy that hour is.
+ */
+function shiftStart(rng: Rng, lengthMin: number): number {
+  let middle = rng.next() * 24;
+  while (!rng.chance(demandAt(middle))) middle = rng.next() * 24;
+  const day = 24 * 60;
+  const start = Math.round((middle - DAY_START_HOUR) * 60 - lengthMin / 2);
+  const inDay = ((start % day) + day) % day;
+  // A shift that would still be running at the start began the day before.
+  return inDay > day - lengthMin ? inDay - day : inDay;
+}
+
+/** Of a logged-in agent's time, the share on queue (the rest: settling in, breaks, meals). */
+const ON_QUEUE_SHARE = 0.83;
+/**
+ * The on-queue time one conversation of a media takes up, relative to a call: agents carry a few
+ * messages or emails at once (CAPACITY in floor-rules.ts), so each keeps them busy for less.
+ */
+const CONCURRENCY: Record<MediaType, number> = {
+  voice: 1,
+  callback: 1,
+  message: 2.2,
+  email: 1.6,
+};
+
+/**
+ * Each queue's arrivals through the day, sized to its share of the members on shift in each slot
+ * at the floor's target occupancy for that hour, times the queue's own pressure: most queues run
+ * near the target, some are pushed past it (they queue and breach at their busiest) and some
+ * are staffed with room to spare.
+ */
+function sizeArrivals(queues: Queue[], agents: Agent[], rng: Rng): void {
+  const staffed = new Map(queues.map((q) => [q.id, new Array<number>(SLOTS_PER_DAY).fill(0)]));
+  const day = 24 * 60;
+  for (const a of agents) {
+    const weight = 1 / a.queueIds.length;
+    for (let s = 0; s < SLOTS_PER_DAY; s++) {
+      const minute = (s + 0.5) * SLOT_MIN;
+      if ((((minute - a.shiftStartMin) % day) + day) % day >= a.shiftLengthMin) continue;
+      for (const q of a.queueIds) staffed.get(q)![s]! += weight;
+    }
+  }
+  for (const [i, q] of queues.entries()) {
+    // Every third queue is pushed hard, every third has room; the rest are near the target.
+    const kind = i % 3;
+    q.pressure = (kind === 0 ? 1.08 : kind === 1 ? 0.97 : 0.8) + 0.04 * rng.next();
+    // Mean talk (log-normal, σ 0.6) and after-call work (σ 0.5), and the ring before them.
+    const handleSec = q.talkMedianSec * 1.2 + q.acwMedianSec * 1.13 + (q.media === 'voice' ? 3 : 6);
+    const perAgentHour = (ON_QUEUE_SHARE * CONCURRENCY[q.media] * 3600) / handleSec;
+    q.arrivalsPerHour = staffed.get(q.id)!.map((heads, s) => {
+      const occupancy = targetOccupancy(demandAt(floorHourAt((s + 0.5) * SLOT_MIN)));
+      return Math.max(0.5, heads * perAgentHour * occupancy * q.pressure);
+    });
+  }
 }
 
 function serviceLevelsOf(
