@@ -126,7 +126,10 @@ describe('reconciler', () => {
     const org = emu.sim.org;
     const events = await readAll(log);
 
-    assert.equal(events.length, 2 + 2 * org.queues.length + truth.agents.length + 1);
+    // Definitions and wrap-up codes, each queue and its conversations, each user, the first
+    // run's backfill of agents' own calls (the last hour), then complete.
+    assert.equal(events.length, 2 + 2 * org.queues.length + truth.agents.length + 1 + 1);
+    assert.equal(events.filter((e) => e.kind === 'reconcile.gap-conversations').length, 1);
     assert.deepEqual(outcomes, [result]);
     assert.equal(result.events, events.length);
     assert.equal(result.appended, events.length);
@@ -152,7 +155,8 @@ describe('reconciler', () => {
       assert.ok(Date.parse(e.receivedAt) >= Date.parse(result.startedAt), e.receivedAt);
     }
 
-    // Order: definitions, wrap-up codes, queues, queues' conversations, users, complete.
+    // Order: definitions, wrap-up codes, queues, queues' conversations, the own-call backfill,
+    // users, complete.
     const kinds = events.map((e) => e.kind);
     assert.equal(kinds[0], 'reconcile.presence-definitions');
     assert.equal(kinds[1], 'reconcile.wrapup-codes');
@@ -168,8 +172,9 @@ describe('reconciler', () => {
       kinds.slice(2 + org.queues.length, 2 + 2 * org.queues.length),
       org.queues.map(() => 'reconcile.queue-conversations'),
     );
+    assert.equal(kinds[2 + 2 * org.queues.length], 'reconcile.gap-conversations');
     assert.deepEqual(
-      kinds.slice(2 + 2 * org.queues.length, -1),
+      kinds.slice(3 + 2 * org.queues.length, -1),
       truth.agents.map(() => 'reconcile.user'),
     );
     assert.equal(kinds[kinds.length - 1], 'reconcile.complete');

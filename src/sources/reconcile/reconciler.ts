@@ -52,6 +52,9 @@ export interface ReconcileResult {
   lastOffset: number;
 }
 
+/** How far back a gateway's first run reads agents' own calls (calls in no queue). */
+const START_BACKFILL_MS = 3_600_000;
+
 export interface ReconcilerOptions {
   /**
    * The REST client, or how to get one once it can be built (demo mode: the emulator's address
@@ -160,6 +163,7 @@ export class Reconciler implements Source {
   #activatedRuns = 0;
   /** When the earliest gap not yet repaired began (epoch ms): the next run backfills from it. */
   #gapFrom: number | undefined;
+  #firstRun = true;
 
   constructor(options: ReconcilerOptions) {
     this.#client = options.client;
@@ -360,8 +364,12 @@ export class Reconciler implements Source {
     let phase: ReconcilePhase = 'fetch';
     try {
       // The gaps received until now are this run's to repair; later ones, the next run's.
-      const backfillFrom = this.#gapFrom;
+      // A gateway that starts knows nothing of what happened before: its first run reads the
+      // last hour's conversations in no queue too (an agent already on a call they placed).
+      const backfillFrom =
+        this.#gapFrom ?? (this.#firstRun ? this.#orgNow() - START_BACKFILL_MS : undefined);
       this.#gapFrom = undefined;
+      this.#firstRun = false;
       const snapshot = await fetchSnapshot(
         client,
         this.#logger,
