@@ -7,6 +7,7 @@ import { registerEventsRoute } from './http/events-route.js';
 import { registerOpsRoutes } from './http/ops-routes.js';
 import { registerLiveRoutes } from './http/live-routes.js';
 import { registerLiveEndpoints } from './hub/live-endpoints.js';
+import { sourceFreshness } from './hub/source-freshness.js';
 import { LiveHub } from './hub/live-hub.js';
 import { StatsHistory } from './ops/stats-history.js';
 import { registerReconcileRoute } from './http/reconcile-route.js';
@@ -277,6 +278,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   });
   stats.start();
   registerLiveRoutes(app, { projector, auth, stats });
+  // Heartbeats carry each source's age (hub/source-freshness.ts), as /readyz does.
+  hub.publishFreshness(() => sourceFreshness(sourcesHealth(), Date.now()));
   const liveEndpoints = registerLiveEndpoints(app, {
     hub,
     auth,

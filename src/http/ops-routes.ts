@@ -4,6 +4,7 @@ import type { RestClientStats } from '../genesys/rest-client.js';
 import type { EventLog } from '../log/event-log.js';
 import { setCounter, setLabelledCounter, type Metrics } from '../ops/metrics.js';
 import type { TargetStats } from '../router/target-consumer.js';
+import { ageOf } from '../hub/source-freshness.js';
 import type { SourceHealth } from '../sources/source.js';
 
 export interface OpsRouteDeps {
@@ -26,9 +27,22 @@ export interface OpsRouteDeps {
 
 const CIRCUIT = { closed: 0, 'half-open': 1, open: 2 } as const;
 
+/** Each source's health with `ageMs`: milliseconds since its `lastEventAt` (null before one). */
+function withAges(
+  sources: Record<string, SourceHealth>,
+  nowMs: number,
+): Record<string, SourceHealth & { ageMs: number | null }> {
+  return Object.fromEntries(
+    Object.entries(sources).map(([name, h]) => [
+      name,
+      { ...h, ageMs: ageOf(h.lastEventAt, nowMs) },
+    ]),
+  );
+}
+
 /**
  * `/healthz` (the process answers), `/readyz` (log writable, consumers running; each source's
- * health under `sources`, also in a not-ready error body; when the log cannot write, why under
+ * health under `sources`, with `ageMs` since its `lastEventAt`, also in a not-ready error body; when the log cannot write, why under
  * `log`: `disk-full`, `dedupe-pressure`, `write-failed`, `writer-failed`; the Genesys REST
  * client's counters under `genesys` when there is one), `/metrics` (an unscoped token off
  * loopback).
@@ -42,7 +56,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
       .filter(([, running]) => !running)
       .map(([name]) => name);
     if (deps.isShuttingDown()) throw new SwitchboardError('SB_SHUTTING_DOWN');
-    const sources = deps.sourcesHealth();
+    const sources = withAges(deps.sourcesHealth(), Date.now());
     const problem = deps.log.problem();
     if (problem) {
       throw new SwitchboardError(

@@ -22,6 +22,15 @@ export class CurrentViews {
 
   constructor(readonly membership: Membership) {}
 
+  /** Agents whose current view says logged in. */
+  loggedInAgents(): number {
+    let n = 0;
+    for (const it of this.#current.agents.values()) {
+      if ((it.view as { loggedIn?: unknown } | null)?.loggedIn === true) n++;
+    }
+    return n;
+  }
+
   /**
    * A run of changes as items: each view serialized once, with a patch against the entity's
    * current view when a client holding it can take one.

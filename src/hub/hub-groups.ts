@@ -7,6 +7,8 @@ export class LiveClient {
   blocked = false;
   /** Last time anything was written to this client (heartbeats skip busy clients). */
   lastSentAt = 0;
+  /** Last time a heartbeat was written to it (while the hub publishes freshness, busy or not). */
+  lastBeatAt = 0;
   /**
    * When the client fell behind (blocked, or more unsent bytes than the high-water mark);
    * undefined while it keeps up. How long it has been behind is what evicts it.

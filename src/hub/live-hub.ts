@@ -1,5 +1,5 @@
 import { closeCodeOf, type ErrorCode } from '../errors.js';
-import type { LiveChanges } from '../protocol/live-messages.js';
+import type { LiveChanges, SourceFreshness } from '../protocol/live-messages.js';
 import { ClientDelivery, type EvictReason } from './client-delivery.js';
 import { CurrentViews, type Membership } from './current-views.js';
 import { GroupIndex, LiveClient } from './hub-groups.js';
@@ -29,6 +29,11 @@ export interface LiveHubOptions {
   sweepMs?: number;
   now?: () => number;
   metrics?: LiveHubMetrics;
+  /**
+   * Each event source's age, published on heartbeats with the agents logged in (undefined: not
+   * published). Set later with `publishFreshness`.
+   */
+  freshness?: () => SourceFreshness[] | undefined;
 }
 
 export interface LiveHubMetrics {
@@ -66,10 +71,12 @@ export class LiveHub {
   #sweeper: NodeJS.Timeout | undefined;
   #beatEveryMs: number;
   #closed = false;
+  #freshness: (() => SourceFreshness[] | undefined) | undefined;
 
   constructor(options: LiveHubOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#freshness = options.freshness;
     this.#views = new CurrentViews(options.membership);
     this.#history = new ResumeHistory(options.historyChanges);
     this.#groups = new GroupIndex(options.maxFilterIdsTotal);
@@ -90,6 +97,14 @@ export class LiveHub {
       options.sweepMs ?? Math.max(10, Math.min(1000, Math.floor(options.slowClientTimeoutMs / 4)));
     this.#sweeper = setInterval(() => this.sweep(), sweepMs);
     this.#sweeper.unref();
+  }
+
+  /**
+   * Heartbeats carry each event source's age and the agents logged in, and come to busy clients
+   * too (once a period), so a client can tell a quiet source from a quiet floor.
+   */
+  publishFreshness(freshness: () => SourceFreshness[] | undefined): void {
+    this.#freshness = freshness;
   }
 
   get offset(): number {
@@ -163,6 +178,7 @@ export class LiveHub {
     this.#clients.add(client);
     this.#o.metrics?.clients(this.#clients.size);
     client.lastSentAt = this.#now();
+    client.lastBeatAt = client.lastSentAt;
     const now = new Date(client.lastSentAt).toISOString();
     const send = (payload: Payload) => this.#delivery.send(client, payload);
     if (since !== undefined && since >= this.#history.base && since <= this.#offset) {
@@ -200,6 +216,17 @@ export class LiveHub {
       );
       this.#o.metrics?.messages('snapshot', 1);
       if (since !== undefined) this.#o.metrics?.resumed('snapshot');
+    }
+    // The sources' ages at once, not a period later: a board that reconnects after an outage
+    // must not go on guessing from the ages it heard before.
+    const sources = this.#freshness?.();
+    // Not to a client already behind (a snapshot over the budget must not cost it its place).
+    const behind = () => client.transport.bufferedBytes() > this.#o.highWaterBytes;
+    if (sources && !client.closed && !client.blocked && !behind()) {
+      if (send(this.#heartbeatPayload(client.lastSentAt, sources))) {
+        client.lastBeatAt = client.lastSentAt;
+        this.#o.metrics?.messages('heartbeat', 1);
+      }
     }
     return client;
   }
@@ -252,35 +279,44 @@ export class LiveHub {
     }
   }
 
+  #heartbeatPayload(nowMs: number, sources: SourceFreshness[] | undefined): Payload {
+    return new Payload(
+      JSON.stringify({
+        type: 'heartbeat',
+        offset: this.#offset,
+        now: new Date(nowMs).toISOString(),
+        ...(sources ? { sources, agentsLoggedIn: this.#views.loggedInAgents() } : {}),
+      }),
+      'heartbeat',
+      this.#offset,
+    );
+  }
+
   /**
    * A heartbeat for each client that has heard nothing for a whole period (busy ones need
-   * none). Checked every quarter period (at most 250 ms) rather than once a period: clients
-   * fall quiet at different times, so their heartbeats spread over the ticks instead of
-   * thousands of writes stalling the loop in one burst (desktops of quiet agents, every 5 s).
+   * none), or, while the hub publishes freshness, that has had no heartbeat for a period (the
+   * sources' ages are news to busy clients too). Checked every quarter period (at most 250 ms)
+   * rather than once a period: clients fall quiet at different times, so their heartbeats
+   * spread over the ticks instead of thousands of writes stalling the loop in one burst
+   * (desktops of quiet agents, every 5 s).
    */
   #beat(): void {
     if (this.#clients.size === 0) return;
     const nowMs = this.#now();
     const quietSince = nowMs - (this.#o.heartbeatMs - this.#beatEveryMs);
+    const sources = this.#freshness?.();
     let payload: Payload | undefined;
     let n = 0;
     for (const c of this.#clients) {
-      if (c.lastSentAt > quietSince) continue;
+      if ((sources ? c.lastBeatAt : c.lastSentAt) > quietSince) continue;
       // A blocked client's offset would claim deltas it has not been sent yet.
       if (c.blocked) continue;
       const buffered = c.transport.bufferedBytes();
       if (buffered > this.#o.highWaterBytes) continue;
-      payload ??= new Payload(
-        JSON.stringify({
-          type: 'heartbeat',
-          offset: this.#offset,
-          now: new Date(nowMs).toISOString(),
-        }),
-        'heartbeat',
-        this.#offset,
-      );
+      payload ??= this.#heartbeatPayload(nowMs, sources);
       if (!this.#delivery.send(c, payload, buffered)) continue;
       c.lastSentAt = nowMs;
+      c.lastBeatAt = nowMs;
       n++;
     }
     this.#o.metrics?.messages('heartbeat', n);

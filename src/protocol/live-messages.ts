@@ -187,10 +187,25 @@ export interface ResumedMessage {
   now: string;
 }
 
+/** How recently one event source delivered events from Genesys (reconciliation not counted). */
+export interface SourceFreshness {
+  /** The source's name, as in `/readyz` `sources`: `stream`, `webhook`, `eventbridge`. */
+  name: string;
+  /** Milliseconds since the log last took events from it, as of `now`; null before the first. */
+  ageMs: number | null;
+}
+
 export interface HeartbeatMessage {
   type: 'heartbeat';
   offset: number;
   now: string;
+  /**
+   * Freshness of the data behind the stream (absent from gateways that do not publish it): each
+   * event source's age. With it, heartbeats come to busy clients too, once a heartbeat period.
+   */
+  sources?: SourceFreshness[];
+  /** Agents logged in, floor-wide, as live state holds them (with `sources`). */
+  agentsLoggedIn?: number;
 }
 
 export interface ErrorMessage {

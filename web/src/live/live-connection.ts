@@ -68,6 +68,14 @@ export interface LiveConnectionOptions {
    * dead and replaced. Default 30 s.
    */
   deadAfterMs?: number;
+  /**
+   * Whether the gateway answers (the browser: `GET /healthz`). While waiting to reconnect the
+   * connection asks every `probeEveryMs`, and once the gateway answers after it did not, it
+   * reconnects at once instead of sitting out its backoff.
+   */
+  probe?: () => Promise<boolean>;
+  /** Default 2 s. */
+  probeEveryMs?: number;
 }
 
 const defaultTimers: Timers = {
@@ -109,6 +117,11 @@ export class LiveConnection {
   #socket: SocketLike | undefined;
   #retryTimer: unknown;
   #watchdog: unknown;
+  #probeTimer: unknown;
+  /** Bumped per wait, so a probe answering after the wait ended is ignored. */
+  #waitId = 0;
+  /** A probe found the gateway not answering since a socket last opened. */
+  #sawDown = false;
   #fatalError: { code: string; message: string } | undefined;
   /** Connections opened so far (the first is not a reconnect). */
   #connects = 0;
@@ -144,11 +157,25 @@ export class LiveConnection {
 
   stop(): void {
     this.#timers.clearTimeout(this.#retryTimer);
+    this.#timers.clearTimeout(this.#probeTimer);
+    this.#waitId++;
     this.#timers.clearTimeout(this.#watchdog);
     const socket = this.#socket;
     this.#socket = undefined;
     socket?.close(1000, 'client stopped');
     this.#setState({ status: 'stopped' });
+  }
+
+  /**
+   * Reconnects now ("Retry now"), while waiting out a backoff or after a failure; the backoff
+   * goes on growing if this attempt fails too.
+   */
+  retryNow(): void {
+    if (this.#state.status !== 'waiting' && this.#state.status !== 'failed') return;
+    this.#timers.clearTimeout(this.#retryTimer);
+    this.#timers.clearTimeout(this.#probeTimer);
+    this.#waitId++;
+    this.#connect();
   }
 
   /** Asks the server for a `pong` (a cheap round trip to refresh the clock). */
@@ -167,6 +194,7 @@ export class LiveConnection {
     const handlers: SocketHandlers = {
       open: () => {
         if (!current()) return;
+        this.#sawDown = false;
         this.#setState({ status: 'open', since: this.#clock() });
         this.#armWatchdog();
       },
@@ -234,7 +262,33 @@ export class LiveConnection {
       retryAt: this.#clock() + delay,
       lastClose: { code, reason },
     });
-    this.#retryTimer = this.#timers.setTimeout(() => this.#connect(), delay);
+    const waitId = ++this.#waitId;
+    this.#retryTimer = this.#timers.setTimeout(() => {
+      this.#timers.clearTimeout(this.#probeTimer);
+      this.#waitId++;
+      this.#connect();
+    }, delay);
+    this.#scheduleProbe(waitId);
+  }
+
+  /**
+   * While waiting: asks whether the gateway answers; when it does after it did not since a
+   * socket last opened (it was down and is back), reconnects at once. A gateway that answers
+   * all along but refused the socket (too many clients) is left to the backoff.
+   */
+  #scheduleProbe(waitId: number): void {
+    const probe = this.#options.probe;
+    if (!probe) return;
+    this.#probeTimer = this.#timers.setTimeout(() => {
+      if (waitId !== this.#waitId) return;
+      const answered = (up: boolean) => {
+        if (waitId !== this.#waitId || this.#state.status !== 'waiting') return;
+        if (up && this.#sawDown) return this.retryNow();
+        if (!up) this.#sawDown = true;
+        this.#scheduleProbe(waitId);
+      };
+      probe().then(answered, () => answered(false));
+    }, this.#options.probeEveryMs ?? 2000);
   }
 
   /** Replaces a socket that went silent without closing (a dead TCP path, a sleeping laptop). */

@@ -7,6 +7,7 @@ import type {
   SnapshotMessage,
   ToastView,
 } from '@protocol/live-messages.js';
+import { freshnessOf, type Freshness, type SourceReport } from '../lib/freshness.js';
 
 /** Schedules one flush of change notifications (the browser: the next animation frame). */
 export type FlushScheduler = (flush: () => void) => void;
@@ -49,6 +50,8 @@ export class LiveStore {
   snapshots = 0;
   /** Why the last snapshot came instead of a resume, if it did. */
   lastSnapshotReason: SnapshotMessage['reason'];
+  /** The sources' ages the last heartbeat published (gateways that publish them). */
+  sourceReport: SourceReport | undefined;
   readonly versions: StoreVersions = { agents: 0, queues: 0, toasts: 0, meta: 0 };
 
   readonly #listeners = new Set<() => void>();
@@ -78,6 +81,34 @@ export class LiveStore {
     return this.lastMessageAt === undefined ? undefined : clientNow - this.lastMessageAt;
   }
 
+  /** How fresh the data is, on the link and at the source (lib/freshness.ts). */
+  freshness(clientNow = this.#clock()): Freshness {
+    const report = this.sourceReport;
+    return freshnessOf({
+      clientNow,
+      skewMs: this.skewMs,
+      lastMessageAt: this.lastMessageAt,
+      report,
+      agentsLoggedIn: report?.agentsLoggedIn === undefined ? this.#loggedIn() : 0,
+    });
+  }
+
+  /**
+   * The server's clock for timers: `serverNow`, except while the data is stale, when it stops
+   * where the data went stale (a timer must not count on from data that may be wrong).
+   */
+  timerNow(clientNow = this.#clock()): number {
+    const now = this.serverNow(clientNow);
+    const { frozenAt } = this.freshness(clientNow);
+    return frozenAt === undefined ? now : Math.min(now, frozenAt);
+  }
+
+  #loggedIn(): number {
+    let n = 0;
+    for (const a of this.agents.values()) if (a.loggedIn) n++;
+    return n;
+  }
+
   /** Applies one message from the hub. Returns false for a message that changed nothing. */
   apply(message: LiveMessage, receivedAt = this.#clock()): boolean {
     this.lastMessageAt = receivedAt;
@@ -96,6 +127,15 @@ export class LiveStore {
         // where it is until they arrive (a drop now must not skip them), and so does the state.
         break;
       case 'heartbeat':
+        if (Array.isArray(message.sources) && Number.isFinite(Date.parse(message.now))) {
+          this.sourceReport = {
+            sources: message.sources,
+            agentsLoggedIn:
+              typeof message.agentsLoggedIn === 'number' ? message.agentsLoggedIn : undefined,
+            serverAt: Date.parse(message.now),
+          };
+        }
+        break;
       case 'pong':
       case 'error':
         break;
@@ -113,6 +153,7 @@ export class LiveStore {
     this.snapshots = 0;
     this.lastMessageAt = undefined;
     this.lastSnapshotReason = undefined;
+    this.sourceReport = undefined;
     this.#bump('agents', 'queues', 'toasts', 'meta');
     this.#changed();
   }

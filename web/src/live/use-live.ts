@@ -39,6 +39,16 @@ export const frameScheduler: FlushScheduler = (flush) => {
   setTimeout(run, 250);
 };
 
+/** Whether the gateway answers at all (`/healthz`), to reconnect as soon as it is back. */
+export async function gatewayAnswers(): Promise<boolean> {
+  try {
+    const res = await fetch('/healthz', { cache: 'no-store' });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
 export interface Live {
   store: LiveStore;
   connection: LiveConnection | undefined;
@@ -55,6 +65,7 @@ export function useLive(filter: LiveFilter | undefined): Live {
       filter,
       store,
       createSocket: browserSocket,
+      probe: gatewayAnswers,
       ...(accessToken ? { accessToken } : {}),
     });
     return { store, connection };

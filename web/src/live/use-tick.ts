@@ -1,4 +1,4 @@
-import { useSyncExternalStore } from 'react';
+import { useCallback, useSyncExternalStore } from 'react';
 import type { LiveStore } from './live-store.js';
 
 /**
@@ -21,7 +21,7 @@ function schedule(): void {
   );
 }
 
-function subscribe(listener: () => void): () => void {
+export function subscribeTick(listener: () => void): () => void {
   listeners.add(listener);
   if (timer === undefined) {
     current = Math.floor(Date.now() / 1000) * 1000;
@@ -38,13 +38,33 @@ function subscribe(listener: () => void): () => void {
 
 /** The client clock (ms) at the last tick (just after each whole second). */
 export function useTick(): number {
-  return useSyncExternalStore(subscribe, () => current);
+  return useSyncExternalStore(subscribeTick, () => current);
 }
 
 /**
  * The server's clock at the last tick: steady between ticks, so memoized cells whose entity did
- * not change skip re-rendering when other entities do.
+ * not change skip re-rendering when other entities do. Stopped while the data is stale (the
+ * link or the source, `LiveStore.timerNow`): timers freeze until fresh data arrives.
  */
 export function useServerNow(store: LiveStore): number {
-  return store.serverNow(useTick());
+  return store.timerNow(useTick());
+}
+
+/**
+ * Whether the board's data is stale (the link or the source, `LiveStore.freshness`), re-read on
+ * every tick and message; re-renders only when the answer changes.
+ */
+export function useStale(store: LiveStore): boolean {
+  const subscribe = useCallback(
+    (listener: () => void) => {
+      const offStore = store.subscribe(listener);
+      const offTick = subscribeTick(listener);
+      return () => {
+        offStore();
+        offTick();
+      };
+    },
+    [store],
+  );
+  return useSyncExternalStore(subscribe, () => store.freshness().stale);
 }

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { AgentGrid } from '../components/agent-grid.js';
 import { ConnectionIndicator } from '../components/connection-indicator.js';
+import { FreshnessBanner } from '../components/freshness-banner.js';
 import { NavBar } from '../components/nav-bar.js';
 import { QueueTiles } from '../components/queue-tiles.js';
 import { SettingsPanel } from '../components/settings-panel.js';
@@ -21,6 +22,7 @@ import {
   useStoreVersion,
   useThrottledVersion,
 } from '../live/use-live.js';
+import { useStale } from '../live/use-tick.js';
 import { updateQuery } from '../router.js';
 import { useSettings } from '../settings-store.js';
 
@@ -72,6 +74,9 @@ export function WallboardPage({ search }: { search: URLSearchParams }) {
   const agentsVersion = useThrottledVersion(store, 'agents', 500);
   const queuesVersion = useStoreVersion(store, 'queues');
   const loaded = useStoreSelector(store, () => store.snapshots > 0);
+  // Stale (the gateway out of reach, or Genesys quiet while agents are logged in): dimmed, with
+  // the timers stopped (useServerNow) until fresh data arrives.
+  const stale = useStale(store);
 
   const filter = useMemo<AgentFilter>(
     () => ({ queueId, teamId, label, search: text }),
@@ -127,8 +132,14 @@ export function WallboardPage({ search }: { search: URLSearchParams }) {
           </button>
         </NavBar>
       )}
-      <main className="wallboard" id="main">
+      <main
+        className={stale ? 'wallboard wallboard-stale' : 'wallboard'}
+        id="main"
+        data-testid="wallboard"
+        data-stale={stale ? 'true' : 'false'}
+      >
         <h1 className="visually-hidden">Wallboard</h1>
+        <FreshnessBanner live={live} />
         <QueueTiles
           store={store}
           thresholds={settings.thresholds.queue}
