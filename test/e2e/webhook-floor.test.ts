@@ -7,8 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { TEST_SECRET, startTestGateway, waitFor } from '../support/helpers.js';
-import { startTestEmulator } from '../support/emulator.js';
+import { TEST_SECRET, startTestGateway } from '../support/helpers.js';
+import { startTestEmulator, webhooksDelivered } from '../support/emulator.js';
 import { projected, settled } from '../support/truth.js';
 
 const SIM_MINUTES = 10;
@@ -44,19 +44,7 @@ describe('a webhook-only floor against the emulator truth', () => {
     // A busy spell, so callers wait and the waiting figures mean something.
     emu.sim.burst(8, 120);
     emu.advance(120_000);
-    for (const w of emu.webhooks.values()) {
-      await w.dispatcher.idle();
-      await waitFor(() => w.dispatcher.waitingRetries === 0, {
-        what: 'the webhook retries',
-        timeoutMs: 30_000,
-      });
-      await w.dispatcher.idle();
-      const { dropped, expired, failedPermanently } = w.dispatcher.stats;
-      assert.deepEqual(
-        { dropped, expired, failedPermanently },
-        { dropped: 0, expired: 0, failedPermanently: 0 },
-      );
-    }
+    await webhooksDelivered(emu);
     await settled(gw);
 
     // Every event the gateway folded came over the signed webhook.

@@ -27,7 +27,7 @@ import {
   interaction,
   silverSamples,
 } from '../support/silver-samples.js';
-import { startTestEmulator } from '../support/emulator.js';
+import { startTestEmulator, webhooksDelivered } from '../support/emulator.js';
 
 function tempDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'sb-silver-'));
@@ -213,19 +213,7 @@ describe('lake against the emulator', () => {
       emu.advance(60_000);
       for (const w of emu.webhooks.values()) await w.dispatcher.idle();
     }
-    // Pushes the gateway refused for a moment (503 under load) are retried on a timer.
-    for (const w of emu.webhooks.values()) {
-      await waitFor(() => w.dispatcher.waitingRetries === 0, {
-        what: 'the webhook retries',
-        timeoutMs: 30_000,
-      });
-      await w.dispatcher.idle();
-      const { dropped, expired, failedPermanently } = w.dispatcher.stats;
-      assert.deepEqual(
-        { dropped, expired, failedPermanently },
-        { dropped: 0, expired: 0, failedPermanently: 0 },
-      );
-    }
+    await webhooksDelivered(emu);
     const truth = new Map<string, number>();
     // Handled: answered and ended by an agent (an answered call transferred back to a queue and
     // abandoned there was not).

@@ -1,9 +1,10 @@
+import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import type { Clock } from '../../src/emulator/clock.js';
 import { Emulator, type EmulatorOptions } from '../../src/emulator/emulator.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/ops/logger.js';
-import { tempDir, testConfig } from './helpers.js';
+import { tempDir, testConfig, waitFor } from './helpers.js';
 
 /**
  * The one emulator starter for tests and benchmarks: a free port, virtual time (it moves only by
@@ -131,4 +132,26 @@ export async function startEmulatorGateway(
   );
   t.after(() => gw.close());
   return gw;
+}
+
+/**
+ * Waits until every webhook the emulator pushed has been delivered: retries of pushes the gateway
+ * refused for a moment (a 503 under load) wait on a timer, so idle alone is not enough. Fails if
+ * any push was dropped, expired or refused for good.
+ */
+export async function webhooksDelivered(emu: Emulator): Promise<void> {
+  for (const w of emu.webhooks.values()) {
+    await w.dispatcher.idle();
+    await waitFor(() => w.dispatcher.waitingRetries === 0, {
+      what: 'the webhook retries',
+      timeoutMs: 30_000,
+    });
+    await w.dispatcher.idle();
+    const { dropped, expired, failedPermanently } = w.dispatcher.stats;
+    assert.deepEqual(
+      { dropped, expired, failedPermanently },
+      { dropped: 0, expired: 0, failedPermanently: 0 },
+      'every push delivered',
+    );
+  }
 }

@@ -1,4 +1,5 @@
 import type { AgentView, QueueView, ToastView } from '../../src/protocol/live-messages.js';
+import type { Timers } from '../../web/src/live/live-connection.js';
 
 export function agent(id: string, overrides: Partial<AgentView> = {}): AgentView {
   return {
@@ -63,4 +64,36 @@ export function toast(conversationId: string, userId: string, offset = 1): Toast
     since: '2026-11-23T09:00:00.000Z',
     offset,
   };
+}
+
+/** Timers run by hand: `advance(ms)` fires what is due, in order. */
+export class FakeTimers implements Timers {
+  now = 0;
+  #next = 1;
+  #due = new Map<number, { at: number; fn: () => void }>();
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.#next++;
+    this.#due.set(id, { at: this.now + ms, fn });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.#due.delete(handle as number);
+  }
+  /** Delays of the timers pending now. */
+  pending(): number[] {
+    return [...this.#due.values()].map((t) => t.at - this.now).sort((a, b) => a - b);
+  }
+  advance(ms: number): void {
+    const end = this.now + ms;
+    for (;;) {
+      const next = [...this.#due]
+        .filter(([, t]) => t.at <= end)
+        .sort((a, b) => a[1].at - b[1].at)[0];
+      if (!next) break;
+      this.#due.delete(next[0]);
+      this.now = next[1].at;
+      next[1].fn();
+    }
+    this.now = end;
+  }
 }

@@ -7,13 +7,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { LiveMessage } from '../../src/protocol/live-messages.js';
 import { freshnessOf, sourceQuietText } from '../../web/src/lib/freshness.js';
-import {
-  LiveConnection,
-  type SocketHandlers,
-  type Timers,
-} from '../../web/src/live/live-connection.js';
+import { LiveConnection, type SocketHandlers } from '../../web/src/live/live-connection.js';
 import { LiveStore } from '../../web/src/live/live-store.js';
-import { agent } from './fixtures.js';
+import { FakeTimers, agent } from './fixtures.js';
 
 const T0 = Date.parse('2026-11-23T09:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -204,33 +200,6 @@ class FakeSocket {
   }
   receive(message: LiveMessage) {
     this.handlers.message(JSON.stringify(message));
-  }
-}
-
-class FakeTimers implements Timers {
-  now = 0;
-  #next = 1;
-  #due = new Map<number, { at: number; fn: () => void }>();
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.#next++;
-    this.#due.set(id, { at: this.now + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.#due.delete(handle as number);
-  }
-  advance(ms: number): void {
-    const end = this.now + ms;
-    for (;;) {
-      const next = [...this.#due]
-        .filter(([, t]) => t.at <= end)
-        .sort((a, b) => a[1].at - b[1].at)[0];
-      if (!next) break;
-      this.#due.delete(next[0]);
-      this.now = next[1].at;
-      next[1].fn();
-    }
-    this.now = end;
   }
 }
 
