@@ -105,7 +105,7 @@ describe('issue 11 points 5 and 6: consults and transfers folded equal the truth
   ] as const) {
     test(`${family}: every agent's conversations and every queue's buckets, minute by minute`, () => {
       const total = { consults: 0, consultTransfers: 0, blindAfterConsult: 0, during: 0 };
-      for (const seed of [11, 12, 13, 21]) {
+      for (const seed of [11, 12, 13, 21, 22, 23]) {
         const run = replay(seed, 45, keep);
         assert.deepEqual(run.mismatches.slice(0, 5), [], `seed ${seed}`);
         total.consults += run.consults;

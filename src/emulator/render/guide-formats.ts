@@ -27,7 +27,12 @@ const SUBSTATE: Record<string, string> = {
   TRAINING: 'TRAINING',
   MEETING: 'MEETING',
 };
-const MEDIA: Record<string, string> = { voice: 'voice', message: 'chat', email: 'email' };
+const MEDIA: Record<string, string> = {
+  voice: 'voice',
+  callback: 'callback',
+  message: 'chat',
+  email: 'email',
+};
 
 export function agentStatePayload(a: AgentState, at: number): Record<string, unknown> {
   const sp = a.presence.systemPresence;
