@@ -12,8 +12,8 @@ export class TailCache {
   #bytes = 0;
 
   constructor(
-    private readonly maxEvents = 20_000,
-    private readonly maxBytes = 32 * 1024 * 1024,
+    private readonly maxEvents = 5_000,
+    private readonly maxBytes = 8 * 1024 * 1024,
   ) {}
 
   add(input: EventInput, offset: number): void {
