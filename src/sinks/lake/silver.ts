@@ -43,8 +43,6 @@ export class SilverWriter {
   readonly #root: string;
   #connection: DuckDBConnection | undefined;
   #instance: DuckDBInstance | undefined;
-  /** Rows written by incremental runs, per table (this process). */
-  readonly rows = new Map<SilverTableName, number>();
   runs = 0;
   compactions = 0;
 
@@ -92,13 +90,7 @@ export class SilverWriter {
       lastDate = (reader.getRowsJson()[0]?.[0] as string | null) ?? lastDate;
       const pattern = `part-${mark.offset + 1}-${upTo}-{i}`;
       for (const name of SILVER_TABLE_NAMES) {
-        const n = await this.#copy(
-          db,
-          name,
-          `SELECT * FROM (${SILVER_TABLES[name].select})`,
-          pattern,
-        );
-        this.rows.set(name, (this.rows.get(name) ?? 0) + n);
+        await this.#copy(db, name, `SELECT * FROM (${SILVER_TABLES[name].select})`, pattern);
       }
     }
     // Dates before the last one reached are not read again (a day's late arrivals: compaction).
@@ -164,21 +156,20 @@ export class SilverWriter {
     this.compactions++;
   }
 
-  /** Writes `select` (over `src`) into the table, partitioned by date; returns the rows. */
+  /** Writes `select` (over `src`) into the table, partitioned by date. */
   async #copy(
     db: DuckDBConnection,
     name: SilverTableName,
     select: string,
     pattern: string,
-  ): Promise<number> {
+  ): Promise<void> {
     const tmp = join(this.#root, '.tmp', name);
     await rm(tmp, { recursive: true, force: true });
     await mkdir(tmp, { recursive: true });
-    const reader = await db.runAndReadAll(
+    await db.run(
       `COPY (${select}) TO ${sql(tmp)} (FORMAT PARQUET, PARTITION_BY ("date"), ` +
         `FILENAME_PATTERN ${sql(pattern)}, OVERWRITE_OR_IGNORE)`,
     );
-    const count = Number(reader.getRowsJson()[0]?.[0] ?? 0);
     for (const partition of await list(tmp)) {
       const target = join(this.#root, name, partition);
       await mkdir(target, { recursive: true });
@@ -189,7 +180,6 @@ export class SilverWriter {
       await fsyncPath(target);
     }
     await rm(tmp, { recursive: true, force: true });
-    return count;
   }
 
   /** Bronze files that may hold events after the watermark, of the kinds silver reads. */
