@@ -42,14 +42,20 @@ export async function startTestGateway(
   overrides: Record<string, unknown> = {},
   options: GatewayOptions = {},
 ): Promise<Gateway> {
-  const config = testConfig(tempDir(t), overrides);
-  const gateway = await startGateway(config, {
+  // One hook, in order: the gateway stops (its lake writes no more) before its directory goes.
+  const dir = mkdtempSync(join(tmpdir(), 'sb-test-'));
+  const config = testConfig(dir, overrides);
+  const running: { gateway?: Gateway } = {};
+  t.after(async () => {
+    await running.gateway?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  running.gateway = await startGateway(config, {
     logger: createLogger('silent'),
     defaultMetrics: false,
     ...options,
   });
-  t.after(() => gateway.close());
-  return gateway;
+  return running.gateway;
 }
 
 export function hmacHex(body: string | Buffer, secret = TEST_SECRET): string {
