@@ -97,6 +97,24 @@ export const ERROR_CODES = {
     http: 409,
     message: 'a dead-letter replay is already running; retry when it ends',
   },
+  SB_THRESHOLDS_INVALID: {
+    http: 400,
+    message: 'the thresholds are invalid (details.problems lists each field)',
+  },
+  SB_SETTINGS_CONFLICT: {
+    http: 409,
+    message: 'the settings changed since the version in If-Match; read them again',
+  },
+  SB_SETTINGS_UNAVAILABLE: { http: 503, message: 'the dashboard settings could not be saved' },
+  SB_BOARD_INVALID: {
+    http: 400,
+    message: 'the board is invalid (details.problems lists each field)',
+  },
+  SB_BOARD_NOT_FOUND: { http: 404, message: 'no board of that name' },
+  SB_BOARD_READ_ONLY: {
+    http: 409,
+    message: 'the board comes from the config file and cannot be changed over the API',
+  },
   // Live hub (WebSocket close codes and SSE statuses in docs/live-protocol.md)
   SB_LIVE_BAD_FILTER: { http: 400, close: CLOSE.BAD_FILTER, message: 'invalid live subscription' },
   SB_LIVE_FORBIDDEN: {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
@@ -16,6 +17,8 @@ import { routerFromConfig } from './router/from-config.js';
 import { registerSchemaDriftMetrics } from './router/schema-registry.js';
 import { SchemaWatch } from './router/schema-watch.js';
 import { registerDashboard } from './http/dashboard-route.js';
+import { registerSettingsRoutes } from './http/settings-routes.js';
+import { DashboardSettings } from './settings/dashboard-settings.js';
 import { reconcilerFromConfig, sharedGenesysClient } from './sources/reconcile/from-config.js';
 import { streamFromConfig } from './sources/stream/stream-from-config.js';
 import {
@@ -242,6 +245,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const projector = new Projector({
     serviceLevelThresholdSec: config.live.serviceLevelThresholdSec,
     windowMinutes: config.live.windowMinutes,
+    window: config.live.window,
+    timeZone: config.live.timeZone,
     showNonAgents: config.live.showNonAgents,
     // Views only (a queue's longest wait as of now), on the hub's clock; the fold never reads it.
     now: Date.now,
@@ -286,6 +291,21 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     config,
     logger,
     reportHandlerError,
+  });
+  // Thresholds and boards every screen shares; a change reaches open screens on a heartbeat.
+  const settings = await DashboardSettings.open({
+    dataDir: config.dataDir,
+    logger,
+    configThresholds: config.dashboard.thresholds,
+    configDigest: createHash('sha256').update(JSON.stringify(config.dashboard)).digest('hex'),
+  });
+  hub.publishSettingsVersion(settings.version);
+  settings.onChange((version) => hub.publishSettingsVersion(version));
+  registerSettingsRoutes(app, {
+    settings,
+    config: config.dashboard,
+    auth,
+    queues: () => projector.state.queues(),
   });
   registerReconcileRoute(app, {
     reconciler,

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { EVENT_KIND_NAMES } from '../log/event-kinds.js';
+import { isTimeZone } from '../projection/queue-window.js';
 import { withEnv } from './env-names.js';
 import { secretRefSchema } from './secret-ref.js';
 import { sinksSchema } from './sinks-schema.js';
+import { dashboardSchema } from './dashboard-schema.js';
 
 /**
  * The one configuration schema: defaults and environment variable names live here (`withEnv`;
@@ -312,6 +314,19 @@ export const configSchema = z
           .positive()
           .max(24 * 60)
           .default(30),
+        /**
+         * The window of the queues' windowed figures (and the wallboard's KPIs): `rolling`, the
+         * last `windowMinutes`; `today`, since midnight in `timeZone` (event time).
+         */
+        window: z.enum(['rolling', 'today']).default('rolling'),
+        /** The org's IANA time zone (`Europe/London`) where `today` begins; default: this host's. */
+        timeZone: z
+          .string()
+          .refine(isTimeZone, { message: 'an IANA time zone, such as Europe/London' })
+          .default(() => {
+            const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+            return isTimeZone(zone) ? zone : 'UTC';
+          }),
         maxClients: z.number().int().positive().default(20_000),
         heartbeatMs: z.number().int().positive().default(5000),
         pingIntervalMs: z.number().int().positive().default(30_000),
@@ -417,6 +432,8 @@ export const configSchema = z
       .strict()
       .prefault({}),
     sinks: sinksSchema,
+    /** Thresholds and named boards for every dashboard screen (./dashboard-schema.ts). */
+    dashboard: dashboardSchema,
     logging: z
       .object({
         level: withEnv(

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** The built dashboard: the repository root is two levels up from both src/http and dist/http. */
 export const DEFAULT_DASHBOARD_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -14,7 +14,22 @@ export const DASHBOARD_ROUTES: readonly string[] = [
   '/agent',
   '/health',
   '/pipelines',
+  '/boards/:name',
 ];
+
+/** Paths the gateway answers itself: an unknown one is its JSON 404, never the app. */
+const GATEWAY_PATHS = /^\/(?:(?:api|ingest|emulator|assets)(?:\/|$)|(?:healthz|readyz|metrics)$)/;
+
+/**
+ * Whether an unknown path is a page the app should say is not found (a browser's GET or HEAD,
+ * asking for HTML, outside the gateway's own paths) rather than the gateway's JSON 404.
+ */
+export function wantsAppNotFound(request: FastifyRequest): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  const path = request.url.split('?')[0] ?? '';
+  if (GATEWAY_PATHS.test(path)) return false;
+  return /(?:^|,)\s*text\/html\s*(?:;|,|$)/i.test(request.headers.accept ?? '');
+}
 
 export interface DashboardOptions {
   /** Directory holding the built app (index.html, assets/). Default: web/dist. */
@@ -33,8 +48,9 @@ in the Switchboard directory (it builds the gateway and <code>web/dist</code>), 
  * Serves the dashboard at `/`: index.html (never cached, so a new build shows at the next load)
  * for the client routes, and Vite's content-hashed files under `/assets/` (cached for a year).
  * Only those paths are claimed: `/api/*`, `/ingest/*`, `/healthz`, `/readyz` and `/metrics` stay
- * with their own routes, and anything else falls to the gateway's 404. If the app has not been
- * built, the pages answer 503 saying how to build it. Security headers and the CSP are set for
+ * with their own routes. Any other path is not found: a browser asking for HTML gets 404 with
+ * index.html (the app shows its own not-found page), anything else the gateway's JSON 404. If
+ * the app has not been built, the pages answer 503 saying how to build it. Security headers and the CSP are set for
  * every answer in `security-headers.ts`.
  */
 export function registerDashboard(app: FastifyInstance, opts: DashboardOptions = {}): void {
@@ -54,15 +70,16 @@ export function registerDashboard(app: FastifyInstance, opts: DashboardOptions =
 
     // Once the dashboard is built it stays built: stop asking the disk.
     let built = false;
-    const sendIndex = (reply: FastifyReply) => {
+    const sendIndex = (reply: FastifyReply, status = 200) => {
       if (!(built ||= existsSync(indexFile))) {
         return reply
-          .code(503)
+          .code(status === 200 ? 503 : status)
           .header('cache-control', 'no-store')
           .type('text/html; charset=utf-8')
           .send(NOT_BUILT);
       }
       return reply
+        .code(status)
         .header('cache-control', 'no-cache')
         .sendFile('index.html', root, { cacheControl: false });
     };
@@ -72,6 +89,11 @@ export function registerDashboard(app: FastifyInstance, opts: DashboardOptions =
 
     scope.get<{ Params: { '*': string } }>('/assets/*', async (request, reply) =>
       reply.sendFile(request.params['*'], assets, { immutable: true, maxAge: '365d' }),
+    );
+
+    // Every other GET: the app's own not-found page for a browser, the JSON 404 otherwise.
+    scope.get('/*', async (request, reply) =>
+      wantsAppNotFound(request) ? sendIndex(reply, 404) : reply.callNotFound(),
     );
   });
 }

@@ -101,7 +101,8 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   const parseRaw = async (request: FastifyRequest) => {
     request.startedAt = performance.now();
     return readRawBody(request.raw, {
-      limitBytes: config.ingest.bodyLimitBytes,
+      // A route may set a smaller limit of its own (the settings routes); the default is ingest's.
+      limitBytes: request.routeOptions.bodyLimit ?? config.ingest.bodyLimitBytes,
       timeoutMs: config.server.bodyTimeoutMs,
     });
   };

@@ -72,6 +72,9 @@ export class LiveHub {
   #beatEveryMs: number;
   #closed = false;
   #freshness: (() => SourceFreshness[] | undefined) | undefined;
+  #settingsVersion: number | undefined;
+  /** Clients the last settings change could not reach at once (behind): the next tick does. */
+  readonly #settingsPending = new Set<LiveClient>();
 
   constructor(options: LiveHubOptions) {
     this.#o = options;
@@ -105,6 +108,35 @@ export class LiveHub {
    */
   publishFreshness(freshness: () => SourceFreshness[] | undefined): void {
     this.#freshness = freshness;
+  }
+
+  /**
+   * The dashboard settings' version (thresholds, boards): carried on every heartbeat as
+   * `settingsVersion`. A change goes out at once, as a heartbeat to every client, so open
+   * screens refetch the settings; a client that is behind gets it at the next tick it is not.
+   */
+  publishSettingsVersion(version: number): void {
+    if (version === this.#settingsVersion) return;
+    this.#settingsVersion = version;
+    this.#settingsPending.clear();
+    if (this.#closed || this.#clients.size === 0) return;
+    const nowMs = this.#now();
+    const sources = this.#freshness?.();
+    let payload: Payload | undefined;
+    let n = 0;
+    for (const c of this.#clients) {
+      const buffered = c.transport.bufferedBytes();
+      if (c.blocked || buffered > this.#o.highWaterBytes) {
+        this.#settingsPending.add(c);
+        continue;
+      }
+      payload ??= this.#heartbeatPayload(nowMs, sources);
+      if (!this.#delivery.send(c, payload, buffered)) continue;
+      c.lastSentAt = nowMs;
+      c.lastBeatAt = nowMs;
+      n++;
+    }
+    this.#o.metrics?.messages('heartbeat', n);
   }
 
   get offset(): number {
@@ -261,6 +293,7 @@ export class LiveHub {
     client.closed = true;
     this.#clients.delete(client);
     this.#o.metrics?.clients(this.#clients.size);
+    this.#settingsPending.delete(client);
     this.#delivery.forget(client);
     const g = client.group;
     g.clients.delete(client);
@@ -286,6 +319,7 @@ export class LiveHub {
         offset: this.#offset,
         now: new Date(nowMs).toISOString(),
         ...(sources ? { sources, agentsLoggedIn: this.#views.loggedInAgents() } : {}),
+        ...(this.#settingsVersion === undefined ? {} : { settingsVersion: this.#settingsVersion }),
       }),
       'heartbeat',
       this.#offset,
@@ -308,7 +342,8 @@ export class LiveHub {
     let payload: Payload | undefined;
     let n = 0;
     for (const c of this.#clients) {
-      if ((sources ? c.lastBeatAt : c.lastSentAt) > quietSince) continue;
+      const due = (sources ? c.lastBeatAt : c.lastSentAt) <= quietSince;
+      if (!due && !this.#settingsPending.has(c)) continue;
       // A blocked client's offset would claim deltas it has not been sent yet.
       if (c.blocked) continue;
       const buffered = c.transport.bufferedBytes();
@@ -317,6 +352,7 @@ export class LiveHub {
       if (!this.#delivery.send(c, payload, buffered)) continue;
       c.lastSentAt = nowMs;
       c.lastBeatAt = nowMs;
+      this.#settingsPending.delete(c);
       n++;
     }
     this.#o.metrics?.messages('heartbeat', n);

@@ -1,8 +1,8 @@
-import type { LegState, ParsedConversation } from './conversation-parse.js';
+import type { LegState, ParsedAgentLeg, ParsedConversation } from './conversation-parse.js';
 import { detailConversation, foldDetail, newDetailView } from './detail-events.js';
 import { relabel } from './agent-state.js';
 import { LIMITS } from './limits.js';
-import { recordAbandon, recordAnswer } from './queue-state.js';
+import { recordAbandon, recordAnswer, recordHandled } from './queue-state.js';
 import {
   BUCKET_RANK,
   iso,
@@ -14,8 +14,9 @@ import {
 
 /**
  * Conversations and toasts: a conversation body moves the conversation between its queue's
- * buckets (waiting, alerting, interacting), counts its answer or abandon once per queue, gives
- * each agent on it a leg, and makes a toast for each agent leg that rings.
+ * buckets (waiting, alerting, interacting), counts its answer or abandon once per queue and its
+ * handling once per queue when that ends, gives each agent on it a leg, and makes a toast for
+ * each agent leg that rings.
  */
 
 /** Finished conversations are remembered this long so late events cannot revive them. */
@@ -68,6 +69,7 @@ export function applyConversation(
       queuedAt: undefined,
       userIds: new Set(),
       counted: new Set(),
+      handling: new Map(),
     };
     m.conversations.set(conv.id, rec);
   }
@@ -118,6 +120,8 @@ export function applyConversation(
       recordAbandon(m, q, rec.media, at);
     }
   }
+
+  trackHandling(m, rec, conv, bucket === 'ended', at, offset);
 
   // Agents: each agent leg in the body; agents no longer on it lose it.
   const seen = new Set<string>();
@@ -174,8 +178,8 @@ export function applyDetail(
 
 /**
  * A conversation a reconcile run no longer finds where live state has it (its end fell in a
- * gap): out of its queue's buckets and off its agents, without counting an answer or an
- * abandon, since how it ended is unknown.
+ * gap): out of its queue's buckets and off its agents, without counting an answer, an abandon
+ * or a handling, since how it ended is unknown.
  */
 export function dropConversation(
   m: StateModel,
@@ -191,8 +195,58 @@ export function dropConversation(
     m.markQueue(q.id, offset);
   }
   for (const userId of [...rec.userIds]) setLeg(m, rec, userId, 'done', at, offset);
+  // Handlings still open end uncounted: when and how they ended is unknown.
+  for (const queueId of rec.handling.keys()) rec.handling.set(queueId, null);
   rec.bucket = 'ended';
   rec.at = at;
+}
+
+/** An agent leg still working the conversation (wrap-up included); a ringing one is not yet. */
+const working = (l: ParsedAgentLeg) =>
+  l.state === 'connected' || l.state === 'held' || l.state === 'acw';
+
+/**
+ * Handle times, per queue. A queue's handling begins at the first connect of an agent leg it
+ * routed (the leg's `queueId`; a leg that names none, the conversation's queue then), in a
+ * queue where the conversation's answer was counted; it ends, and is counted once, when no leg
+ * that may be its own still works the conversation (wrap-up included) or the conversation
+ * ends. A leg naming no queue (a direct transfer; a source that does not say) may be any
+ * handling queue's, so it keeps them all going. A blind transfer's first queue thus ends with
+ * its agent's wrap-up while the next queue's begins with its own agent's connect.
+ */
+function trackHandling(
+  m: StateModel,
+  rec: ConversationRecord,
+  conv: ParsedConversation,
+  ended: boolean,
+  at: number,
+  offset: number,
+): void {
+  if (!ended && !conv.outbound) {
+    for (const leg of conv.agents) {
+      if (leg.state !== 'connected' && leg.state !== 'held') continue;
+      const queueId = leg.queueId ?? rec.queueId;
+      if (queueId === undefined || !rec.counted.has(queueId)) continue;
+      const since = leg.connectedAt ?? at;
+      const known = rec.handling.get(queueId);
+      if (known === undefined || (known !== null && since < known))
+        rec.handling.set(queueId, since);
+    }
+  }
+  for (const [queueId, since] of rec.handling) {
+    if (since === null) continue;
+    if (
+      !ended &&
+      conv.agents.some((l) => working(l) && (l.queueId === undefined || l.queueId === queueId))
+    )
+      continue;
+    rec.handling.set(queueId, null);
+    const q = m.queues.get(queueId);
+    if (q) {
+      recordHandled(m, q, at, at - since);
+      m.markQueue(q.id, offset);
+    }
+  }
 }
 
 function setLeg(

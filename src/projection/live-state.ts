@@ -27,8 +27,18 @@ export type { AgentView, QueueView, ToastView } from '../protocol/live-messages.
 export interface LiveStateOptions {
   /** Default service-level threshold when a queue's own is not known (seconds). */
   serviceLevelThresholdSec?: number;
-  /** Rolling window for answered / abandoned / service level (minutes of event time). */
+  /** Rolling window for answered / abandoned / handled / service level (minutes of event time). */
   windowMinutes?: number;
+  /**
+   * The windowed figures' window: `rolling` (the last `windowMinutes`, the default) or `today`
+   * (since midnight in `timeZone`, on event time; it starts over at the zone's midnight).
+   */
+  window?: 'rolling' | 'today';
+  /**
+   * The org's IANA time zone, where a `today` window's day begins (default: this machine's).
+   * A zone Intl does not know is a RangeError.
+   */
+  timeZone?: string;
   /**
    * The clock that view-time figures (a queue's longest wait "as of now") are measured on when
    * the caller names no time: the gateway injects the wall clock. The fold never reads it.
@@ -60,7 +70,12 @@ export class LiveState {
   constructor(options: LiveStateOptions = {}) {
     this.#m = new StateModel(
       options.serviceLevelThresholdSec ?? 20,
-      (options.windowMinutes ?? 30) * 60_000,
+      options.window === 'today'
+        ? {
+            kind: 'today',
+            timeZone: options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+          }
+        : { kind: 'rolling', minutes: options.windowMinutes ?? 30 },
     );
     this.#now = options.now;
     this.#showNonAgents = options.showNonAgents ?? true;

@@ -1,4 +1,4 @@
-import type { QueueMediaFigures, QueueView } from '../protocol/live-messages.js';
+import type { QueueMediaFigures, QueueView, QueueWindowView } from '../protocol/live-messages.js';
 import { getPath, isPlainObject } from '../util/objects.js';
 import { count, joinedTo } from './agent-state.js';
 import { LIMITS, boundedId } from './limits.js';
@@ -15,8 +15,9 @@ import { observationsView } from './queue-observations.js';
 /**
  * Queues: membership (kept on both sides, with each joined member's standing in the queue's
  * tally), the media and their service-level targets, and the view: waiting / alerting /
- * interacting, the longest wait as of a given time, and answers and abandons over the rolling
- * window of event time, for the queue and per media.
+ * interacting, the longest wait as of a given time, and answers and abandons over the window
+ * of event time (rolling, or since midnight in the org's zone), for the queue and per media,
+ * with the summed answer waits and the handlings that ended (count and summed handle times).
  */
 
 /** A member as a REST snapshot lists it; `joined` undefined when the source does not say. */
@@ -192,7 +193,7 @@ function thresholdMs(m: StateModel, q: QueueRecord, media: string): number {
 function mediaWindow(m: StateModel, q: QueueRecord, media: string): QueueWindow | undefined {
   if (!MEDIA_ORDER.includes(media)) return undefined;
   let w = q.mediaWindows.get(media);
-  if (!w) q.mediaWindows.set(media, (w = new QueueWindow(m.windowMs)));
+  if (!w) q.mediaWindows.set(media, (w = new QueueWindow()));
   return w;
 }
 
@@ -206,8 +207,16 @@ export function recordAnswer(
 ): void {
   const key = media.toLowerCase();
   const outcome = waitMs <= thresholdMs(m, q, key) ? 'within' : 'late';
-  q.window.add(at, outcome);
+  q.window.add(at, outcome, waitMs);
   mediaWindow(m, q, key)?.add(at, outcome);
+}
+
+/**
+ * A conversation's handling in `q` ended at `at` (its agent legs there all done, wrap-up
+ * included), `handleMs` after an agent first connected; the caller counts it once per queue.
+ */
+export function recordHandled(m: StateModel, q: QueueRecord, at: number, handleMs: number): void {
+  q.window.add(at, 'handled', handleMs);
 }
 
 /** A conversation of `media` was abandoned in `q`. */
@@ -217,11 +226,11 @@ export function recordAbandon(m: StateModel, q: QueueRecord, media: string, at: 
 }
 
 /** Service level per media: the queue's media, and any other with outcomes in the window. */
-function byMedia(m: StateModel, q: QueueRecord): QueueMediaFigures[] {
+function byMedia(m: StateModel, q: QueueRecord, start: number): QueueMediaFigures[] {
   const out: QueueMediaFigures[] = [];
   for (const media of MEDIA_ORDER) {
     const setting = q.mediaSettings.get(media);
-    const w = q.mediaWindows.get(media)?.figures(m.clock);
+    const w = q.mediaWindows.get(media)?.figures(start);
     if (setting === undefined && (w === undefined || w.answered + w.abandoned === 0)) continue;
     const offered = w === undefined ? 0 : w.answered + w.abandoned;
     out.push({
@@ -241,7 +250,8 @@ function byMedia(m: StateModel, q: QueueRecord): QueueMediaFigures[] {
 export function queueView(m: StateModel, q: QueueRecord, now: number): QueueView {
   let oldest = Infinity;
   for (const since of q.waiting.values()) if (since < oldest) oldest = since;
-  const w = q.window.figures(m.clock);
+  const start = m.windowStart();
+  const w = q.window.figures(start);
   const offered = w.answered + w.abandoned;
   return {
     id: q.id,
@@ -264,9 +274,24 @@ export function queueView(m: StateModel, q: QueueRecord, now: number): QueueView
     abandoned: w.abandoned,
     serviceLevel: offered === 0 ? null : w.within / offered,
     serviceLevelThresholdSec: q.thresholdSec ?? m.thresholdSec,
-    byMedia: byMedia(m, q),
-    windowMinutes: m.windowMs / 60_000,
+    answerWaitMsTotal: w.answerWaitMs,
+    handled: w.handled,
+    handleMsTotal: w.handleMs,
+    byMedia: byMedia(m, q, start),
+    windowMinutes:
+      m.window.kind === 'rolling'
+        ? m.window.minutes
+        : Math.max(0, Math.floor((m.clock - start) / 60_000)),
+    window: windowView(m, start),
     offset: q.offset,
     ...(q.observations.size > 0 ? { observations: observationsView(q) } : {}),
   };
+}
+
+/** The window as the view names it, with its start as of the event clock. */
+function windowView(m: StateModel, start: number): QueueWindowView {
+  const since = iso(start);
+  return m.window.kind === 'rolling'
+    ? { kind: 'rolling', minutes: m.window.minutes, since }
+    : { kind: 'today', timeZone: m.window.timeZone, since };
 }

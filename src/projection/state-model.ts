@@ -1,7 +1,7 @@
 import type { ToastView } from '../protocol/live-messages.js';
 import type { LegState } from './conversation-parse.js';
 import type { DetailView } from './detail-events.js';
-import { QueueWindow } from './queue-window.js';
+import { QueueWindow, ZoneDays, type WindowSpec } from './queue-window.js';
 
 export interface AgentRecord {
   id: string;
@@ -95,6 +95,12 @@ export interface ConversationRecord {
   divisionIds?: string[];
   /** Queues where this conversation's answer or abandon was already counted. */
   counted: Set<string>;
+  /**
+   * Queues where an agent handled this conversation (only queues in `counted`, so as bounded):
+   * since the first agent connect there while the handling goes on; null once it ended (counted
+   * in `handled`) or the conversation was dropped (uncounted), so it is never counted again.
+   */
+  handling: Map<string, number | null>;
 }
 
 export interface QueueRecord {
@@ -169,13 +175,32 @@ export class StateModel {
   };
   /** Latest event time seen: the clock windows are measured on (replay gives the same figures). */
   clock = 0;
+  /** The zone's days, for a `today` window. */
+  readonly #days: ZoneDays | undefined;
 
   constructor(
     /** Default service-level threshold when a queue's own is not known (seconds). */
     readonly thresholdSec: number,
-    /** Rolling window for answered / abandoned / service level (ms of event time). */
-    readonly windowMs: number,
-  ) {}
+    /**
+     * The window of answered / abandoned / handled / service level, on event time: the last
+     * minutes, or since midnight in a time zone (a RangeError when Intl does not know the zone).
+     */
+    readonly window: WindowSpec,
+  ) {
+    this.#days = window.kind === 'today' ? new ZoneDays(window.timeZone) : undefined;
+    // The zone as Intl names it (`america/new_york` → `America/New_York`).
+    if (this.#days) this.window = { kind: 'today', timeZone: this.#days.timeZone };
+  }
+
+  /**
+   * Where the windows start as of the event clock: `clock` less the window's minutes, or the
+   * start of the clock's day in the zone. It never goes back, as the clock does not.
+   */
+  windowStart(): number {
+    return this.#days
+      ? this.#days.startOf(this.clock)
+      : this.clock - (this.window.kind === 'rolling' ? this.window.minutes * 60_000 : 0);
+  }
 
   /** The agent's record, made (offline, in no queue) the first time it is named. */
   agent(id: string): AgentRecord {
@@ -226,7 +251,7 @@ export class StateModel {
         waiting: new Map(),
         alerting: new Set(),
         interacting: new Set(),
-        window: new QueueWindow(this.windowMs),
+        window: new QueueWindow(),
         offset,
         tally: { joined: 0, onQueue: 0, idle: 0, interacting: 0, notResponding: 0 },
       };

@@ -59,7 +59,17 @@ export interface QueueObservationView {
   at: string;
 }
 
-/** A queue tile. Windowed figures cover the last `windowMinutes` of event time. */
+/**
+ * The window a queue's windowed figures cover, on event time: the last `minutes`, or since
+ * midnight in the org's `timeZone` (IANA; DST days are 23 or 25 hours long). `since`: the
+ * window's start (ISO) as of the latest event; a `today` window starts over at the zone's
+ * midnight.
+ */
+export type QueueWindowView =
+  | { kind: 'rolling'; minutes: number; since: string }
+  | { kind: 'today'; timeZone: string; since: string };
+
+/** A queue tile. Windowed figures cover `window` (the last `windowMinutes` of event time). */
 export interface QueueView {
   id: string;
   name: string | undefined;
@@ -98,9 +108,28 @@ export interface QueueView {
   serviceLevel: number | null;
   /** The threshold of the queue's first media (call, callback, chat, email, message). */
   serviceLevelThresholdSec: number;
+  /**
+   * Sum of the waits (queued → answered, ms) of the `answered` in the window: the average speed
+   * of answer is answerWaitMsTotal / answered (sum queues' totals and counts for a centre's).
+   */
+  answerWaitMsTotal: number;
+  /**
+   * Conversations of this queue whose handling ended within the window: an agent connected, and
+   * the agent legs the queue routed are all done, wrap-up included when it is visible. Each
+   * conversation counts once per queue (a transfer counts in each queue it was handled in); an
+   * abandon, or a conversation whose end reconciliation could not see, counts none.
+   */
+  handled: number;
+  /**
+   * Sum of their handle times (ms, first agent connect in the queue → handling ended): the
+   * average handle time is handleMsTotal / handled.
+   */
+  handleMsTotal: number;
   /** The same figures per media: the queue's media, then any other answered or abandoned. */
   byMedia: QueueMediaFigures[];
+  /** The window's length in minutes; for `today`, minutes since the day began (rounded down). */
   windowMinutes: number;
+  window: QueueWindowView;
   offset: number;
   /** The org's own observed figures, when observations arrived; each metric as last observed. */
   observations?: QueueObservationView[];
@@ -206,6 +235,11 @@ export interface HeartbeatMessage {
   sources?: SourceFreshness[];
   /** Agents logged in, floor-wide, as live state holds them (with `sources`). */
   agentsLoggedIn?: number;
+  /**
+   * Version of the settings every screen shares (`GET /api/v1/thresholds`, `/api/v1/boards`):
+   * when it moves, refetch them. A change is announced at once by a heartbeat to every client.
+   */
+  settingsVersion?: number;
 }
 
 export interface ErrorMessage {

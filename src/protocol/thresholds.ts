@@ -7,6 +7,8 @@
  * specific rule wins: every queue, one media, one queue, one queue's media. A field left out
  * inherits; every level also has words, so colour is never the only signal.
  */
+import type { QueueView } from './live-messages.js';
+
 export type Level = 'ok' | 'warn' | 'alert';
 
 /** One layer's rule for queue tiles; any field may be left out to inherit it. */
@@ -113,7 +115,8 @@ export function resolveQueueRule(
   t: QueueTarget,
   layers: { config?: ThresholdOverrides | undefined; dashboard?: ThresholdOverrides | undefined },
 ): ResolvedQueueRule {
-  const hasTarget = t.thresholdSec !== undefined || (t.target ?? undefined) !== undefined;
+  // The threshold alone is not the queue's own: the gateway fills in its default when unknown.
+  const hasTarget = typeof t.target === 'number';
   const base = ruleFromTarget(
     t.thresholdSec ?? FALLBACK_TARGET.thresholdSec,
     typeof t.target === 'number' ? Math.round(t.target * 1000) / 10 : FALLBACK_TARGET.targetPct,
@@ -249,7 +252,7 @@ function checkRule(
 
 function checkMediaMap(
   value: unknown,
-  below: Omit<ResolvedQueueRule, 'source'>,
+  below: (media: string) => Omit<ResolvedQueueRule, 'source'>,
   path: string,
   problems: ThresholdProblem[],
 ): void {
@@ -266,8 +269,26 @@ function checkMediaMap(
       });
       continue;
     }
-    checkRule(rule, below, `${path}.${media}`, problems);
+    checkRule(rule, below(media), `${path}.${media}`, problems);
   }
+}
+
+/** `rule`'s valid fields applied over `base` (the invalid ones are reported elsewhere). */
+function applyValid(base: Omit<ResolvedQueueRule, 'source'>, rule: unknown): void {
+  if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) return;
+  for (const field of QUEUE_RULE_FIELDS) {
+    const value = (rule as Record<string, unknown>)[field];
+    const max = field.endsWith('Pct') ? 100 : THRESHOLD_LIMITS.maxSec;
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= max) {
+      base[field] = value;
+    }
+  }
+}
+
+function ownEntry(map: unknown, key: string): unknown {
+  return typeof map === 'object' && map !== null && Object.hasOwn(map, key)
+    ? (map as Record<string, unknown>)[key]
+    : undefined;
 }
 
 /**
@@ -292,9 +313,18 @@ export function validateOverrides(
       problems.push({ path: `$.${key}`, message: 'is not a thresholds section' });
     }
   }
-  const { source: _source, ...inheritedAll } = resolveQueueRule({}, { config: inherited });
-  const all = checkRule(v.all, inheritedAll, '$.all', problems);
-  checkMediaMap(v.media, all, '$.media', problems);
+  // What a rule inherits where it applies: the fallback, the layer below's rules for that place
+  // (its media, its queue), then this layer's less specific rules.
+  const below = (queueId: string | undefined, media: string | undefined, ...over: unknown[]) => {
+    const { source: _source, ...rule } = resolveQueueRule(
+      { queueId, media },
+      { config: inherited },
+    );
+    for (const r of over) applyValid(rule, r);
+    return rule;
+  };
+  checkRule(v.all, below(undefined, undefined), '$.all', problems);
+  checkMediaMap(v.media, (m) => below(undefined, m, v.all), '$.media', problems);
   if (v.queues !== undefined) {
     if (typeof v.queues !== 'object' || v.queues === null || Array.isArray(v.queues)) {
       problems.push({ path: '$.queues', message: 'must be an object keyed by queue id' });
@@ -305,7 +335,7 @@ export function validateOverrides(
       }
       for (const [id, q] of entries.slice(0, THRESHOLD_LIMITS.queues)) {
         const path = `$.queues.${id}`;
-        if (!/^[A-Za-z0-9_-]{1,100}$/.test(id)) {
+        if (!/^[A-Za-z0-9_-]{1,100}$/.test(id) || id === '__proto__') {
           problems.push({ path, message: 'must be a queue id (letters, digits, - and _)' });
           continue;
         }
@@ -319,8 +349,13 @@ export function validateOverrides(
             problems.push({ path: `${path}.${key}`, message: 'must be "all" or "media"' });
           }
         }
-        const queueAll = checkRule(qr.all, all, `${path}.all`, problems);
-        checkMediaMap(qr.media, queueAll, `${path}.media`, problems);
+        checkRule(qr.all, below(id, undefined, v.all), `${path}.all`, problems);
+        checkMediaMap(
+          qr.media,
+          (m) => below(id, m, v.all, ownEntry(v.media, m), qr.all),
+          `${path}.media`,
+          problems,
+        );
       }
     }
   }
@@ -423,4 +458,27 @@ export function serviceLevelLevel(serviceLevel: number | null, rule: ResolvedQue
   if (pct < rule.serviceLevelAlertPct) return 'alert';
   if (pct < rule.serviceLevelWarnPct) return 'warn';
   return 'ok';
+}
+
+/** Each queue overall (as its tile shows it: its first media's target) and per media. */
+export function queueTargets(queues: Iterable<QueueView>): QueueTarget[] {
+  const out: QueueTarget[] = [];
+  for (const q of queues) {
+    const primary = q.byMedia.find((f) => f.media === q.mediaType) ?? q.byMedia[0];
+    out.push({
+      queueId: q.id,
+      media: q.mediaType,
+      thresholdSec: primary?.serviceLevelThresholdSec ?? q.serviceLevelThresholdSec,
+      target: primary?.serviceLevelTarget ?? null,
+    });
+    for (const f of q.byMedia) {
+      out.push({
+        queueId: q.id,
+        media: f.media,
+        thresholdSec: f.serviceLevelThresholdSec,
+        target: f.serviceLevelTarget,
+      });
+    }
+  }
+  return out;
 }

@@ -263,7 +263,9 @@ describe('dashboard in Chromium against the demo emulator', () => {
     assert.ok(found, 'some agent rang within 2 minutes');
     const { userId, conversationId, text } = found;
 
-    const region = page.getByRole('status');
+    // The toasts' own live region (the agent picker has another, for its result count).
+    const region = page.getByTestId('toasts');
+    assert.equal(await region.getAttribute('role'), 'status');
     assert.equal(await region.getAttribute('aria-live'), 'polite');
     const toast = region.locator(`[data-testid="toast"][data-conversation-id="${conversationId}"]`);
     const truth = await getTruth(emulatorUrl);

@@ -54,10 +54,13 @@ function queue(
   return { queue: q, members: list };
 }
 
-/** Every view, but for `offset` (a view's last change: any fold moves it). */
+/**
+ * Every view, but for `offset` (a view's last change: any fold moves it) and a queue's `window`
+ * (its start moves with the event clock, whatever the event).
+ */
 const views = (state: LiveState) =>
   JSON.stringify([state.agents(), state.queues(T0 + 3600_000)], (k, v: unknown) =>
-    k === 'offset' ? undefined : v,
+    k === 'offset' || k === 'window' ? undefined : v,
   );
 
 /** Folds `body` as a run started at `s` would, after asking whether it changes anything. */

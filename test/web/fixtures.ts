@@ -44,8 +44,12 @@ export function queue(id: string, overrides: Partial<QueueView> = {}): QueueView
     abandoned: 0,
     serviceLevel: null,
     serviceLevelThresholdSec: 20,
+    answerWaitMsTotal: 0,
+    handled: 0,
+    handleMsTotal: 0,
     byMedia: [],
     windowMinutes: 15,
+    window: { kind: 'rolling', minutes: 15, since: '2026-11-23T08:45:00.000Z' },
     offset: 1,
     ...overrides,
   };

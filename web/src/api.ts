@@ -32,6 +32,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string | undefined,
     message: string,
+    /** The error object's other fields (e.g. `problems` of a refused document). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -50,6 +52,22 @@ export function postJson(path: string, payload: unknown): Promise<unknown> {
   });
 }
 
+/** A JSON PUT; `ifMatch` makes it conditional on the version the caller last read. */
+export function putJson(path: string, payload: unknown, ifMatch?: number): Promise<unknown> {
+  return send(path, {
+    method: 'PUT',
+    headers: {
+      'content-type': 'application/json',
+      ...(ifMatch === undefined ? {} : { 'if-match': `"${ifMatch}"` }),
+    },
+    body: JSON.stringify(payload),
+  });
+}
+
+export function deleteJson(path: string): Promise<unknown> {
+  return send(path, { method: 'DELETE' });
+}
+
 async function send(path: string, init: RequestInit): Promise<unknown> {
   const headers: Record<string, string> = {
     accept: 'application/json',
@@ -66,7 +84,13 @@ async function send(path: string, init: RequestInit): Promise<unknown> {
   }
   if (!res.ok) {
     const err = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ApiError(res.status, err?.code, err?.message ?? `HTTP ${res.status} from ${path}`);
+    const { code, message, ...details } = (err ?? {}) as Record<string, unknown>;
+    throw new ApiError(
+      res.status,
+      typeof code === 'string' ? code : undefined,
+      typeof message === 'string' ? message : `HTTP ${res.status} from ${path}`,
+      details,
+    );
   }
   return body;
 }

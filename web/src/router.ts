@@ -1,10 +1,16 @@
 import { useSyncExternalStore } from 'react';
 
 /** Client-side routes: plain History API, no router library. */
-export type Route = 'wallboard' | 'agent' | 'health' | 'pipelines' | 'not-found';
+export type Route = 'wallboard' | 'board' | 'agent' | 'health' | 'pipelines' | 'not-found';
+
+/** The board a `/boards/<name>` path names (a board name is a slug: nothing to decode). */
+export function boardNameOf(pathname: string): string | undefined {
+  return /^\/boards\/([a-z0-9][a-z0-9-]{0,63})\/?$/.exec(pathname)?.[1];
+}
 
 export function routeOf(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
+  if (boardNameOf(path) !== undefined) return 'board';
   switch (path) {
     case '/':
     case '/wallboard':

@@ -1,27 +1,49 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useLayoutEffect, useRef, useState } from 'react';
 import type { AgentView } from '@protocol/live-messages.js';
-import { stateToken } from '../lib/agents.js';
+import { stateClass } from '../lib/agents.js';
 import { elapsedSince, formatDuration } from '../lib/format.js';
 import { levelText, stateLevel, type StateThreshold } from '../lib/thresholds.js';
 import type { LiveStore } from '../live/live-store.js';
 import { useStoreVersion } from '../live/use-live.js';
 import { useServerNow } from '../live/use-tick.js';
 
+/** The name of the agent's first queue (its id when the name is unknown). */
+export function firstQueueName(store: LiveStore, agent: AgentView): string | undefined {
+  const queueId = agent.queueIds[0];
+  return queueId === undefined ? undefined : (store.queues.get(queueId)?.name ?? queueId);
+}
+
 interface CellProps {
   agent: AgentView;
+  /** A list item of its own (a room's paged grid) rather than a cell of a virtual row. */
+  item?: boolean;
+  /** The agent's first queue's name (its id when the name is unknown). */
+  queueName: string | undefined;
   serverNow: number;
   thresholds: Map<string, StateThreshold>;
 }
 
-const AgentCell = memo(function AgentCell({ agent, serverNow, thresholds }: CellProps) {
+export const AgentCell = memo(function AgentCell({
+  agent,
+  item = false,
+  queueName,
+  serverNow,
+  thresholds,
+}: CellProps) {
   const elapsed = elapsedSince(agent.since, serverNow);
   const level = stateLevel(thresholds, agent.label, elapsed);
   const name = agent.name ?? agent.id;
+  // Team and first queue: what tells two agents of one name apart.
+  const more = agent.queueIds.length - 1;
+  const detail = [agent.teamName, queueName && (more > 0 ? `${queueName} +${more}` : queueName)]
+    .filter(Boolean)
+    .join(' · ');
+  const Cell = item ? 'li' : 'div';
   return (
-    <div
-      role="listitem"
-      className={`agent-cell state-${stateToken(agent.label)} level-${level}`}
+    <Cell
+      role={item ? undefined : 'listitem'}
+      className={`agent-cell ${stateClass(agent.label)} level-${level}${item ? ' tv-agent' : ''}`}
       data-testid="agent-cell"
       data-agent-id={agent.id}
       data-label={agent.label}
@@ -37,7 +59,10 @@ const AgentCell = memo(function AgentCell({ agent, serverNow, thresholds }: Cell
         <span className="agent-state">{agent.label}</span>
         <span className="agent-timer">{elapsed === undefined ? '' : formatDuration(elapsed)}</span>
       </span>
-    </div>
+      <span className="agent-line agent-detail" title={detail} data-testid="agent-detail">
+        {detail}
+      </span>
+    </Cell>
   );
 });
 
@@ -82,6 +107,8 @@ export function AgentGrid({
   });
   // Cell contents follow every change (once per frame); the order is the caller's.
   useStoreVersion(store, 'agents');
+  // Queue names on the cells: a renamed queue, or names arriving after the agents.
+  useStoreVersion(store, 'queues');
   const serverNow = useServerNow(store);
 
   return (
@@ -104,7 +131,13 @@ export function AgentGrid({
             // tearing them down and building new ones.
             if (agent) {
               cells.push(
-                <AgentCell key={c} agent={agent} serverNow={serverNow} thresholds={thresholds} />,
+                <AgentCell
+                  key={c}
+                  agent={agent}
+                  queueName={firstQueueName(store, agent)}
+                  serverNow={serverNow}
+                  thresholds={thresholds}
+                />,
               );
             }
           }

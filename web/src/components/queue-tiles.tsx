@@ -1,24 +1,25 @@
 import { memo, useMemo } from 'react';
 import type { QueueView } from '@protocol/live-messages.js';
-import { elapsedSince, formatDuration, formatPercent } from '../lib/format.js';
+import { formatDuration, formatPercent } from '../lib/format.js';
+import { byName, bySeverity, judgeQueue, type TileJudgement } from '../lib/queue-levels.js';
 import {
+  formatSec,
   levelText,
-  longestWaitLevel,
-  serviceLevelLevel,
-  worst,
+  serviceLevelRuleText,
+  sourceText,
+  waitRuleText,
   type Level,
-  type QueueThresholds,
+  type ThresholdLayers,
 } from '../lib/thresholds.js';
 import type { LiveStore } from '../live/live-store.js';
+import { PagedGrid } from './paged-grid.js';
 import { useStoreVersion } from '../live/use-live.js';
 import { useServerNow } from '../live/use-tick.js';
 
-const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
-
-function LevelBadge({ level, what }: { level: Level; what: string }) {
+function LevelBadge({ level, what, tile }: { level: Level; what: string; tile?: boolean }) {
   if (level === 'ok') return null;
   return (
-    <span className={`badge badge-${level}`}>
+    <span className={`badge badge-${level}${tile ? ' badge-tile' : ''}`}>
       <span aria-hidden="true">{level === 'alert' ? '▲ ' : '● '}</span>
       {levelText(level)}
       <span className="visually-hidden">: {what}</span>
@@ -26,35 +27,49 @@ function LevelBadge({ level, what }: { level: Level; what: string }) {
   );
 }
 
+/** A figure's level as a mark beside it (the words for screen readers): the tile says it aloud. */
+function LevelMark({ level }: { level: Level }) {
+  if (level === 'ok') return null;
+  return (
+    <span className={`level-mark level-mark-${level}`}>
+      <span aria-hidden="true">{level === 'alert' ? ' ▲' : ' ●'}</span>
+      <span className="visually-hidden"> ({levelText(level)})</span>
+    </span>
+  );
+}
+
+/** The rule a figure is judged by, in words, with where it came from. */
+function RuleNote({ text, source }: { text: string; source: string }) {
+  return (
+    <dd className="metric-rule" title={`Threshold from the ${source}`}>
+      {text}
+      <span className="visually-hidden"> ({source})</span>
+    </dd>
+  );
+}
+
 /**
  * A queue serving several media has a target per media (an e-mail's day is not a call's 20 s):
- * each gets its own service level, so one busy media cannot hide behind another.
+ * each gets its own service level and rule, so one busy media cannot hide behind another.
  */
-function MediaServiceLevels({
-  queue,
-  thresholds,
-}: {
-  queue: QueueView;
-  thresholds: QueueThresholds;
-}) {
-  const media = queue.byMedia ?? [];
-  if (media.length < 2) return null;
+function MediaServiceLevels({ queue, judgement }: { queue: QueueView; judgement: TileJudgement }) {
+  if (judgement.media.length === 0) return null;
   return (
     <dl className="queue-minor" aria-label="Service level by media" data-testid="queue-sl-by-media">
-      {media.map((f) => {
-        const level = serviceLevelLevel(f.serviceLevel, thresholds);
+      {queue.byMedia.map((f, i) => {
+        const judged = judgement.media[i]!;
         return (
-          <div key={f.media} className={`level-${level}`} data-media={f.media}>
+          <div key={f.media} className={`level-${judged.level}`} data-media={f.media}>
             <dt>
               <abbr
-                title={`Service level: ${f.media} answered within ${f.serviceLevelThresholdSec} s`}
+                title={`Service level: ${f.media} answered within ${f.serviceLevelThresholdSec} s; ${serviceLevelRuleText(judged.rule)} (${sourceText(judged.rule.source.serviceLevel)})`}
               >
                 {f.media}
               </abbr>
             </dt>
             <dd>
               {formatPercent(f.serviceLevel)}
-              <LevelBadge level={level} what={`${f.media} service level`} />
+              <LevelMark level={judged.level} />
             </dd>
           </div>
         );
@@ -63,30 +78,28 @@ function MediaServiceLevels({
   );
 }
 
+/** A count the gateway may not know (no member list yet): "—" with the reason, never 0. */
+function AgentCount({ value, known }: { value: number; known: boolean }) {
+  if (known) return <>{value}</>;
+  return (
+    <span title="Unknown: no member list for this queue yet (reconciliation reads it from Genesys)">
+      —<span className="visually-hidden"> (unknown: no member list for this queue yet)</span>
+    </span>
+  );
+}
+
 interface TileProps {
   queue: QueueView;
-  serverNow: number;
-  thresholds: QueueThresholds;
+  judgement: TileJudgement;
   selected: boolean;
   onSelect: ((queueId: string | undefined) => void) | undefined;
 }
 
-const QueueTile = memo(function QueueTile({
-  queue,
-  serverNow,
-  thresholds,
-  selected,
-  onSelect,
-}: TileProps) {
-  const waitMs =
-    queue.waiting > 0
-      ? (elapsedSince(queue.oldestWaitingSince, serverNow) ?? queue.longestWaitMs)
-      : 0;
-  const waitLevel = queue.waiting > 0 ? longestWaitLevel(waitMs, thresholds) : 'ok';
-  const slLevel = serviceLevelLevel(queue.serviceLevel, thresholds);
-  const level = worst(waitLevel, slLevel);
+const QueueTile = memo(function QueueTile({ queue, judgement, selected, onSelect }: TileProps) {
+  const { rule, waitMs, waitLevel, serviceLevel: slLevel, level } = judgement;
   const name = queue.name ?? queue.id;
   const headingId = `queue-${queue.id}-name`;
+  const membersKnown = queue.members > 0;
   return (
     <li
       className={`queue-tile level-${level}${selected ? ' selected' : ''}`}
@@ -99,6 +112,7 @@ const QueueTile = memo(function QueueTile({
       <div className="queue-head">
         <h3 id={headingId}>{name}</h3>
         {queue.mediaType && <span className="queue-media">{queue.mediaType}</span>}
+        <LevelBadge level={level} what={`${name}`} tile />
         {onSelect && (
           <button
             type="button"
@@ -121,23 +135,39 @@ const QueueTile = memo(function QueueTile({
           <dt>Longest wait</dt>
           <dd data-testid="queue-longest-wait">
             {queue.waiting > 0 ? formatDuration(waitMs) : '—'}
-            <LevelBadge level={waitLevel} what="longest wait" />
+            {queue.waiting === 0 && <span className="visually-hidden"> (nobody waiting)</span>}
+            <LevelMark level={waitLevel} />
           </dd>
+          <RuleNote text={waitRuleText(rule)} source={sourceText(rule.source.longestWait)} />
         </div>
         <div className={`metric level-${slLevel}`}>
           <dt>
             <abbr title={`Service level: answered within ${queue.serviceLevelThresholdSec} s`}>
               SL
             </abbr>
-            <span className="metric-note"> {queue.serviceLevelThresholdSec} s</span>
+            <span className="metric-note"> {formatSec(queue.serviceLevelThresholdSec)}</span>
           </dt>
-          <dd data-testid="queue-service-level">
+          <dd
+            data-testid="queue-service-level"
+            title={
+              queue.serviceLevel === null
+                ? 'Nothing answered or abandoned in the window'
+                : undefined
+            }
+          >
             {formatPercent(queue.serviceLevel)}
-            <LevelBadge level={slLevel} what="service level" />
+            {queue.serviceLevel === null && (
+              <span className="visually-hidden"> (nothing offered in the window)</span>
+            )}
+            <LevelMark level={slLevel} />
           </dd>
+          <RuleNote
+            text={serviceLevelRuleText(rule)}
+            source={sourceText(rule.source.serviceLevel)}
+          />
         </div>
       </dl>
-      <MediaServiceLevels queue={queue} thresholds={thresholds} />
+      <MediaServiceLevels queue={queue} judgement={judgement} />
       <dl className="queue-minor" aria-label="Conversations">
         <div>
           <dt>Alerting</dt>
@@ -150,7 +180,9 @@ const QueueTile = memo(function QueueTile({
           <dd>{queue.interacting}</dd>
         </div>
         <div>
-          <dt>Abandoned</dt>
+          <dt>
+            <abbr title="Abandoned">Aband.</abbr>
+          </dt>
           <dd>{queue.abandoned}</dd>
         </div>
         <div>
@@ -162,25 +194,31 @@ const QueueTile = memo(function QueueTile({
         <div>
           <dt>On queue</dt>
           <dd>
-            {queue.onQueue}
-            <span className="metric-note">/{queue.members}</span>
+            <AgentCount value={queue.onQueue} known={membersKnown} />
+            {membersKnown && <span className="metric-note"> of {queue.members}</span>}
           </dd>
         </div>
         <div>
           <dt>Idle</dt>
-          <dd>{queue.idle}</dd>
+          <dd>
+            <AgentCount value={queue.idle} known={membersKnown} />
+          </dd>
         </div>
         <div>
           <dt>
             <abbr title="On-queue agents interacting">Busy</abbr>
           </dt>
-          <dd>{queue.interactingAgents}</dd>
+          <dd>
+            <AgentCount value={queue.interactingAgents} known={membersKnown} />
+          </dd>
         </div>
         <div className={queue.notResponding > 0 ? 'level-alert' : undefined}>
           <dt>
             <abbr title="Not responding">Not resp.</abbr>
           </dt>
-          <dd>{queue.notResponding}</dd>
+          <dd>
+            <AgentCount value={queue.notResponding} known={membersKnown} />
+          </dd>
         </div>
       </dl>
     </li>
@@ -189,39 +227,69 @@ const QueueTile = memo(function QueueTile({
 
 export interface QueueTilesProps {
   store: LiveStore;
-  thresholds: QueueThresholds;
+  layers: ThresholdLayers;
+  /** `severity` (a room: alerts first) or `name` (a desk: tiles stay put). */
+  order: 'severity' | 'name';
   selectedQueueId?: string | undefined;
   onSelect?: (queueId: string | undefined) => void;
+  /** A room: as many tiles as fit, a page at a time. */
+  paging?: { pageSeconds: number; paused: boolean } | undefined;
 }
 
 /** One tile per queue, longest wait ticking from `oldestWaitingSince` on the shared ticker. */
-export function QueueTiles({ store, thresholds, selectedQueueId, onSelect }: QueueTilesProps) {
+export function QueueTiles({
+  store,
+  layers,
+  order,
+  selectedQueueId,
+  onSelect,
+  paging,
+}: QueueTilesProps) {
   const version = useStoreVersion(store, 'queues');
-  const queues = useMemo(
-    () =>
-      [...store.queues.values()].sort((a, b) => collator.compare(a.name ?? a.id, b.name ?? b.id)),
-    // The store's maps are mutable: the version is what changes.
-    [store, version],
-  );
   const serverNow = useServerNow(store);
-  const totalWaiting = queues.reduce((n, q) => n + q.waiting, 0);
+  const tiles = useMemo(
+    () =>
+      [...store.queues.values()]
+        .map((queue) => ({ queue, judgement: judgeQueue(queue, layers, serverNow) }))
+        .sort(order === 'severity' ? bySeverity : byName),
+    // The store's maps are mutable: the version is what changes.
+    [store, version, layers, serverNow, order],
+  );
+  const totalWaiting = tiles.reduce((n, t) => n + t.queue.waiting, 0);
   return (
     <section className="queues" aria-labelledby="queues-heading">
       <h2 id="queues-heading">
-        Queues <span className="count">{queues.length}</span>
+        Queues <span className="count">{tiles.length}</span>
         <span className="heading-note">{totalWaiting} waiting</span>
       </h2>
-      {queues.length === 0 ? (
+      {tiles.length === 0 ? (
         <p className="empty">No queues yet.</p>
+      ) : paging ? (
+        <PagedGrid
+          items={tiles}
+          keyOf={(t) => t.queue.id}
+          render={({ queue, judgement }) => (
+            <QueueTile
+              queue={queue}
+              judgement={judgement}
+              selected={selectedQueueId === queue.id}
+              onSelect={undefined}
+            />
+          )}
+          pageSeconds={paging.pageSeconds}
+          paused={paging.paused}
+          label="Queues"
+          className="queue-grid"
+          testId="queue-pages"
+        />
       ) : (
         <ul className="queue-grid" data-testid="queue-tiles">
-          {queues.map((q) => (
+          {tiles.map(({ queue, judgement }) => (
             <QueueTile
-              key={q.id}
-              queue={q}
-              serverNow={serverNow}
-              thresholds={thresholds}
-              selected={selectedQueueId === q.id}
+              key={queue.id}
+              queue={queue}
+              judgement={judgement}
+              selected={selectedQueueId === queue.id}
               onSelect={onSelect}
             />
           ))}

@@ -1,4 +1,4 @@
-import { stateToken, type LegendEntry } from '../lib/agents.js';
+import { stateClass, type LegendEntry } from '../lib/agents.js';
 import { labelKey } from '../lib/thresholds.js';
 
 /** Agents per state; each entry toggles the state filter. */
@@ -18,7 +18,7 @@ export function StateLegend({
         const isSelected = selected !== undefined && labelKey(selected) === labelKey(e.label);
         const content = (
           <>
-            <span className={`swatch state-${stateToken(e.label)}`} aria-hidden="true" />
+            <span className={`swatch ${stateClass(e.label)}`} aria-hidden="true" />
             <span className="legend-label">{e.label}</span>
             <span className="legend-count" data-testid="legend-count">
               {e.count}

@@ -79,13 +79,21 @@ interface Keyed {
   rank: number;
   since: number;
   name: string;
+  /** Not logged in (presence OFFLINE): last in 'longest in state', however long offline. */
+  offline: boolean;
+}
+
+/** Presence OFFLINE (not logged in), or a label that says so. */
+export function isOffline(agent: AgentView): boolean {
+  return agent.presence?.toUpperCase() === 'OFFLINE' || labelKey(agent.label) === OFFLINE;
 }
 
 const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
 
 const COMPARE: Record<AgentSort, (a: Keyed, b: Keyed) => number> = {
   state: (a, b) => a.rank - b.rank || bySince(a, b) || byName(a, b),
-  time: (a, b) => bySince(a, b) || byName(a, b),
+  // An agent offline since last week is not the one "longest in state" a supervisor looks for.
+  time: (a, b) => Number(a.offline) - Number(b.offline) || bySince(a, b) || byName(a, b),
   name: (a, b) => byName(a, b),
 };
 
@@ -105,7 +113,13 @@ const keyCache = new WeakMap<AgentView, Keyed>();
 function keyed(agent: AgentView): Keyed {
   let k = keyCache.get(agent);
   if (k === undefined) {
-    k = { agent, rank: stateRank(agent.label), since: sinceMs(agent), name: displayName(agent) };
+    k = {
+      agent,
+      rank: stateRank(agent.label),
+      since: sinceMs(agent),
+      name: displayName(agent),
+      offline: isOffline(agent),
+    };
     keyCache.set(agent, k);
   }
   return k;
@@ -141,9 +155,13 @@ export function legend(agents: Iterable<AgentView>, filter: AgentFilter = {}): L
     if (!matchesFilter(agent, rest)) continue;
     counts.set(agent.label, (counts.get(agent.label) ?? 0) + 1);
   }
-  return [...counts]
+  const entries = [...counts]
     .map(([label, count]) => ({ label, count }))
     .sort((a, b) => stateRank(a.label) - stateRank(b.label) || collator.compare(a.label, b.label));
+  // The floor's labels in one stable order: which label gets a contested colour does not
+  // depend on which cell happened to render first.
+  for (const e of entries) customStateIndex(e.label);
+  return entries;
 }
 
 /** Teams seen on the agents, for the team filter. */
@@ -160,4 +178,95 @@ export function teamsOf(agents: Iterable<AgentView>): { id: string; name: string
 /** A CSS-safe token for a label (`data-state`, class names). */
 export function stateToken(label: string): string {
   return labelKey(label) || 'unknown';
+}
+
+/**
+ * Tokens styles.css colours by bucket (`.state-idle`, …). Any other label is an org's own
+ * presence (a secondary presence such as "Coaching"), coloured from `CUSTOM_STATE_PALETTE`.
+ */
+export const STYLED_STATE_TOKENS: ReadonlySet<string> = new Set([
+  'idle',
+  'available',
+  'onqueue',
+  'alerting',
+  'interacting',
+  'onhold',
+  'communicating',
+  'wrapup',
+  'notresponding',
+  'break',
+  'meal',
+  'lunch',
+  'away',
+  'busy',
+  'training',
+  'meeting',
+  'offline',
+  'offqueue',
+]);
+
+/**
+ * Colours for org-defined presences, `.state-custom-<i>` in styles.css (same order). Each has
+ * at least 3:1 contrast (WCAG 1.4.11, non-text) against the light and the dark surfaces, and
+ * they differ from each other and from the bucket colours (test/web/agent-colours.test.ts).
+ */
+export const CUSTOM_STATE_PALETTE: readonly string[] = [
+  '#c2410c',
+  '#a16207',
+  '#4d7c0f',
+  '#0f766e',
+  '#c026d3',
+  '#db2777',
+  '#8b6f47',
+  '#4f6d7a',
+  '#6b7fd7',
+];
+
+/** FNV-1a: stable across sessions, browsers and agents. */
+function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Slots given so far on this page, by label key: every view of the page agrees. */
+const customSlots = new Map<string, number>();
+const takenSlots = new Set<number>();
+/** Guards the map against junk labels; an org has a handful of presences. */
+const MAX_REMEMBERED_LABELS = 1_000;
+
+/**
+ * The palette slot of an org-defined label; undefined for labels styles.css colours itself.
+ * A label takes the slot its hash names, or, when an earlier label of this page holds that
+ * one, the next free slot: up to the palette's size, different labels get different colours
+ * (a bare hash would give two of five labels one colour three times in four), and a label
+ * keeps its slot for the page's life. Beyond the palette's size, slots are shared.
+ */
+export function customStateIndex(label: string): number | undefined {
+  const plain = label.trim().toLowerCase().normalize('NFC');
+  const key = labelKey(label);
+  if (plain === '' || STYLED_STATE_TOKENS.has(key)) return undefined;
+  // Labels that compare equal (`labelKey`) share a colour; labels in other scripts, whose keys
+  // are empty, are told apart by the label itself.
+  const id = key || plain;
+  const known = customSlots.get(id);
+  if (known !== undefined) return known;
+  const size = CUSTOM_STATE_PALETTE.length;
+  let slot = hashKey(id) % size;
+  if (takenSlots.size < size) while (takenSlots.has(slot)) slot = (slot + 1) % size;
+  if (customSlots.size < MAX_REMEMBERED_LABELS) {
+    customSlots.set(id, slot);
+    takenSlots.add(slot);
+  }
+  return slot;
+}
+
+/** Class names that colour a label: `state-<token>`, plus `state-custom-<i>` for an org's own. */
+export function stateClass(label: string): string {
+  const custom = customStateIndex(label);
+  const base = `state-${stateToken(label)}`;
+  return custom === undefined ? base : `${base} state-custom state-custom-${custom}`;
 }

@@ -1,8 +1,8 @@
-import { parseThresholds, type Thresholds } from './thresholds.js';
-
-/** What the dashboard keeps per browser (localStorage), like Flex's per-browser queue settings. */
+/**
+ * What the dashboard keeps per browser (localStorage): how this screen behaves, not what it
+ * judges. Thresholds and boards are the gateway's, shared by every screen (shared-settings.ts).
+ */
 export interface DashboardSettings {
-  thresholds: Thresholds;
   /** Toasts hide themselves after this long; 0 keeps them until the hub removes them. */
   toastDismissMs: number;
 }
@@ -21,7 +21,6 @@ export function parseSettings(text: string | null | undefined): DashboardSetting
   const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const dismiss = r.toastDismissMs;
   return {
-    thresholds: parseThresholds(r.thresholds),
     toastDismissMs:
       typeof dismiss === 'number' && Number.isFinite(dismiss) && dismiss >= 0
         ? dismiss

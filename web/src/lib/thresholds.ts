@@ -1,70 +1,110 @@
 /**
- * Colour thresholds for queue tiles and agent timers (ANCHORS §6: a tile turns red past 120 s of
- * longest wait or below 60 % service level; per-state time-in-state thresholds). Each level also
- * has words, so colour is never the only signal.
+ * Colour thresholds as the dashboard applies them: the gateway stores the layers
+ * (`GET /api/v1/thresholds`, shared by every screen) and `@protocol/thresholds.js` resolves
+ * them; this adds what a view needs: a queue tile's rules, the time-in-state index, words for
+ * levels, and the rule written out for the tile.
  */
-export type Level = 'ok' | 'warn' | 'alert';
+import type { QueueMediaFigures, QueueView } from '@protocol/live-messages.js';
+import {
+  labelKey as plainLabelKey,
+  resolveQueueRule,
+  resolveStateRules,
+  type Level,
+  type ResolvedQueueRule,
+  type RuleSource,
+  type StateRule,
+  type ThresholdOverrides,
+  type ThresholdsDocument,
+} from '@protocol/thresholds.js';
 
-export interface QueueThresholds {
-  /** Longest current wait, seconds. */
-  longestWaitWarnSec: number;
-  longestWaitAlertSec: number;
-  /** Service level, percent: at or above warn is fine. */
-  serviceLevelWarnPct: number;
-  serviceLevelAlertPct: number;
+export {
+  DEFAULT_STATE_RULES,
+  longestWaitLevel,
+  serviceLevelLevel,
+  worst,
+  type Level,
+  type ResolvedQueueRule,
+  type ThresholdOverrides,
+  type ThresholdsDocument,
+} from '@protocol/thresholds.js';
+
+export type StateThreshold = StateRule;
+
+/** The two layers of a document (none before it loads: the built-in rules apply). */
+export interface ThresholdLayers {
+  config?: ThresholdOverrides | undefined;
+  dashboard?: ThresholdOverrides | undefined;
 }
 
-/** Time in one agent state (matched on the label), seconds; omit a level to never reach it. */
-export interface StateThreshold {
-  label: string;
-  warnSec?: number;
-  alertSec?: number;
+export function layersOf(doc: ThresholdsDocument | undefined): ThresholdLayers {
+  return doc ? { config: doc.config, dashboard: doc.dashboard } : {};
 }
 
-export interface Thresholds {
-  queue: QueueThresholds;
-  states: StateThreshold[];
+/** The figures of the queue's own media (its first), where its target is. */
+function primaryMedia(queue: QueueView): QueueMediaFigures | undefined {
+  return queue.byMedia.find((f) => f.media === queue.mediaType) ?? queue.byMedia[0];
 }
 
-export const DEFAULT_THRESHOLDS: Thresholds = {
-  queue: {
-    longestWaitWarnSec: 60,
-    longestWaitAlertSec: 120,
-    serviceLevelWarnPct: 80,
-    serviceLevelAlertPct: 60,
-  },
-  states: [
-    { label: 'Not Responding', alertSec: 0 },
-    { label: 'Alerting', warnSec: 10, alertSec: 20 },
-    { label: 'Wrap-up', warnSec: 120, alertSec: 300 },
-    { label: 'On Hold', warnSec: 120, alertSec: 300 },
-    { label: 'Break', warnSec: 900, alertSec: 1800 },
-    { label: 'Lunch', warnSec: 2700, alertSec: 3600 },
-    { label: 'Meal', warnSec: 2700, alertSec: 3600 },
-    { label: 'Interacting', warnSec: 900, alertSec: 1800 },
-  ],
+/** A tile's overall rule: the queue's first media's target, every layer applied. */
+export function queueRule(queue: QueueView, layers: ThresholdLayers): ResolvedQueueRule {
+  const primary = primaryMedia(queue);
+  return resolveQueueRule(
+    {
+      queueId: queue.id,
+      media: queue.mediaType,
+      thresholdSec: primary?.serviceLevelThresholdSec ?? queue.serviceLevelThresholdSec,
+      target: primary?.serviceLevelTarget ?? null,
+    },
+    layers,
+  );
+}
+
+/** One media's rule within a queue: its own target, every layer applied. */
+export function mediaRule(
+  queue: QueueView,
+  figures: QueueMediaFigures,
+  layers: ThresholdLayers,
+): ResolvedQueueRule {
+  return resolveQueueRule(
+    {
+      queueId: queue.id,
+      media: figures.media,
+      thresholdSec: figures.serviceLevelThresholdSec,
+      target: figures.serviceLevelTarget,
+    },
+    layers,
+  );
+}
+
+const SOURCE_TEXT: Record<RuleSource, string> = {
+  default: 'default',
+  target: 'queue target',
+  config: 'config file',
+  dashboard: 'set on dashboard',
 };
 
-const RANK: Record<Level, number> = { ok: 0, warn: 1, alert: 2 };
-
-export function worst(...levels: Level[]): Level {
-  return levels.reduce((a, b) => (RANK[b] > RANK[a] ? b : a), 'ok');
+export function sourceText(source: RuleSource): string {
+  return SOURCE_TEXT[source];
 }
 
-export function longestWaitLevel(waitMs: number, t: QueueThresholds): Level {
-  const sec = waitMs / 1000;
-  if (sec >= t.longestWaitAlertSec) return 'alert';
-  if (sec >= t.longestWaitWarnSec) return 'warn';
-  return 'ok';
+/** "Warn ≥ 20 s · alert ≥ 40 s": the longest-wait rule in words. */
+export function waitRuleText(rule: ResolvedQueueRule): string {
+  return `warn ≥ ${formatSec(rule.longestWaitWarnSec)} · alert ≥ ${formatSec(rule.longestWaitAlertSec)}`;
 }
 
-/** `serviceLevel` is a fraction (0..1) as the hub sends it; null when nothing was offered. */
-export function serviceLevelLevel(serviceLevel: number | null, t: QueueThresholds): Level {
-  if (serviceLevel === null) return 'ok';
-  const pct = serviceLevel * 100;
-  if (pct < t.serviceLevelAlertPct) return 'alert';
-  if (pct < t.serviceLevelWarnPct) return 'warn';
-  return 'ok';
+/** "Warn < 80 % · alert < 65 %": the service-level rule in words. */
+export function serviceLevelRuleText(rule: ResolvedQueueRule): string {
+  return `warn < ${rule.serviceLevelWarnPct} % · alert < ${rule.serviceLevelAlertPct} %`;
+}
+
+/** Seconds as a rule states them: "45 s", "2 min", "1 h", "1 h 30 min". */
+export function formatSec(sec: number): string {
+  if (sec < 120 || sec % 60 !== 0) return `${sec} s`;
+  const min = sec / 60;
+  if (min < 60 || min % 60 !== 0) {
+    return min < 60 ? `${min} min` : `${Math.floor(min / 60)} h ${min % 60} min`;
+  }
+  return `${min / 60} h`;
 }
 
 /** Labels compared without case or punctuation: "Wrap-up", "wrap up" and "WRAPUP" are one. */
@@ -73,7 +113,7 @@ const labelKeys = new Map<string, string>();
 export function labelKey(label: string): string {
   let key = labelKeys.get(label);
   if (key === undefined) {
-    key = label.toLowerCase().replace(/[^a-z0-9]/g, '');
+    key = plainLabelKey(label);
     // Labels are few (states, an org's presences); the bound only guards against junk.
     if (labelKeys.size < 10_000) labelKeys.set(label, key);
   }
@@ -81,8 +121,15 @@ export function labelKey(label: string): string {
 }
 
 /** A lookup by label, built once per thresholds object. */
-export function stateThresholdIndex(states: StateThreshold[]): Map<string, StateThreshold> {
+export function stateThresholdIndex(
+  states: readonly StateThreshold[],
+): Map<string, StateThreshold> {
   return new Map(states.map((s) => [labelKey(s.label), s]));
+}
+
+/** The time-in-state index for a document's layers (the built-in rules before it loads). */
+export function stateIndexOf(layers: ThresholdLayers): Map<string, StateThreshold> {
+  return stateThresholdIndex(resolveStateRules(layers));
 }
 
 export function stateLevel(
@@ -102,42 +149,4 @@ export function stateLevel(
 /** What a level says in words, next to its colour. */
 export function levelText(level: Level): string {
   return level === 'alert' ? 'Alert' : level === 'warn' ? 'Warning' : 'OK';
-}
-
-function num(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
-}
-
-function optNum(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-}
-
-/** Thresholds from stored JSON; anything missing or malformed falls back to the defaults. */
-export function parseThresholds(raw: unknown): Thresholds {
-  const d = DEFAULT_THRESHOLDS;
-  if (typeof raw !== 'object' || raw === null) return d;
-  const r = raw as { queue?: Record<string, unknown>; states?: unknown };
-  const q = r.queue ?? {};
-  const queue: QueueThresholds = {
-    longestWaitWarnSec: num(q.longestWaitWarnSec, d.queue.longestWaitWarnSec),
-    longestWaitAlertSec: num(q.longestWaitAlertSec, d.queue.longestWaitAlertSec),
-    serviceLevelWarnPct: num(q.serviceLevelWarnPct, d.queue.serviceLevelWarnPct),
-    serviceLevelAlertPct: num(q.serviceLevelAlertPct, d.queue.serviceLevelAlertPct),
-  };
-  let states = d.states;
-  if (Array.isArray(r.states)) {
-    states = [];
-    for (const s of r.states as unknown[]) {
-      if (typeof s !== 'object' || s === null) continue;
-      const o = s as Record<string, unknown>;
-      if (typeof o.label !== 'string' || o.label.trim() === '') continue;
-      const entry: StateThreshold = { label: o.label.trim() };
-      const warn = optNum(o.warnSec);
-      const alert = optNum(o.alertSec);
-      if (warn !== undefined) entry.warnSec = warn;
-      if (alert !== undefined) entry.alertSec = alert;
-      states.push(entry);
-    }
-  }
-  return { queue, states };
 }

@@ -50,6 +50,8 @@ export class LiveStore {
   snapshots = 0;
   /** Why the last snapshot came instead of a resume, if it did. */
   lastSnapshotReason: SnapshotMessage['reason'];
+  /** The version of the settings every screen shares (thresholds, boards), from heartbeats. */
+  settingsVersion: number | undefined;
   /** The sources' ages the last heartbeat published (gateways that publish them). */
   sourceReport: SourceReport | undefined;
   readonly versions: StoreVersions = { agents: 0, queues: 0, toasts: 0, meta: 0 };
@@ -127,6 +129,9 @@ export class LiveStore {
         // where it is until they arrive (a drop now must not skip them), and so does the state.
         break;
       case 'heartbeat':
+        if (typeof message.settingsVersion === 'number') {
+          this.settingsVersion = message.settingsVersion;
+        }
         if (Array.isArray(message.sources) && Number.isFinite(Date.parse(message.now))) {
           this.sourceReport = {
             sources: message.sources,
