@@ -11,7 +11,8 @@ import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/ops/logger.js';
-import { eventually, launchBrowser, newPage, screenshot } from '../support/browser.js';
+import { eventually, freePort, launchBrowser, newPage, screenshot } from '../support/browser.js';
+import { startCli, stopCli } from '../support/cli.js';
 import { startTestEmulator } from '../support/emulator.js';
 import { tempDir, testConfig, waitFor } from '../support/helpers.js';
 
@@ -153,6 +154,77 @@ describe('freshness on the wallboard', () => {
       { timeoutMs: 15_000, intervalMs: 250 },
     );
     assert.ok(Date.now() - back < 8000, `rejoined after ${Date.now() - back} ms`);
+    assert.equal(await board.getAttribute('data-stale'), 'false');
+  });
+
+  test('a gateway process killed with SIGKILL: the board says so at once and rejoins its successor', async (t: TestContext) => {
+    const browser = await launchBrowser(t);
+    if (!browser) return;
+    const dataDir = tempDir(t);
+    const port = await freePort();
+    const start = async () =>
+      startCli(
+        ['start'],
+        {
+          HOST: '127.0.0.1',
+          PORT: String(port),
+          SWITCHBOARD_DATA_DIR: dataDir,
+          SWITCHBOARD_DEMO: '1',
+          EMULATOR_PORT: String(await freePort()),
+          GENESYS_CLIENT_ID: '',
+          GENESYS_CLIENT_SECRET: '',
+        },
+        30_000,
+      );
+    let cli = await start();
+    t.after(() => stopCli(cli));
+    const page = await newPage(browser, t);
+    await page.goto(`${cli.url}/`);
+    await page.getByTestId('agent-cell').first().waitFor({ timeout: 30_000 });
+    const board = page.getByTestId('wallboard');
+    const banner = page.getByTestId('freshness-banner');
+    // An agent's desktop on the same gateway says so too.
+    const someone = (await (await fetch(`${cli.url}/api/v1/agents`)).json()) as {
+      agents: { id: string }[];
+    };
+    const desk = await newPage(browser, t, { width: 1366, height: 768 });
+    await desk.goto(`${cli.url}/agent?user=${someone.agents[0]!.id}`);
+    await desk.getByTestId('agent-status').waitFor({ timeout: 20_000 });
+
+    // No goodbye, no close frame: the process is gone mid-stream.
+    cli.child.kill('SIGKILL');
+    await cli.exited;
+    await eventually(
+      'the link banner',
+      async () =>
+        (await attr(page, 'freshness-banner', 'data-link')) === 'stale' &&
+        (await board.getAttribute('data-stale')) === 'true'
+          ? true
+          : undefined,
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
+    assert.match((await banner.textContent()) ?? '', /Gateway unreachable/);
+    assert.equal(await banner.getByRole('button', { name: 'Retry now' }).count(), 1);
+    await screenshot(page, 'freshness-gateway-killed');
+    await eventually(
+      'the agent desktop banner',
+      async () =>
+        (await attr(desk, 'freshness-banner', 'data-link')) === 'stale' ? true : undefined,
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
+    await screenshot(desk, 'freshness-agent-gateway-killed');
+
+    cli = await start();
+    const back = Date.now();
+    await eventually(
+      'the board fresh again',
+      async () => ((await banner.count()) === 0 ? true : undefined),
+      {
+        timeoutMs: 20_000,
+        intervalMs: 250,
+      },
+    );
+    assert.ok(Date.now() - back < 10_000, `rejoined after ${Date.now() - back} ms`);
     assert.equal(await board.getAttribute('data-stale'), 'false');
   });
 });

@@ -246,7 +246,14 @@ describe('stream source against the emulator', () => {
     await waitFor(() => r.gaps.length > 0 && running(r), { timeoutMs: 10_000, what: 'a gap' });
     const after = r.source.channels.map((c) => c.id);
     assert.notDeepEqual(after, before);
-    const sent = await r.record(() => new Promise((res) => setTimeout(res, 1000)));
+    // Events on the new channel (waited for, not slept on: a loaded machine may take longer).
+    const base = r.source.health().counts!.messages!;
+    const sent = await r.record(() =>
+      waitFor(() => r.source.health().counts!.messages! >= base + 5, {
+        timeoutMs: 15_000,
+        what: 'messages on the new channel',
+      }).then(() => undefined),
+    );
     assert.ok(sent.length > 0, 'the new channel is subscribed');
     await allStored(r, sent);
   });

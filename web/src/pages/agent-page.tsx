@@ -2,6 +2,7 @@ import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'rea
 import type { ToastView } from '@protocol/live-messages.js';
 import { AgentPicker } from '../components/agent-picker.js';
 import { ConnectionIndicator } from '../components/connection-indicator.js';
+import { FreshnessBanner } from '../components/freshness-banner.js';
 import { NavBar } from '../components/nav-bar.js';
 import { callerAddress } from '../lib/address.js';
 import { stateClass } from '../lib/agents.js';
@@ -236,6 +237,7 @@ export function AgentPage({ search }: { search: URLSearchParams }) {
       <NavBar route="agent">{userId && <ConnectionIndicator live={live} />}</NavBar>
       <main className="agent-page" id="main" tabIndex={-1}>
         <h1 className="visually-hidden">Agent view</h1>
+        {userId && <FreshnessBanner live={live} />}
         <AgentPicker selected={userId} onChoose={(id) => updateQuery({ user: id })} />
         {userId ? (
           <AgentStatus live={live} userId={userId} />
