@@ -43,6 +43,24 @@ const attr = (page: Page, testId: string, name: string) =>
     .getAttribute(name, { timeout: 2000 })
     .catch(() => null);
 
+/** Waits for the board to say the gateway is gone (dimmed, with "Retry now"); returns the button. */
+async function gatewayGone(page: Page) {
+  const banner = page.getByTestId('freshness-banner');
+  await eventually(
+    'the link banner with Retry now',
+    async () =>
+      (await attr(page, 'freshness-banner', 'data-link')) === 'stale' &&
+      (await page.getByTestId('wallboard').getAttribute('data-stale')) === 'true'
+        ? true
+        : undefined,
+    { timeoutMs: 20_000, intervalMs: 250 },
+  );
+  assert.match((await banner.textContent()) ?? '', /Gateway unreachable/);
+  const retry = banner.getByRole('button', { name: 'Retry now' });
+  assert.equal(await retry.count(), 1);
+  return retry;
+}
+
 describe('freshness on the wallboard', () => {
   test('a quiet Genesys and a gone gateway dim the board, stop its timers, and clear', async (t: TestContext) => {
     const browser = await launchBrowser(t);
@@ -124,18 +142,7 @@ describe('freshness on the wallboard', () => {
     const port = Number(new URL(gw.url).port);
     closed = true;
     await gw.close();
-    await eventually(
-      'the link banner with Retry now',
-      async () =>
-        (await attr(page, 'freshness-banner', 'data-link')) === 'stale' &&
-        (await board.getAttribute('data-stale')) === 'true'
-          ? true
-          : undefined,
-      { timeoutMs: 20_000, intervalMs: 250 },
-    );
-    assert.match((await banner.textContent()) ?? '', /Gateway unreachable/);
-    const retry = banner.getByRole('button', { name: 'Retry now' });
-    assert.equal(await retry.count(), 1);
+    const retry = await gatewayGone(page);
     await page.waitForTimeout(1200);
     const gone = await timers(page);
     await page.waitForTimeout(2000);
@@ -194,17 +201,7 @@ describe('freshness on the wallboard', () => {
     // No goodbye, no close frame: the process is gone mid-stream.
     cli.child.kill('SIGKILL');
     await cli.exited;
-    await eventually(
-      'the link banner',
-      async () =>
-        (await attr(page, 'freshness-banner', 'data-link')) === 'stale' &&
-        (await board.getAttribute('data-stale')) === 'true'
-          ? true
-          : undefined,
-      { timeoutMs: 20_000, intervalMs: 250 },
-    );
-    assert.match((await banner.textContent()) ?? '', /Gateway unreachable/);
-    assert.equal(await banner.getByRole('button', { name: 'Retry now' }).count(), 1);
+    await gatewayGone(page);
     await screenshot(page, 'freshness-gateway-killed');
     await eventually(
       'the agent desktop banner',

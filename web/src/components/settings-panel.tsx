@@ -18,7 +18,7 @@ import type { LiveStore } from '../live/live-store.js';
 import { thresholdsResource } from '../live/shared-settings.js';
 import { useResource } from '../live/server-resource.js';
 import { saveSettings, useSettings } from '../settings-store.js';
-import { useModal } from './use-modal.js';
+import { ModalForm } from './modal-form.js';
 
 type Field = (typeof QUEUE_RULE_FIELDS)[number];
 type RuleText = Record<Field, string>;
@@ -220,12 +220,12 @@ export function SettingsPanel({
   const [saving, setSaving] = useState(false);
   const [queueToAdd, setQueueToAdd] = useState('');
 
-  const dialogRef = useModal(open, () => {
+  const reset = () => {
     setDraft(draftOf(layers));
     setDismissSec(String(local.toastDismissMs / 1000));
     setProblems([]);
     setSaveError(undefined);
-  });
+  };
 
   const queueNames = useMemo(
     () => new Map([...store.queues.values()].map((q) => [q.id, q.name ?? q.id])),
@@ -279,208 +279,206 @@ export function SettingsPanel({
   const addable = [...queueNames.entries()].filter(([id]) => !(id in draft.queues));
 
   return (
-    <dialog
-      ref={dialogRef}
-      className="settings"
-      aria-labelledby="settings-title"
+    <ModalForm
+      open={open}
+      onOpen={reset}
       onClose={onClose}
-      data-testid="settings"
+      onSubmit={(e) => void submit(e)}
+      title="Thresholds"
+      className="settings"
+      testId="settings"
     >
-      <form onSubmit={(e) => void submit(e)} noValidate>
-        <h2 id="settings-title">Thresholds</h2>
-        <p className="hint">
-          Saved on the gateway: every screen uses them. Each queue starts from its own service-level
-          target per media; an empty field inherits the value shown in it. Now: wait{' '}
-          {general.longestWaitWarnSec}/{general.longestWaitAlertSec} s, service level{' '}
-          {general.serviceLevelWarnPct}/{general.serviceLevelAlertPct} % (
-          {sourceText(general.source.longestWait)}).
-        </p>
-        {problems.length > 0 && (
-          <div role="alert" className="form-problems" data-testid="threshold-problems">
-            <p>Not saved:</p>
-            <ul>
-              {problems.slice(0, 10).map((p, i) => (
-                <li key={i}>
-                  <code>{p.path}</code> {p.message}
-                </li>
-              ))}
-            </ul>
-          </div>
-        )}
-        {saveError && (
-          <p role="alert" className="form-problems" data-testid="threshold-save-error">
-            {saveError}
-          </p>
-        )}
-        <RuleFields
-          legend="Every queue"
-          idPrefix="all"
-          text={draft.all}
-          inherited={ruleFor({})}
-          onChange={(all) => setDraft((d) => ({ ...d, all }))}
-        />
-        <details>
-          <summary>By media</summary>
-          {MEDIA.map((m) => (
-            <RuleFields
-              key={m}
-              legend={m}
-              idPrefix={`media.${m}`}
-              text={draft.media[m] ?? EMPTY_RULE}
-              inherited={resolveQueueRule(
-                { media: m },
-                {
-                  config: layers.config,
-                  dashboard: { ...(toRule(draft.all) ? { all: toRule(draft.all) } : {}) },
-                },
-              )}
-              onChange={(text) => setDraft((d) => ({ ...d, media: { ...d.media, [m]: text } }))}
-            />
-          ))}
-        </details>
-        <details open={Object.keys(draft.queues).length > 0}>
-          <summary>By queue</summary>
-          {Object.entries(draft.queues).map(([id, text]) => (
-            <div key={id} className="queue-rule">
-              <RuleFields
-                legend={queueNames.get(id) ?? id}
-                idPrefix={`queue.${id}`}
-                text={text}
-                inherited={ruleFor({ queueId: id })}
-                onChange={(t) => setDraft((d) => ({ ...d, queues: { ...d.queues, [id]: t } }))}
-              />
-              <button
-                type="button"
-                onClick={() =>
-                  setDraft((d) => {
-                    const queues = { ...d.queues };
-                    delete queues[id];
-                    return { ...d, queues };
-                  })
-                }
-              >
-                Remove rule<span className="visually-hidden"> for {queueNames.get(id) ?? id}</span>
-              </button>
-            </div>
-          ))}
-          <label>
-            <span>Add a rule for a queue</span>
-            <select
-              value={queueToAdd}
-              onChange={(e) => {
-                const id = e.target.value;
-                setQueueToAdd('');
-                if (id)
-                  setDraft((d) => ({ ...d, queues: { ...d.queues, [id]: { ...EMPTY_RULE } } }));
-              }}
-            >
-              <option value="">Choose a queue…</option>
-              {addable.map(([id, name]) => (
-                <option key={id} value={id}>
-                  {name}
-                </option>
-              ))}
-            </select>
-          </label>
-        </details>
-        <fieldset>
-          <legend>Time in state (seconds; empty = never)</legend>
-          <table className="state-thresholds">
-            <thead>
-              <tr>
-                <th scope="col">State label</th>
-                <th scope="col">Warning after</th>
-                <th scope="col">Alert after</th>
-                <th scope="col">
-                  <span className="visually-hidden">Remove</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {draft.states.map((r, i) => (
-                <tr key={i}>
-                  <td>
-                    <input
-                      aria-label={`State label ${i + 1}`}
-                      value={r.label}
-                      readOnly={r.inherited}
-                      onChange={(e) => setRow(i, { label: e.target.value })}
-                    />
-                  </td>
-                  <td>
-                    <input
-                      type="number"
-                      min={0}
-                      aria-label={`${r.label || 'State'}: warning after (s)`}
-                      value={r.warn}
-                      onChange={(e) => setRow(i, { warn: e.target.value })}
-                    />
-                  </td>
-                  <td>
-                    <input
-                      type="number"
-                      min={0}
-                      aria-label={`${r.label || 'State'}: alert after (s)`}
-                      value={r.alert}
-                      onChange={(e) => setRow(i, { alert: e.target.value })}
-                    />
-                  </td>
-                  <td>
-                    {!r.inherited && (
-                      <button
-                        type="button"
-                        onClick={() =>
-                          setDraft((d) => ({ ...d, states: d.states.filter((_, j) => j !== i) }))
-                        }
-                      >
-                        Remove<span className="visually-hidden"> {r.label}</span>
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <button
-            type="button"
-            onClick={() =>
-              setDraft((d) => ({
-                ...d,
-                states: [...d.states, { label: '', warn: '', alert: '', inherited: false }],
-              }))
-            }
-          >
-            Add state
-          </button>
-        </fieldset>
-        <fieldset>
-          <legend>Agent toasts (this browser)</legend>
-          <label>
-            <span>Hide a toast after (s; 0 = only when answered or missed)</span>
-            <input
-              type="number"
-              min={0}
-              value={dismissSec}
-              onChange={(e) => setDismissSec(e.target.value)}
-            />
-          </label>
-        </fieldset>
-        <div className="dialog-actions">
-          <button
-            type="button"
-            onClick={() => setDraft(draftOf({ config: layers.config }))}
-            title="Clear every dashboard override (the config file's stay)"
-          >
-            Reset to inherited
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={saving}>
-            {saving ? 'Saving…' : 'Save for every screen'}
-          </button>
+      <p className="hint">
+        Saved on the gateway: every screen uses them. Each queue starts from its own service-level
+        target per media; an empty field inherits the value shown in it. Now: wait{' '}
+        {general.longestWaitWarnSec}/{general.longestWaitAlertSec} s, service level{' '}
+        {general.serviceLevelWarnPct}/{general.serviceLevelAlertPct} % (
+        {sourceText(general.source.longestWait)}).
+      </p>
+      {problems.length > 0 && (
+        <div role="alert" className="form-problems" data-testid="threshold-problems">
+          <p>Not saved:</p>
+          <ul>
+            {problems.slice(0, 10).map((p, i) => (
+              <li key={i}>
+                <code>{p.path}</code> {p.message}
+              </li>
+            ))}
+          </ul>
         </div>
-      </form>
-    </dialog>
+      )}
+      {saveError && (
+        <p role="alert" className="form-problems" data-testid="threshold-save-error">
+          {saveError}
+        </p>
+      )}
+      <RuleFields
+        legend="Every queue"
+        idPrefix="all"
+        text={draft.all}
+        inherited={ruleFor({})}
+        onChange={(all) => setDraft((d) => ({ ...d, all }))}
+      />
+      <details>
+        <summary>By media</summary>
+        {MEDIA.map((m) => (
+          <RuleFields
+            key={m}
+            legend={m}
+            idPrefix={`media.${m}`}
+            text={draft.media[m] ?? EMPTY_RULE}
+            inherited={resolveQueueRule(
+              { media: m },
+              {
+                config: layers.config,
+                dashboard: { ...(toRule(draft.all) ? { all: toRule(draft.all) } : {}) },
+              },
+            )}
+            onChange={(text) => setDraft((d) => ({ ...d, media: { ...d.media, [m]: text } }))}
+          />
+        ))}
+      </details>
+      <details open={Object.keys(draft.queues).length > 0}>
+        <summary>By queue</summary>
+        {Object.entries(draft.queues).map(([id, text]) => (
+          <div key={id} className="queue-rule">
+            <RuleFields
+              legend={queueNames.get(id) ?? id}
+              idPrefix={`queue.${id}`}
+              text={text}
+              inherited={ruleFor({ queueId: id })}
+              onChange={(t) => setDraft((d) => ({ ...d, queues: { ...d.queues, [id]: t } }))}
+            />
+            <button
+              type="button"
+              onClick={() =>
+                setDraft((d) => {
+                  const queues = { ...d.queues };
+                  delete queues[id];
+                  return { ...d, queues };
+                })
+              }
+            >
+              Remove rule<span className="visually-hidden"> for {queueNames.get(id) ?? id}</span>
+            </button>
+          </div>
+        ))}
+        <label>
+          <span>Add a rule for a queue</span>
+          <select
+            value={queueToAdd}
+            onChange={(e) => {
+              const id = e.target.value;
+              setQueueToAdd('');
+              if (id) setDraft((d) => ({ ...d, queues: { ...d.queues, [id]: { ...EMPTY_RULE } } }));
+            }}
+          >
+            <option value="">Choose a queue…</option>
+            {addable.map(([id, name]) => (
+              <option key={id} value={id}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+      </details>
+      <fieldset>
+        <legend>Time in state (seconds; empty = never)</legend>
+        <table className="state-thresholds">
+          <thead>
+            <tr>
+              <th scope="col">State label</th>
+              <th scope="col">Warning after</th>
+              <th scope="col">Alert after</th>
+              <th scope="col">
+                <span className="visually-hidden">Remove</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {draft.states.map((r, i) => (
+              <tr key={i}>
+                <td>
+                  <input
+                    aria-label={`State label ${i + 1}`}
+                    value={r.label}
+                    readOnly={r.inherited}
+                    onChange={(e) => setRow(i, { label: e.target.value })}
+                  />
+                </td>
+                <td>
+                  <input
+                    type="number"
+                    min={0}
+                    aria-label={`${r.label || 'State'}: warning after (s)`}
+                    value={r.warn}
+                    onChange={(e) => setRow(i, { warn: e.target.value })}
+                  />
+                </td>
+                <td>
+                  <input
+                    type="number"
+                    min={0}
+                    aria-label={`${r.label || 'State'}: alert after (s)`}
+                    value={r.alert}
+                    onChange={(e) => setRow(i, { alert: e.target.value })}
+                  />
+                </td>
+                <td>
+                  {!r.inherited && (
+                    <button
+                      type="button"
+                      onClick={() =>
+                        setDraft((d) => ({ ...d, states: d.states.filter((_, j) => j !== i) }))
+                      }
+                    >
+                      Remove<span className="visually-hidden"> {r.label}</span>
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <button
+          type="button"
+          onClick={() =>
+            setDraft((d) => ({
+              ...d,
+              states: [...d.states, { label: '', warn: '', alert: '', inherited: false }],
+            }))
+          }
+        >
+          Add state
+        </button>
+      </fieldset>
+      <fieldset>
+        <legend>Agent toasts (this browser)</legend>
+        <label>
+          <span>Hide a toast after (s; 0 = only when answered or missed)</span>
+          <input
+            type="number"
+            min={0}
+            value={dismissSec}
+            onChange={(e) => setDismissSec(e.target.value)}
+          />
+        </label>
+      </fieldset>
+      <div className="dialog-actions">
+        <button
+          type="button"
+          onClick={() => setDraft(draftOf({ config: layers.config }))}
+          title="Clear every dashboard override (the config file's stay)"
+        >
+          Reset to inherited
+        </button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={saving}>
+          {saving ? 'Saving…' : 'Save for every screen'}
+        </button>
+      </div>
+    </ModalForm>
   );
 }
