@@ -460,17 +460,22 @@ export function serviceLevelLevel(serviceLevel: number | null, rule: ResolvedQue
   return 'ok';
 }
 
+/** A queue tile's overall target: its first media's (the media it was made for). */
+export function tileTarget(q: QueueView): QueueTarget {
+  const primary = q.byMedia.find((f) => f.media === q.mediaType) ?? q.byMedia[0];
+  return {
+    queueId: q.id,
+    media: q.mediaType,
+    thresholdSec: primary?.serviceLevelThresholdSec ?? q.serviceLevelThresholdSec,
+    target: primary?.serviceLevelTarget ?? null,
+  };
+}
+
 /** Each queue overall (as its tile shows it: its first media's target) and per media. */
 export function queueTargets(queues: Iterable<QueueView>): QueueTarget[] {
   const out: QueueTarget[] = [];
   for (const q of queues) {
-    const primary = q.byMedia.find((f) => f.media === q.mediaType) ?? q.byMedia[0];
-    out.push({
-      queueId: q.id,
-      media: q.mediaType,
-      thresholdSec: primary?.serviceLevelThresholdSec ?? q.serviceLevelThresholdSec,
-      target: primary?.serviceLevelTarget ?? null,
-    });
+    out.push(tileTarget(q));
     for (const f of q.byMedia) {
       out.push({
         queueId: q.id,

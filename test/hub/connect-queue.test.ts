@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConnectQueue } from '../../src/hub/connect-queue.js';
 import { parseLiveRequest } from '../../src/hub/live-filter.js';
-import { LiveHub, type LiveTransport } from '../../src/hub/live-hub.js';
+import type { LiveTransport } from '../../src/hub/live-hub.js';
+import { testHub } from '../support/hub.js';
 import { waitFor } from '../support/helpers.js';
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -35,18 +36,10 @@ test('closing runs what is still queued, at once', () => {
 });
 
 test('clients leaving at once free their filter ids over later turns, not in the one they left', async (t) => {
-  const hub = new LiveHub({
-    membership: () => undefined,
+  const hub = testHub(t, {
     maxClients: 100,
-    heartbeatMs: 3_600_000,
-    highWaterBytes: 1 << 20,
-    maxBufferedBytes: 1 << 24,
-    slowClientTimeoutMs: 10_000,
-    maxPendingChanges: 100,
-    historyChanges: 100,
     maxFilterIdsTotal: 30_000,
   });
-  t.after(() => hub.close());
   const transport: LiveTransport = { send: () => {}, bufferedBytes: () => 0, close: () => {} };
   let seq = 0;
   const wide = () =>

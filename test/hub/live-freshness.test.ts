@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseLiveRequest } from '../../src/hub/live-filter.js';
-import { LiveHub, type LiveTransport } from '../../src/hub/live-hub.js';
+import type { LiveTransport } from '../../src/hub/live-hub.js';
 import { sourceFreshness } from '../../src/hub/source-freshness.js';
 import type { AgentView, HeartbeatMessage } from '../../src/protocol/live-messages.js';
+import { testHub } from '../support/hub.js';
 import { postSigned, seedEvent, startTestGateway, waitFor } from '../support/helpers.js';
 import { LiveTestClient } from '../support/live-client.js';
 
@@ -64,19 +65,10 @@ describe('source freshness on the live stream', () => {
   test('with freshness published, a busy client gets a heartbeat every period carrying it', async (t) => {
     let now = 0;
     let ages: { name: string; ageMs: number | null }[] | undefined;
-    const hub = new LiveHub({
-      membership: () => undefined,
-      maxClients: 10,
+    const hub = testHub(t, {
       heartbeatMs: 400,
-      highWaterBytes: 1 << 20,
-      maxBufferedBytes: 1 << 24,
-      slowClientTimeoutMs: 10_000,
-      maxPendingChanges: 100,
-      historyChanges: 100,
-      maxFilterIdsTotal: 1000,
       now: () => now,
     });
-    t.after(() => hub.close());
     const { filter } = parseLiveRequest(new URLSearchParams('kinds=agents'), undefined, {
       maxIds: 10,
     });
@@ -123,19 +115,9 @@ describe('source freshness on the live stream', () => {
   });
 
   test('with freshness published, a client hears the ages right after its snapshot', (t) => {
-    const hub = new LiveHub({
-      membership: () => undefined,
-      maxClients: 10,
-      heartbeatMs: 3_600_000,
-      highWaterBytes: 1 << 20,
-      maxBufferedBytes: 1 << 24,
-      slowClientTimeoutMs: 10_000,
-      maxPendingChanges: 100,
-      historyChanges: 100,
-      maxFilterIdsTotal: 1000,
+    const hub = testHub(t, {
       freshness: () => [{ name: 'webhook', ageMs: 900 }],
     });
-    t.after(() => hub.close());
     hub.publish(1, { ...noChanges, agents: [agent('a1', true, 1)], removed: removedNone });
     const { filter } = parseLiveRequest(new URLSearchParams(''), undefined, { maxIds: 10 });
     const fresh = recorder();

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseLiveRequest } from '../../src/hub/live-filter.js';
-import { LiveHub, type LiveTransport } from '../../src/hub/live-hub.js';
+import type { LiveTransport } from '../../src/hub/live-hub.js';
+import { testHub } from '../support/hub.js';
 import { waitFor } from '../support/helpers.js';
 
 /** A transport that records what the hub sent it. */
@@ -18,16 +19,8 @@ function recorder(): LiveTransport & { types: string[] } {
 test('heartbeats go to each client as it falls quiet for a period, not to all at once', async (t) => {
   let now = 0;
   let ticks = 0;
-  const hub = new LiveHub({
-    membership: () => undefined,
-    maxClients: 10,
+  const hub = testHub(t, {
     heartbeatMs: 400, // checked every 100 ms (a quarter period)
-    highWaterBytes: 1 << 20,
-    maxBufferedBytes: 1 << 24,
-    slowClientTimeoutMs: 10_000,
-    maxPendingChanges: 100,
-    historyChanges: 100,
-    maxFilterIdsTotal: 1000,
     now: () => now,
     metrics: {
       messages: (type) => void (type === 'heartbeat' && ticks++),
@@ -43,7 +36,6 @@ test('heartbeats go to each client as it falls quiet for a period, not to all at
     const from = ticks;
     await waitFor(() => ticks >= from + 2, { timeoutMs: 2000, what: 'two heartbeat checks' });
   };
-  t.after(() => hub.close());
   const { filter } = parseLiveRequest(new URLSearchParams('kinds=queues'), undefined, {
     maxIds: 10,
   });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseLiveRequest } from '../../src/hub/live-filter.js';
-import { LiveHub, type LiveTransport } from '../../src/hub/live-hub.js';
+import type { LiveTransport } from '../../src/hub/live-hub.js';
 import type { HeartbeatMessage } from '../../src/protocol/live-messages.js';
+import { testHub } from '../support/hub.js';
 import { waitFor } from '../support/helpers.js';
 
 /** A transport that records the heartbeats it was sent; `buffered` holds back its socket. */
@@ -20,18 +21,11 @@ function recorder(): LiveTransport & { beats: HeartbeatMessage[]; buffered: numb
 }
 
 test('a settings change goes out at once on a heartbeat; a client behind gets it once it is not', async (t) => {
-  const hub = new LiveHub({
-    membership: () => undefined,
-    maxClients: 10,
+  const hub = testHub(t, {
     heartbeatMs: 60_000, // no periodic heartbeat within the test
     highWaterBytes: 1000,
-    maxBufferedBytes: 1 << 24,
     slowClientTimeoutMs: 60_000,
-    maxPendingChanges: 100,
-    historyChanges: 100,
-    maxFilterIdsTotal: 1000,
   });
-  t.after(() => hub.close());
   const { filter } = parseLiveRequest(new URLSearchParams('kinds=queues'), undefined, {
     maxIds: 10,
   });

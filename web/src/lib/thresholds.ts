@@ -9,6 +9,7 @@ import {
   labelKey as plainLabelKey,
   resolveQueueRule,
   resolveStateRules,
+  tileTarget,
   type Level,
   type ResolvedQueueRule,
   type RuleSource,
@@ -40,23 +41,9 @@ export function layersOf(doc: ThresholdsDocument | undefined): ThresholdLayers {
   return doc ? { config: doc.config, dashboard: doc.dashboard } : {};
 }
 
-/** The figures of the queue's own media (its first), where its target is. */
-function primaryMedia(queue: QueueView): QueueMediaFigures | undefined {
-  return queue.byMedia.find((f) => f.media === queue.mediaType) ?? queue.byMedia[0];
-}
-
 /** A tile's overall rule: the queue's first media's target, every layer applied. */
 export function queueRule(queue: QueueView, layers: ThresholdLayers): ResolvedQueueRule {
-  const primary = primaryMedia(queue);
-  return resolveQueueRule(
-    {
-      queueId: queue.id,
-      media: queue.mediaType,
-      thresholdSec: primary?.serviceLevelThresholdSec ?? queue.serviceLevelThresholdSec,
-      target: primary?.serviceLevelTarget ?? null,
-    },
-    layers,
-  );
+  return resolveQueueRule(tileTarget(queue), layers);
 }
 
 /** One media's rule within a queue: its own target, every layer applied. */
