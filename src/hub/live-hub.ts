@@ -119,24 +119,10 @@ export class LiveHub {
     if (version === this.#settingsVersion) return;
     this.#settingsVersion = version;
     this.#settingsPending.clear();
-    if (this.#closed || this.#clients.size === 0) return;
-    const nowMs = this.#now();
-    const sources = this.#freshness?.();
-    let payload: Payload | undefined;
-    let n = 0;
-    for (const c of this.#clients) {
-      const buffered = c.transport.bufferedBytes();
-      if (c.blocked || buffered > this.#o.highWaterBytes) {
-        this.#settingsPending.add(c);
-        continue;
-      }
-      payload ??= this.#heartbeatPayload(nowMs, sources);
-      if (!this.#delivery.send(c, payload, buffered)) continue;
-      c.lastSentAt = nowMs;
-      c.lastBeatAt = nowMs;
-      n++;
-    }
-    this.#o.metrics?.messages('heartbeat', n);
+    if (this.#closed) return;
+    // Every client is due now; the heartbeat sweep sends to those it can and keeps the rest.
+    for (const c of this.#clients) this.#settingsPending.add(c);
+    this.#beat();
   }
 
   get offset(): number {
