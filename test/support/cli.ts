@@ -12,6 +12,13 @@ export interface RunningCli {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+// Every process a test started, killed when the test process exits, so that a test that fails
+// before its own cleanup never leaves a gateway running (and writing, and holding its port).
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** Starts `switchboard <args>` from source and resolves once it logs its listening line. */
 export async function startCli(
   args: string[],
@@ -23,6 +30,8 @@ export async function startCli(
     env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const stdout: string[] = [];
   const stderr: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

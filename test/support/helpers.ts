@@ -7,10 +7,27 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import { startGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 import { createLogger } from '../../src/ops/logger.js';
 
-/** A fresh directory removed when the test ends. */
+// Directories a test's hook could not remove yet, removed when the test process exits.
+const leftovers = new Set<string>();
+process.once('exit', () => {
+  for (const dir of leftovers) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A fresh directory removed when the test ends. Hooks run in the order they were registered, so
+ * this one usually runs before the hook that stops whatever writes into the directory; a removal
+ * that fails then must not throw, because a throwing hook skips the hooks after it (the process
+ * left running kept the test file, and CI, waiting). What is left is removed at exit.
+ */
 export function tempDir(t: TestContext, prefix = 'sb-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 50 });
+    } catch {
+      leftovers.add(dir);
+    }
+  });
   return dir;
 }
 
