@@ -167,6 +167,10 @@ export const ERROR_CODES = {
     sink: 'dead-letter',
     message: 'the broker has no queue bound for the message',
   },
+  // Genesys sources (the stream and reconciliation): in their /readyz detail and the logs
+  SB_GENESYS_CREDENTIALS_REJECTED: {
+    message: "Genesys's token endpoint refused the OAuth client's credentials",
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

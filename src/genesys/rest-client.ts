@@ -6,6 +6,7 @@
  * Policy in docs/reconcile.md; platform facts in FACTS §3 (paging) and §4 (auth, regions, 429).
  */
 
+import type { ErrorCode } from '../errors.js';
 import { fullJitterDelay } from '../protocol/backoff.js';
 import { retryAfterMs } from '../util/retry-after.js';
 import { isPlainObject } from '../util/objects.js';
@@ -154,6 +155,11 @@ export class GenesysApiError extends Error {
   readonly contextId: string | undefined;
   /** Attempts made, the failing one included. */
   readonly attempts: number;
+  /**
+   * Switchboard's own stable code where the failure has one (docs/errors.md, "Genesys"), so an
+   * operator matches on it rather than on Genesys's wording.
+   */
+  readonly switchboardCode: ErrorCode | undefined;
 
   constructor(init: {
     status: number;
@@ -164,11 +170,14 @@ export class GenesysApiError extends Error {
     contextId?: string | undefined;
     attempts: number;
     cause?: unknown;
+    switchboardCode?: ErrorCode;
   }) {
     const what = init.status === 0 ? init.code : `${init.status} ${init.code}`;
-    super(`Genesys ${init.method} ${init.path} failed: ${what}: ${init.message}`, {
+    const prefix = init.switchboardCode ? `${init.switchboardCode}: ` : '';
+    super(`${prefix}Genesys ${init.method} ${init.path} failed: ${what}: ${init.message}`, {
       cause: init.cause,
     });
+    this.switchboardCode = init.switchboardCode;
     this.name = 'GenesysApiError';
     this.status = init.status;
     this.code = init.code;
@@ -584,18 +593,31 @@ export class GenesysRestClient {
       // Not JSON: the status says enough.
     }
     const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+    const code = str(body.code) ?? str(body.error) ?? `http.${status}`;
+    let message =
+      str(body.message) ??
+      str(body.error_description) ??
+      str(body.description) ??
+      (text.slice(0, 200) || 'no details');
+    // The token endpoint refusing the client (OAuth `invalid_client`, `unauthorized_client`,
+    // ... as 400 or 401) is a setup problem no retry fixes: say which client and where to look,
+    // never the secret.
+    const refused = a.bearer === false && (status === 400 || status === 401);
+    // Whatever an answer echoes, the secret is never repeated in an error.
+    if (this.#clientSecret.length >= 4) message = message.replaceAll(this.#clientSecret, '***');
+    if (refused)
+      message =
+        `${message} (client id ${JSON.stringify(this.#clientId.slice(0, 80))} at ${this.loginBase}; ` +
+        'check GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET and GENESYS_REGION or GENESYS_API_BASE)';
     return new GenesysApiError({
       status,
-      code: str(body.code) ?? str(body.error) ?? `http.${status}`,
-      message:
-        str(body.message) ??
-        str(body.error_description) ??
-        str(body.description) ??
-        (text.slice(0, 200) || 'no details'),
+      code,
+      message,
       method: a.method,
       path: a.path,
       contextId: str(body.contextId),
       attempts,
+      ...(refused ? { switchboardCode: 'SB_GENESYS_CREDENTIALS_REJECTED' as const } : {}),
     });
   }
 

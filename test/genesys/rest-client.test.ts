@@ -212,6 +212,10 @@ describe('OAuth client credentials against the emulator', () => {
       assert.ok(err instanceof GenesysApiError, String(err));
       assert.equal(err.status, 401);
       assert.equal(err.code, 'invalid_client');
+      assert.equal(err.switchboardCode, 'SB_GENESYS_CREDENTIALS_REJECTED');
+      assert.match(err.message, /^SB_GENESYS_CREDENTIALS_REJECTED: /);
+      assert.match(err.message, /client id "demo-client"/);
+      assert.ok(!err.message.includes('nope'), 'no secret in the message');
       assert.equal(err.path, '/oauth/token');
       assert.equal(err.attempts, 1);
       return true;
@@ -222,6 +226,7 @@ describe('OAuth client credentials against the emulator', () => {
       assert.ok(err instanceof GenesysApiError, String(err));
       assert.equal(err.status, 404);
       assert.equal(err.code, 'not.found');
+      assert.equal(err.switchboardCode, undefined);
       assert.equal(err.path, missing);
       assert.equal(err.method, 'GET');
       assert.match(err.message, /could not be found/);
