@@ -3,7 +3,14 @@ import { timeOf } from '../util/time.js';
 import { applyPresence, applyRouting, count, joinedTo, relabel } from './agent-state.js';
 import { LIMITS, boundedCode, boundedId, boundedName } from './limits.js';
 import { definitionLabel, systemPresenceOf } from './presence-definitions.js';
-import { mediaSettingsOf, setMediaSettings, setMembers } from './queue-state.js';
+import {
+  mediaSettingsOf,
+  recordAbandon,
+  recordAnswer,
+  recordHandled,
+  setMediaSettings,
+  setMembers,
+} from './queue-state.js';
 import type { ConversationRecord, StateModel } from './state-model.js';
 import type { LegState, ParsedConversation } from './conversation-parse.js';
 import { applyConversation, dropConversation } from './conversation-state.js';
@@ -79,6 +86,8 @@ export function reconcileQueue(
   q.divisionId = boundedId(getPath(queue, 'division.id')) ?? q.divisionId;
   setMediaSettings(q, isPlainObject(queue.mediaSettings) ? queue.mediaSettings : {});
   const members = Array.isArray(body.members) ? (body.members as unknown[]) : [];
+  // Joins are compared on the org's clock (`asOf`), as the activity topic dates them.
+  const joinedAt = timeOf(body.asOf) ?? at;
   setMembers(
     m,
     q,
@@ -88,7 +97,7 @@ export function reconcileQueue(
       const joined = typeof x.joined === 'boolean' ? x.joined : undefined;
       return id === undefined ? [] : [{ id, joined }];
     }),
-    at,
+    joinedAt,
     offset,
   );
 }
@@ -160,7 +169,7 @@ function planQueueConversations(
   body: Record<string, unknown>,
   at: number,
 ): ConversationPlan {
-  const plan: ConversationPlan = { drop: [], set: [] };
+  const plan: ConversationPlan = { drop: [], set: [], count: [] };
   const queueId = boundedId(body.queueId);
   const results = Array.isArray(body.results) ? (body.results as unknown[]) : undefined;
   if (queueId === undefined || results === undefined) return plan;
@@ -290,13 +299,20 @@ function planGapConversations(
   body: Record<string, unknown>,
   at: number,
 ): ConversationPlan {
-  const plan: ConversationPlan = { drop: [], set: [] };
+  const plan: ConversationPlan = { drop: [], set: [], count: [] };
   const list = Array.isArray(body.conversations) ? (body.conversations as unknown[]) : [];
   for (const c of list.slice(0, LIMITS.conversationsPerQueueSnapshot)) {
     if (!isPlainObject(c)) continue;
     const id = boundedId(c.conversationId);
     if (id === undefined) continue;
     const rec = m.conversations.get(id);
+    if (Array.isArray(c.queues)) {
+      // A queue's conversation over by now: counted unless live state saw it end.
+      const outcomes = queueOutcomes(c.queues as unknown[]);
+      if (outcomes.length > 0 && c.ended === true && rec?.bucket !== 'ended')
+        plan.count!.push({ id, media: boundedName(c.media), outcomes });
+      continue;
+    }
     if (rec && rec.at >= at) continue;
     if (c.ended === true) {
       if (rec && rec.bucket !== 'ended') plan.drop.push(rec);
@@ -340,15 +356,116 @@ function planGapConversations(
   return plan;
 }
 
-/** What folding a conversations snapshot would do: drop these records, set those. */
+/** What folding a conversations snapshot would do: drop these records, set those, count those. */
 interface ConversationPlan {
   drop: ConversationRecord[];
   set: ParsedConversation[];
+  /** Queue conversations over whose end live state never saw: their outcomes, to count. */
+  count?: FinishedConversation[];
+}
+
+/** A queue conversation that began and ended in a gap (`reconcile.gap-conversations`). */
+interface FinishedConversation {
+  id: string;
+  media: string | undefined;
+  outcomes: QueueOutcome[];
+}
+
+/** One queue's part of a finished conversation (`GapQueueOutcome`), times in epoch ms. */
+interface QueueOutcome {
+  queueId: string;
+  queuedAt: number;
+  answeredAt: number | undefined;
+  abandonedAt: number | undefined;
+  handledAt: number | undefined;
+}
+
+function queueOutcomes(list: readonly unknown[]): QueueOutcome[] {
+  const out: QueueOutcome[] = [];
+  for (const o of list) {
+    if (out.length >= LIMITS.queuesPerConversation) break;
+    if (!isPlainObject(o)) continue;
+    const queueId = boundedId(o.queueId);
+    const queuedAt = timeOf(o.queuedAt);
+    if (queueId === undefined || queuedAt === undefined) continue;
+    const answeredAt = timeOf(o.answeredAt);
+    out.push({
+      queueId,
+      queuedAt,
+      answeredAt,
+      abandonedAt: answeredAt === undefined ? timeOf(o.abandonedAt) : undefined,
+      handledAt: answeredAt === undefined ? undefined : timeOf(o.handledAt),
+    });
+  }
+  return out;
 }
 
 function applyPlan(m: StateModel, plan: ConversationPlan, at: number, offset: number): void {
   for (const rec of plan.drop) dropConversation(m, rec, at, offset);
   for (const conv of plan.set) applyConversation(m, conv, at, offset, true);
+  for (const done of plan.count ?? []) countFinished(m, done, at, offset);
+}
+
+/**
+ * A queue conversation that ended where live state could not see it: each queue's answer (with
+ * its wait) or abandon, unless live state already counted one there, and its handling, unless
+ * live state already counted that; each at the conversation's own time. The record then stays as
+ * an ended one, so the same conversation told again (a retried run, its own late events) counts
+ * nothing more.
+ */
+function countFinished(
+  m: StateModel,
+  done: FinishedConversation,
+  at: number,
+  offset: number,
+): void {
+  let rec = m.conversations.get(done.id);
+  if (rec?.bucket === 'ended') return;
+  const media =
+    rec?.media ?? (done.media === undefined ? 'unknown' : (MEDIA_OF[done.media] ?? done.media));
+  if (rec === undefined) {
+    rec = {
+      id: done.id,
+      at,
+      bucket: 'ended',
+      queueId: undefined,
+      queueName: undefined,
+      media,
+      caller: undefined,
+      address: undefined,
+      queuedAt: undefined,
+      userIds: new Set(),
+      counted: new Set(),
+      handling: new Map(),
+    };
+    m.conversations.set(done.id, rec);
+  }
+  for (const o of done.outcomes) {
+    const q = m.queue(o.queueId, offset);
+    if (!rec.counted.has(q.id) && rec.counted.size < LIMITS.queuesPerConversation) {
+      if (o.answeredAt !== undefined) {
+        rec.counted.add(q.id);
+        recordAnswer(m, q, media, o.answeredAt, o.answeredAt - o.queuedAt);
+      } else if (o.abandonedAt !== undefined) {
+        rec.counted.add(q.id);
+        recordAbandon(m, q, media, o.abandonedAt);
+      }
+    }
+    const since = rec.handling.get(q.id);
+    if (
+      o.answeredAt !== undefined &&
+      o.handledAt !== undefined &&
+      since !== null &&
+      rec.counted.has(q.id)
+    ) {
+      // Live state saw the handling begin: it runs from that connect, as live.
+      recordHandled(m, q, o.handledAt, o.handledAt - (since ?? o.answeredAt));
+      rec.handling.set(q.id, null);
+    }
+    m.markQueue(q.id, offset);
+  }
+  // Out of its queue's buckets and off its agents (the handlings are settled above).
+  dropConversation(m, rec, Math.max(at, rec.at), offset);
 }
 
 /** An agent's open analytics segment (`AnalyticsConversationSegment.segmentType`) → its leg. */
@@ -450,7 +567,7 @@ export function reconcileChanges(
 }
 
 function planEmpty(plan: ConversationPlan): boolean {
-  return plan.drop.length === 0 && plan.set.length === 0;
+  return plan.drop.length === 0 && plan.set.length === 0 && (plan.count ?? []).length === 0;
 }
 
 /** An entity listing (`{entities: [{id, …}]}`) names something `known` lacks or names otherwise. */
@@ -498,12 +615,13 @@ function queueDiffers(m: StateModel, body: Record<string, unknown>, at: number):
     if (id !== undefined) members.set(id, typeof x.joined === 'boolean' ? x.joined : undefined);
   }
   if (members.size !== q.members.size) return true;
+  const joinedAt = timeOf(body.asOf) ?? at;
   for (const [id, joined] of members) {
     if (!q.members.has(id)) return true;
     const a = m.agents.get(id);
     if (joined === undefined || a === undefined) continue;
     const known = a.joins.get(q.id);
-    if ((known === undefined || at >= known.at) && joinedTo(a, q.id) !== joined) return true;
+    if ((known === undefined || joinedAt >= known.at) && joinedTo(a, q.id) !== joined) return true;
   }
   return false;
 }

@@ -65,6 +65,11 @@ export interface Gap {
   to: string;
   /** Why, for logs and the reconciler (`append-failed`, `disconnected`, `channel-expired`, …). */
   reason: string;
+  /**
+   * The topics that were not followed during the gap (a stream's channel that dropped while the
+   * others stayed up); absent means all of the source's topics.
+   */
+  topics?: readonly string[];
 }
 
 export type GapReporter = (gap: Gap) => void;

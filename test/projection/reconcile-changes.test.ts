@@ -142,6 +142,30 @@ describe('reconcile events: what differs from live state', () => {
     );
   });
 
+  test("a join lost in a gap, on an org clock ahead of ours: the run's asOf repairs it", () => {
+    const s = new LiveState();
+    fold(s, 'reconcile.queue', queue([{ id: U, joined: true }]), 10);
+    // The activity topic unjoins U at 10:30 on the org's clock (an emulator's runs ahead).
+    const unjoinAt = T0 + 1800_000;
+    s.apply(
+      storedEvent(++offset, 'user.activity', {
+        subject: { userId: U },
+        occurredAt: new Date(unjoinAt).toISOString(),
+        body: { activeQueueIds: [], dateActiveQueuesChanged: new Date(unjoinAt).toISOString() },
+      }),
+    );
+    assert.equal(s.queue(Q, unjoinAt)!.joined, 0);
+    // U joined again in a gap; a run starting at 10:00:20 on our clock reads it joined. Dated
+    // on our clock the snapshot is "older" than the unjoin and would be ignored; dated on the
+    // org's clock (the run's asOf, after every event folded) it is newer.
+    const snapshot = queue([{ id: U, joined: true }]);
+    assert.equal(s.reconcileChanges('reconcile.queue', snapshot, T0 + 20_000), false);
+    const asOf = { ...snapshot, asOf: new Date(unjoinAt + 60_000).toISOString() };
+    assert.equal(s.reconcileChanges('reconcile.queue', asOf, T0 + 20_000), true);
+    fold(s, 'reconcile.queue', asOf, 20);
+    assert.equal(s.queue(Q, unjoinAt + 60_000)!.joined, 1, 'joined again');
+  });
+
   test('presence definitions and wrap-up codes: a new or renamed entity', () => {
     const s = new LiveState();
     const definitions = {

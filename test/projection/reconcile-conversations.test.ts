@@ -7,11 +7,25 @@
  * conversationId, userId, participantName, ani, …}`), checked here and on the emulator's answer.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { join } from 'node:path';
+import { describe, test, type TestContext } from 'node:test';
+import type { EventInput, EventLog } from '../../src/log/event-log.js';
+import { SqliteEventLog } from '../../src/log/sqlite-event-log.js';
+import { createLogger } from '../../src/ops/logger.js';
 import { LiveState } from '../../src/projection/live-state.js';
+import {
+  DETAILS_QUERY_PATH,
+  MAX_PAGES,
+  fetchGapConversations,
+} from '../../src/sources/reconcile/gap-conversations.js';
+import {
+  buildEvents,
+  gapConversationEventId,
+} from '../../src/sources/reconcile/reconcile-events.js';
 import { classifyTopic } from '../../src/sources/normalize/topics.js';
 import { startEmulatorGateway, startTestEmulator } from '../support/emulator.js';
 import { storedEvent } from '../support/events.js';
+import { tempDir } from '../support/helpers.js';
 import { assertSdkShape } from '../support/sdk-models.js';
 import { settled } from '../support/truth.js';
 
@@ -403,4 +417,375 @@ async function emuToken(url: string): Promise<string> {
     body: 'grant_type=client_credentials',
   });
   return ((await res.json()) as { access_token: string }).access_token;
+}
+
+describe('queue conversations begun and over in a gap (conversation details backfill)', () => {
+  const logger = createLogger('silent');
+
+  /** A conversation topic body of a call on Q as it stood at `s`: waiting, ringing, talking, … */
+  function liveCall(
+    id: string,
+    s: number,
+    stage: 'waiting' | 'alerting' | 'connected' | 'acw' | 'done' | 'abandoned',
+  ) {
+    const topic = `v2.routing.queues.${Q}.conversations`;
+    const ended = stage === 'acw' || stage === 'done' || stage === 'abandoned';
+    const agent =
+      stage === 'waiting' || stage === 'abandoned'
+        ? []
+        : [
+            {
+              id: 'u',
+              purpose: 'agent',
+              userId: U,
+              queueId: Q,
+              ...(stage === 'alerting' ? {} : { connectedTime: iso(8) }),
+              ...(ended ? { endTime: iso(68), startAcwTime: iso(68) } : {}),
+              ...(stage === 'done' ? { endAcwTime: iso(78) } : {}),
+              calls: [
+                {
+                  state: stage === 'alerting' ? 'alerting' : ended ? 'disconnected' : 'connected',
+                  direction: 'inbound',
+                },
+              ],
+            },
+          ];
+    return storedEvent(++offset, classifyTopic(topic)!.kind, {
+      topic,
+      subject: { queueId: Q },
+      occurredAt: iso(s),
+      body: {
+        topicName: topic,
+        version: '2',
+        eventBody: {
+          id,
+          participants: [
+            {
+              id: 'c',
+              purpose: 'customer',
+              ...(ended ? { endTime: iso(s) } : {}),
+              calls: [{ state: ended ? 'disconnected' : 'connected', direction: 'inbound' }],
+            },
+            {
+              id: 'a',
+              purpose: 'acd',
+              queueId: Q,
+              connectedTime: iso(0),
+              ...(stage === 'waiting' ? {} : { endTime: iso(stage === 'abandoned' ? s : 5) }),
+              calls: [{ state: stage === 'waiting' ? 'connected' : 'disconnected' }],
+            },
+            ...agent,
+          ],
+        },
+        metadata: { CorrelationId: `c-${offset}` },
+      },
+    });
+  }
+
+  /**
+   * The same calls as conversation details (`AnalyticsConversationWithoutAttributes`, checked
+   * against the SDK's model): queued at 0 s; answered: rung at 5 s, talking 8–68 s, wrap-up to
+   * 78 s; abandoned: the caller hangs up at 30 s.
+   */
+  function details(id: string, answered: boolean) {
+    const end = answered ? 78 : 30;
+    const seg = (segmentType: string, from: number, to: number, extra: object = {}) => ({
+      segmentType,
+      segmentStart: iso(from),
+      segmentEnd: iso(to),
+      queueId: Q,
+      ...extra,
+    });
+    const conversation = {
+      conversationId: id,
+      conversationStart: iso(0),
+      conversationEnd: iso(end),
+      originatingDirection: 'inbound',
+      divisionIds: ['home'],
+      participants: [
+        {
+          participantId: `${id}-c`,
+          purpose: 'customer',
+          sessions: [
+            {
+              mediaType: 'voice',
+              direction: 'inbound',
+              segments: [
+                {
+                  segmentType: 'interact',
+                  segmentStart: iso(0),
+                  segmentEnd: iso(end),
+                  disconnectType: answered ? 'peer' : 'client',
+                },
+              ],
+            },
+          ],
+        },
+        {
+          participantId: `${id}-a`,
+          purpose: 'acd',
+          sessions: [
+            {
+              mediaType: 'voice',
+              direction: 'inbound',
+              segments: [seg('interact', 0, answered ? 5 : 30)],
+            },
+          ],
+        },
+        ...(answered
+          ? [
+              {
+                participantId: `${id}-u`,
+                purpose: 'agent',
+                userId: U,
+                sessions: [
+                  {
+                    mediaType: 'voice',
+                    direction: 'inbound',
+                    segments: [seg('alert', 5, 8), seg('interact', 8, 68), seg('wrapup', 68, 78)],
+                  },
+                ],
+              },
+            ]
+          : []),
+      ],
+    };
+    assertSdkShape('AnalyticsConversationWithoutAttributes', conversation);
+    for (const p of conversation.participants) {
+      assertSdkShape('AnalyticsParticipantWithoutAttributes', p);
+      for (const session of p.sessions) {
+        assertSdkShape('AnalyticsSession', session);
+        for (const segment of session.segments)
+          assertSdkShape('AnalyticsConversationSegment', segment);
+      }
+    }
+    return conversation;
+  }
+
+  /** A client whose details query answers `pages` (an empty page past them); counts the calls. */
+  function detailsClient(pages: readonly object[][]) {
+    const asked: number[] = [];
+    const client = {
+      post: async <T>(path: string, body?: unknown): Promise<T> => {
+        assert.equal(path, DETAILS_QUERY_PATH);
+        const page = (body as { paging: { pageNumber: number } }).paging.pageNumber;
+        asked.push(page);
+        const conversations = pages[page - 1] ?? [];
+        const answer = { conversations, totalHits: pages.flat().length };
+        assertSdkShape('AnalyticsConversationQueryResponse', answer);
+        return answer as T;
+      },
+    };
+    return { client, asked };
+  }
+
+  /** A run at `s` seconds that backfills the gap begun at `countFrom` s: its events, as built. */
+  async function backfillRun(s: number, pages: readonly object[][], countFrom = -1) {
+    const { client } = detailsClient(pages);
+    const gap = await fetchGapConversations(
+      client,
+      T0 - 600_000,
+      T0 + s * 1000,
+      logger,
+      T0 + countFrom * 1000,
+    );
+    assert.ok(gap);
+    return buildEvents(`run-${s}`, iso(s), iso(s), {
+      presenceDefinitions: [],
+      queues: [],
+      users: [],
+      gapConversations: gap,
+    }).events.filter((e) => e.kind === 'reconcile.gap-conversations');
+  }
+
+  /** Appends to `log` and folds what it stored (the log's dedupe drops a repeated id). */
+  async function appendAndFold(log: EventLog, s: LiveState, events: EventInput[]) {
+    const results = await log.append(events);
+    const stored = await log.read(0, 10_000);
+    for (const r of results) {
+      if (r.duplicate) continue;
+      s.apply(stored.find((e) => e.offset === r.offset)!);
+    }
+    return results;
+  }
+
+  const FIGURES = [
+    'answered',
+    'answeredWithinThreshold',
+    'abandoned',
+    'answerWaitMsTotal',
+    'handled',
+    'handleMsTotal',
+  ] as const;
+  const figures = (s: LiveState) => {
+    const q = s.queue(Q);
+    return Object.fromEntries(FIGURES.map((k) => [k, q?.[k]]));
+  };
+
+  /** The truth: the same two calls streamed live, every change seen. */
+  function streamed(): LiveState {
+    const s = new LiveState();
+    for (const e of [
+      liveCall('c-ans', 0, 'waiting'),
+      liveCall('c-ans', 5, 'alerting'),
+      liveCall('c-ans', 8, 'connected'),
+      liveCall('c-ans', 68, 'acw'),
+      liveCall('c-ans', 78, 'done'),
+      liveCall('c-ab', 0, 'waiting'),
+      liveCall('c-ab', 30, 'abandoned'),
+    ])
+      s.apply(e);
+    return s;
+  }
+
+  test('a call answered and one abandoned in a gap are counted once each, as live would have', async (t) => {
+    const truth = figures(streamed());
+    assert.deepEqual(truth, {
+      answered: 1,
+      answeredWithinThreshold: 1,
+      abandoned: 1,
+      answerWaitMsTotal: 8000,
+      handled: 1,
+      handleMsTotal: 70_000,
+    });
+    const { log } = await openLog(t);
+    const fresh = new LiveState();
+    const events = await backfillRun(90, [[details('c-ans', true), details('c-ab', false)]]);
+    // One event per queue conversation, its id the conversation's alone; the own-call event.
+    assert.deepEqual(
+      events.map((e) => e.id),
+      [
+        'reconcile:run-90:gap-conversations',
+        gapConversationEventId('c-ans'),
+        gapConversationEventId('c-ab'),
+      ],
+    );
+    await appendAndFold(log, fresh, events);
+    assert.deepEqual(figures(fresh), truth, 'the backfill counts what live would have');
+    assert.equal(fresh.queue(Q)?.waiting, 0);
+    assert.equal(fresh.agent(U)?.conversations.length ?? 0, 0, 'over: on nobody');
+    // A later run over an overlapping gap reads them again: the log keeps nothing new.
+    const again = await appendAndFold(
+      log,
+      fresh,
+      await backfillRun(120, [[details('c-ans', true), details('c-ab', false)]]),
+    );
+    assert.deepEqual(
+      again.map((r) => r.duplicate),
+      [false, true, true],
+    );
+    assert.deepEqual(figures(fresh), truth, 'not counted twice');
+    // Even folded again (a log without dedupe, a replay of both runs), nothing more is counted.
+    for (const e of await backfillRun(150, [[details('c-ans', true), details('c-ab', false)]]))
+      fresh.apply({ ...e, offset: ++offset });
+    assert.deepEqual(figures(fresh), truth);
+    // A queue conversation begun before the gap (live state may have seen it) is not counted.
+    const before = new LiveState();
+    for (const e of await backfillRun(90, [[details('c-ans', true)]], 1))
+      before.apply({ ...e, offset: ++offset });
+    assert.equal(before.queue(Q)?.answered ?? 0, 0);
+  });
+
+  test('the same conversation on two pages is counted once', async () => {
+    const page1 = Array.from({ length: 99 }, (_, i) => details(`c-${i}`, false));
+    // Paging over a list that changed while it was read: c-98 is listed again on page 2.
+    const { client, asked } = detailsClient([
+      [...page1, details('c-ans', true)],
+      [details('c-ans', true), details('c-98', false)],
+    ]);
+    const gap = await fetchGapConversations(client, T0 - 600_000, T0 + 90_000, logger, T0 - 1000);
+    assert.deepEqual(asked, [1, 2]);
+    assert.equal(gap?.conversations.length, 100, 'each conversation once');
+    assert.equal(gap?.truncated, undefined);
+    const s = new LiveState();
+    for (const e of buildEvents('run', iso(90), iso(90), {
+      presenceDefinitions: [],
+      queues: [],
+      users: [],
+      gapConversations: gap,
+    }).events.filter((e) => e.kind === 'reconcile.gap-conversations'))
+      s.apply({ ...e, offset: ++offset });
+    assert.equal(s.queue(Q)?.answered, 1);
+    assert.equal(s.queue(Q)?.handled, 1);
+    assert.equal(s.queue(Q)?.abandoned, 99);
+  });
+
+  test('a conversation streamed live and then backfilled is counted once, whichever came first', async () => {
+    const truth = figures(streamed());
+    // Live first (the gap was of other topics: this channel stayed up), then the backfill.
+    const live = streamed();
+    const events = await backfillRun(90, [[details('c-ans', true), details('c-ab', false)]]);
+    assert.equal(reconcileWouldChange(live, events), false, 'no difference: nothing appended');
+    assert.equal(reconcileWouldChange(new LiveState(), events), true, 'to live state without them');
+    for (const e of events) live.apply({ ...e, offset: ++offset });
+    assert.deepEqual(figures(live), truth, 'live saw them end: the backfill counts nothing');
+    // Begun live, over in the gap: the answer was counted live, the handling is counted once.
+    const half = new LiveState();
+    for (const e of [
+      liveCall('c-ans', 0, 'waiting'),
+      liveCall('c-ans', 5, 'alerting'),
+      liveCall('c-ans', 8, 'connected'),
+    ])
+      half.apply(e);
+    assert.equal(half.queue(Q)?.answered, 1);
+    for (const e of await backfillRun(90, [[details('c-ans', true)]]))
+      half.apply({ ...e, offset: ++offset });
+    assert.deepEqual(
+      [half.queue(Q)?.answered, half.queue(Q)?.handled, half.queue(Q)?.handleMsTotal],
+      [1, 1, 70_000],
+    );
+    assert.equal(half.queue(Q)?.interacting, 0);
+    assert.equal(half.agent(U)?.conversations.length, 0);
+    // Backfilled first, its live events late: they count nothing more.
+    const late = new LiveState();
+    for (const e of events) late.apply({ ...e, offset: ++offset });
+    for (const e of [
+      liveCall('c-ans', 8, 'connected'),
+      liveCall('c-ans', 78, 'done'),
+      liveCall('c-ab', 30, 'abandoned'),
+    ])
+      late.apply({ ...e, offset: ++offset });
+    assert.deepEqual(figures(late), truth);
+  });
+
+  test('a backfill cut at the page cap says so', async () => {
+    const full = Array.from({ length: 100 }, (_, i) => ({
+      conversationId: `own-${i}`,
+      conversationStart: iso(0),
+      originatingDirection: 'outbound',
+      participants: [],
+    }));
+    const { client, asked } = detailsClient(Array.from({ length: MAX_PAGES + 5 }, () => full));
+    const warnings: string[] = [];
+    const gap = await fetchGapConversations(client, T0 - 600_000, T0 + 90_000, {
+      ...logger,
+      warn: (_o: unknown, msg: string) => warnings.push(msg),
+    } as unknown as typeof logger);
+    assert.equal(asked.length, MAX_PAGES);
+    assert.equal(gap?.truncated, true);
+    assert.ok(
+      warnings.some((w) => /cut at 50 pages/.test(w)),
+      warnings.join('\n'),
+    );
+  });
+});
+
+async function openLog(t: TestContext) {
+  const log = await SqliteEventLog.open({
+    path: join(tempDir(t, 'sb-backfill-'), 'switchboard.db'),
+    retention: { intervalMs: 3_600_000 },
+  });
+  t.after(() => log.close());
+  return { log };
+}
+
+/** Whether the run's gap events would change `s` (what the reconciler asks before appending). */
+function reconcileWouldChange(s: LiveState, events: readonly EventInput[]): boolean {
+  return events.some((e) =>
+    s.reconcileChanges(
+      e.kind,
+      JSON.parse(Buffer.from(e.body).toString('utf8')) as Record<string, unknown>,
+      Date.parse(e.occurredAt ?? ''),
+    ),
+  );
 }

@@ -8,7 +8,7 @@ interface Ready {
   status: string;
   log: string;
   consumers: Record<string, boolean>;
-  sources: Record<string, SourceHealth>;
+  sources: Record<string, SourceHealth & { activationsByCause?: Record<string, number> }>;
 }
 
 describe('the gateway runs its sources', () => {
@@ -33,8 +33,11 @@ describe('the gateway runs its sources', () => {
       gapsReceived: 0,
       activations: 0,
       activationsLastHour: 0,
+      maxActivationsPerHour: 2,
       activationAlert: 0,
+      backfillTruncated: 0,
     });
+    assert.deepEqual(ready.sources.reconcile?.activationsByCause, {});
 
     const before = Date.now();
     assert.equal((await postSigned(gw.url, JSON.stringify(seedEvent()))).status, 200);

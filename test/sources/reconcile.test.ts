@@ -11,6 +11,7 @@ import { createIngestMetrics } from '../../src/ops/ingest-metrics.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { createMetrics } from '../../src/ops/metrics.js';
 import { genesysClientOptions } from '../../src/sources/reconcile/from-config.js';
+import { DETAILS_QUERY_PATH, MAX_PAGES } from '../../src/sources/reconcile/gap-conversations.js';
 import { appenderFor } from '../../src/sources/source.js';
 import {
   ReconcileError,
@@ -274,6 +275,51 @@ describe('reconciler', () => {
       completes.map((e) => bodyOf<ReconcileComplete>(e).runId),
       [first.runId, a.runId],
     );
+  });
+
+  test('a backfill cut at its page cap is counted in health (backfillTruncated) and logged', async (t) => {
+    const emu = await startEmulator(t, { agents: 20, queues: 2 });
+    const { log } = await openLog(t);
+    const real = clientFor(emu);
+    // The gap's details never end: every page is full (agents' own calls, 100 a page).
+    let pages = 0;
+    const client: ReconcileClient = {
+      pages: (path, query) => real.pages(path, query),
+      get: (path, query) => real.get(path, query),
+      post: async <T>(
+        path: string,
+        body?: unknown,
+        options?: Parameters<GenesysRestClient['post']>[2],
+      ): Promise<T> => {
+        if (path !== DETAILS_QUERY_PATH) return real.post<T>(path, body, options);
+        const page = ++pages;
+        return {
+          conversations: Array.from({ length: 100 }, (_, i) => ({
+            conversationId: `own-${page}-${i}`,
+            conversationStart: new Date(START).toISOString(),
+            originatingDirection: 'outbound',
+            participants: [],
+          })),
+        } as T;
+      },
+    };
+    const warnings: string[] = [];
+    const warnLogger = createLogger('silent');
+    warnLogger.warn = ((_o: unknown, msg: string) =>
+      void warnings.push(msg)) as typeof warnLogger.warn;
+    const r = new Reconciler({ client, logger: warnLogger });
+    await r.start({ append: appenderFor(log), reportGap: () => {}, logger: warnLogger });
+    assert.equal(r.health().counts?.backfillTruncated, 0);
+    await r.run(); // the first run backfills the last hour
+    assert.equal(pages, MAX_PAGES, 'no page past the cap is asked for');
+    assert.equal(r.health().counts?.backfillTruncated, 1);
+    assert.ok(
+      warnings.some((w) => w.includes(`cut at ${MAX_PAGES} pages`)),
+      warnings.join('\n'),
+    );
+    const events = await readAll(log);
+    const gap = events.find((e) => e.kind === 'reconcile.gap-conversations')!;
+    assert.equal(bodyOf<{ truncated?: boolean }>(gap).truncated, true, 'the event says so too');
   });
 
   test('a run that fails while fetching appends nothing and says where it failed', async (t) => {

@@ -73,10 +73,12 @@ export function buildEvents(
     topic: string,
     subject: EventInput['subject'],
     body: Record<string, unknown>,
+    /** The whole id, when it must not depend on the run (something counted once, ever). */
+    id = `reconcile:${runId}:${key}`,
   ): EventInput => {
     bodies.push(body);
     return {
-      id: `reconcile:${runId}:${key}`,
+      id,
       source: 'reconcile',
       topic,
       kind,
@@ -109,7 +111,9 @@ export function buildEvents(
         RECONCILE_KINDS.queue,
         `v2.routing.queues.${q.id}`,
         { queueId: q.id },
-        { queue: q.entity, members: q.members },
+        // Members' `joined` has no time of its own: it is as of the run's start on the org's
+        // clock, like the joins the activity topic dates (`dateActiveQueuesChanged`).
+        { queue: q.entity, members: q.members, ...(asOf !== startedAt ? { asOf } : {}) },
       ),
     );
   }
@@ -125,15 +129,33 @@ export function buildEvents(
     );
   }
   if (snapshot.gapConversations) {
+    const { from, to, conversations, truncated } = snapshot.gapConversations;
+    const own = conversations.filter((c) => c.queues === undefined);
     all.push(
       event(
         'gap-conversations',
         RECONCILE_KINDS.gapConversations,
         'v2.analytics.conversations.details',
         {},
-        { ...snapshot.gapConversations },
+        { from, to, conversations: own, ...(truncated ? { truncated } : {}) },
       ),
     );
+    // A queue conversation over by now is counted (answered, abandoned, handled): one event
+    // each, its id the conversation's alone, so a later run that reads it again (an overlapping
+    // gap, a retried run) appends nothing the log's dedupe keeps.
+    for (const c of conversations) {
+      if (c.queues === undefined) continue;
+      all.push(
+        event(
+          `gap-conversation:${c.conversationId}`,
+          RECONCILE_KINDS.gapConversations,
+          'v2.analytics.conversations.details',
+          { conversationId: c.conversationId },
+          { from, to, conversations: [c] },
+          gapConversationEventId(c.conversationId),
+        ),
+      );
+    }
   }
   for (const u of snapshot.users) {
     all.push(
@@ -160,6 +182,11 @@ export function buildEvents(
     event('complete', RECONCILE_KINDS.complete, 'reconcile.complete', {}, { ...complete }),
   );
   return { events, unchanged };
+}
+
+/** The id of the event that counts a queue conversation a gap backfill found over: one per conversation, whatever the run. */
+export function gapConversationEventId(conversationId: string): string {
+  return `reconcile:gap-conversation:${conversationId}`;
 }
 
 /** `20261123T100000123Z-1f2e3d4c`: sortable by start time, unique across runs. */

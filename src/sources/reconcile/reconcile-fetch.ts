@@ -30,8 +30,12 @@ export async function fetchSnapshot(
   logger: Logger,
   memberConcurrency: number,
   at: (step: string) => void,
-  /** The interval (org clock, epoch ms) of the gaps this run repairs: agents' own calls in it. */
-  backfill?: { from: number; to: number },
+  /**
+   * The interval (org clock, epoch ms) of the gaps this run repairs: agents' own calls in it,
+   * and with `countFrom` (when the earliest gap began) the queue conversations begun since then
+   * that are over.
+   */
+  backfill?: { from: number; to: number; countFrom?: number },
 ): Promise<ReconcileSnapshot> {
   const definitions = await fetchPresenceDefinitions(client, logger);
 
@@ -51,7 +55,13 @@ export async function fetchSnapshot(
     backfill === undefined
       ? undefined
       : (at('fetching the conversations of the gap'),
-        await fetchGapConversations(client, backfill.from, backfill.to, logger));
+        await fetchGapConversations(
+          client,
+          backfill.from,
+          backfill.to,
+          logger,
+          backfill.countFrom,
+        ));
 
   const users = await fetchUsers(client, logger, at);
   return {

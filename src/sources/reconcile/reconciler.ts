@@ -23,6 +23,25 @@ export {
 export { USER_EXPAND, type ReconcileClient } from './reconcile-fetch.js';
 
 /**
+ * An activation's reason as one of few causes (the `cause` label of
+ * `switchboard_reconcile_activations_total`): `stale` (no event while agents are logged in),
+ * `impossible` (a ring or a conversation too old to be true), `roster` (the followed users
+ * changed), `gap` (a source may have missed events).
+ */
+export function activationCause(reason: string): 'stale' | 'impossible' | 'roster' | 'gap' {
+  if (reason.startsWith('stale')) return 'stale';
+  if (reason.startsWith('impossible')) return 'impossible';
+  if (reason.endsWith(ROSTER_CHANGED)) return 'roster';
+  return 'gap';
+}
+
+/** The reconciler's health: `/readyz` and the health page show `activationsByCause` as it is. */
+export interface ReconcilerHealth extends SourceHealth {
+  /** Activations of the last hour by cause (`activationCause`). */
+  activationsByCause: Record<string, number>;
+}
+
+/**
  * The reconcile Source: one run reads presence definitions, queues with their members and users
  * (with presence, routing status and team) from REST, then appends them to the log as
  * `reconcile.*` events, `reconcile.complete` last. Runs are on demand (`run()`: the CLI's seed
@@ -163,6 +182,13 @@ export class Reconciler implements Source {
   #activatedRuns = 0;
   /** When the earliest gap not yet repaired began (epoch ms): the next run backfills from it. */
   #gapFrom: number | undefined;
+  /**
+   * The same without the margin for skew (org clock): queue conversations begun since then and
+   * over are counted; live state may have seen one begun before (and forgotten it since).
+   */
+  #countFrom: number | undefined;
+  /** Backfills cut at their page cap (conversations after it were not read). */
+  #backfillTruncated = 0;
   #firstRun = true;
 
   constructor(options: ReconcilerOptions) {
@@ -225,15 +251,20 @@ export class Reconciler implements Source {
    * `degraded` while the last run failed (live state may lack what it would have brought), or
    * after more activations in the last hour than `activation.maxPerHour`.
    */
-  health(): SourceHealth {
+  health(): ReconcilerHealth {
     const recent = this.#recentActivations();
+    const activationsByCause: Record<string, number> = {};
+    for (const a of recent) {
+      const cause = activationCause(a.reason);
+      activationsByCause[cause] = (activationsByCause[cause] ?? 0) + 1;
+    }
     const tooMany =
       recent.length > this.#maxPerHour
         ? `${recent.length} reconcile activations in the last hour (normal: ${this.#maxPerHour}): ` +
           summarize(recent.map((a) => a.reason))
         : undefined;
     const degradedBy = this.#lastError?.message ?? tooMany;
-    return this.#life.health({
+    const health = this.#life.health({
       ...(degradedBy !== undefined ? { degradedBy } : {}),
       counts: {
         runs: this.#runs,
@@ -241,9 +272,12 @@ export class Reconciler implements Source {
         gapsReceived: this.#gapsReceived,
         activations: this.#activatedRuns,
         activationsLastHour: recent.length,
+        maxActivationsPerHour: this.#maxPerHour,
         activationAlert: tooMany === undefined ? 0 : 1,
+        backfillTruncated: this.#backfillTruncated,
       },
     });
+    return { ...health, activationsByCause };
   }
 
   /** Activations within the last hour (older ones dropped). */
@@ -306,15 +340,27 @@ export class Reconciler implements Source {
       this.activate(`${gap.source} ${gap.reason}`, { now: true });
       return;
     }
-    this.#logger.warn({ gap }, 'reconcile: a source reported a gap');
+    // `topics`: what was not followed during it (absent: everything). A run repairs everything
+    // it reads either way; the topics say what it repairs for, in the log and in `gaps`.
+    this.#logger.warn(
+      { gap: gapSummary(gap) },
+      gap.topics === undefined
+        ? 'reconcile: a source reported a gap'
+        : `reconcile: a source reported a gap in ${gap.topics.length} topics`,
+    );
     // Where the gap began on the org's clock: as long before the org's now as it began before
     // ours, and ten minutes more for skew (a call already going then is read too, harmlessly).
     // A gap of unknown start is taken as ten minutes long; none older than a day is read.
     const lengthMs =
       gap.from === undefined ? 600_000 : Math.max(0, this.#now() - Date.parse(gap.from));
     if (Number.isFinite(lengthMs)) {
-      const from = this.#orgNow() - Math.min(lengthMs, 24 * 3600_000) - 600_000;
+      const began = this.#orgNow() - Math.min(lengthMs, 24 * 3600_000);
+      const from = began - 600_000;
       this.#gapFrom = Math.min(this.#gapFrom ?? from, from);
+      // Only a gap that knows when it began says which conversations live state cannot have
+      // seen begin. (A gap of some topics only: the others' conversations were seen, and are
+      // remembered as ended, so they are not counted again.)
+      if (gap.from !== undefined) this.#countFrom = Math.min(this.#countFrom ?? began, began);
     }
     // Genesys revoked the org's tokens (`v2.system.token_revoked.{id}`): the cached one would
     // fail the next run's first request, so the next run signs in again from the start.
@@ -368,7 +414,9 @@ export class Reconciler implements Source {
       // last hour's conversations in no queue too (an agent already on a call they placed).
       const backfillFrom =
         this.#gapFrom ?? (this.#firstRun ? this.#orgNow() - START_BACKFILL_MS : undefined);
+      const countFrom = this.#countFrom;
       this.#gapFrom = undefined;
+      this.#countFrom = undefined;
       this.#firstRun = false;
       const snapshot = await fetchSnapshot(
         client,
@@ -379,13 +427,20 @@ export class Reconciler implements Source {
           ? undefined
           : // An hour past the latest event seen: after a silence that event is old, and the
             // org's now unknown; Genesys answers with what has happened so far.
-            { from: backfillFrom, to: this.#orgNow() + 3_600_000 },
+            {
+              from: backfillFrom,
+              to: this.#orgNow() + 3_600_000,
+              ...(countFrom !== undefined ? { countFrom } : {}),
+            },
       ).catch((err: unknown) => {
         // Not repaired: the next run reads the interval again.
         if (backfillFrom !== undefined)
           this.#gapFrom = Math.min(this.#gapFrom ?? backfillFrom, backfillFrom);
+        if (countFrom !== undefined)
+          this.#countFrom = Math.min(this.#countFrom ?? countFrom, countFrom);
         throw err;
       });
+      if (snapshot.gapConversations?.truncated) this.#backfillTruncated++;
       const finished = this.#now();
       const finishedAt = new Date(finished).toISOString();
       step = 'comparing with live state';
@@ -456,6 +511,13 @@ export class Reconciler implements Source {
       this.#logger.warn({ err }, 'reconcile onRun hook threw');
     }
   }
+}
+
+/** A gap for the log: its topics counted, with the first few named (a channel has 1,000). */
+function gapSummary(gap: Gap): Record<string, unknown> {
+  if (gap.topics === undefined) return { ...gap };
+  const { topics, ...rest } = gap;
+  return { ...rest, topicCount: topics.length, topics: topics.slice(0, 10) };
 }
 
 /** `reason ×n, …` for the health detail, most frequent first. */
