@@ -412,6 +412,16 @@ export const configSchema = z
             pongTimeoutMs: z.number().int().min(500).max(120_000).default(10_000),
             /** Re-read the directory this often (queue membership changes). */
             refreshIntervalMs: z.number().int().min(10_000).default(300_000),
+            /**
+             * Hand a channel over (make-before-break) this long before it expires. Channels live
+             * 24 h (FACTS §1.6); tests shorten the emulator's channels and this with them.
+             */
+            renewAheadMs: z
+              .number()
+              .int()
+              .min(1000)
+              .max(23 * 3_600_000)
+              .default(3_600_000),
           })
           .strict()
           .prefault({}),

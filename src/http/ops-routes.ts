@@ -104,6 +104,10 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRouteDeps): voi
       m.streamChannels.set({ state: 'down' }, (stream.channels ?? 0) - (stream.channelsOpen ?? 0));
       m.streamTopics.set({ state: 'subscribed' }, stream.topics ?? 0);
       m.streamTopics.set({ state: 'rejected' }, stream.rejectedTopics ?? 0);
+      m.streamPruned.set({ kind: 'user' }, stream.prunedUsers ?? 0);
+      m.streamPruned.set({ kind: 'queue' }, stream.prunedQueues ?? 0);
+      m.streamPruned.set({ kind: 'team' }, stream.prunedTeams ?? 0);
+      m.streamPruned.set({ kind: 'division' }, stream.prunedDivisions ?? 0);
       if (stream.lastDeliveryAgeMs !== undefined)
         m.streamLastDeliveryAge.set(stream.lastDeliveryAgeMs / 1000);
     }

@@ -19,6 +19,9 @@ import { expectedLabel } from '../support/truth.js';
  * feeds it, and its `/emulator/truth` says what a correct dashboard shows.
  */
 
+/** A stream user id the emulator's org does not have: pruned, and shown on the health page. */
+const GONE_USER = 'no-such-user-e2e-0000000000ff';
+
 /** "1:02:03" / "12:05" → ms. */
 function parseClock(text: string): number | undefined {
   const m = /(?:(\d+):)?(\d+):(\d\d)/.exec(text);
@@ -29,6 +32,20 @@ function parseClock(text: string): number | undefined {
 interface Sample {
   at: number;
   truth: Truth;
+}
+
+/** What the health page test reads of `/readyz`. */
+interface ReadyBody {
+  sources: Record<
+    string,
+    {
+      state: string;
+      counts: Record<string, number>;
+      reconnectsByCause?: Record<string, number>;
+      activationsByCause?: Record<string, number>;
+      pruned?: { kind: string; id: string; reason: string }[];
+    }
+  >;
 }
 
 /** Polls the truth in the background so a DOM reading can be checked against the last second. */
@@ -157,7 +174,7 @@ describe('dashboard in Chromium against the demo emulator', () => {
   let emulatorUrl = '';
 
   before(async () => {
-    demo = await startDemoGateway();
+    demo = await startDemoGateway({ config: { source: { stream: { users: [GONE_USER] } } } });
     gateway = demo.gateway;
     emulatorUrl = demo.emulatorUrl;
     await eventually('the emulator', () => getTruth(emulatorUrl), { timeoutMs: 15_000 });
@@ -304,7 +321,7 @@ describe('dashboard in Chromium against the demo emulator', () => {
     assert.ok(lagMs < 3_000, `toast removed within 3 s of the answer (took ${lagMs} ms)`);
   });
 
-  test('the health page charts the gateway stats', async (t) => {
+  test('the health page charts the gateway stats and shows the sources as /readyz has them', async (t) => {
     const browser = await launchBrowser(t);
     if (!browser || !gateway) return;
     const page = await newPage(browser, t, { width: 1440, height: 900 });
@@ -315,22 +332,91 @@ describe('dashboard in Chromium against the demo emulator', () => {
     );
     // The sources: the demo streams from its emulator; its channels and topics are shown.
     const stream = page.locator('[data-testid="sources"] tr[data-source="stream"]');
+    const reconcile = page.locator('[data-testid="sources"] tr[data-source="reconcile"]');
+    const figure = (row: typeof stream, name: string) =>
+      row.locator(`[data-figure="${name}"] dd`).innerText();
     await stream.waitFor({ timeout: 20_000 });
     await eventually('the stream running, every channel open', async () => {
       const text = await stream.innerText();
-      const open = /channels open\s+(\d+)/.exec(text)?.[1];
-      const all = /\bchannels\s+(\d+)/.exec(text.replace(/channels open\s+\d+/, ''))?.[1];
-      return /running/i.test(text) &&
-        open !== undefined &&
-        open === all &&
-        /topics\s+\d{3,}/.test(text)
-        ? true
-        : undefined;
+      const m = /(\d+) open of (\d+)/.exec(await figure(stream, 'channels'));
+      return /running/i.test(text) && m && m[1] === m[2] && Number(m[1]) > 0 ? true : undefined;
     });
-    assert.ok(
-      await page.locator('[data-testid="sources"] tr[data-source="reconcile"]').count(),
-      'the reconciler listed too',
+    assert.equal(await reconcile.count(), 1, 'the reconciler listed too');
+
+    // An unplanned drop: the stream reconnects; /readyz counts it by cause, the page shows it.
+    const fault = await fetch(`${emulatorUrl}/emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ fault: 'drop-sockets', code: 1006 }),
+    });
+    assert.equal(fault.status, 200);
+    const readyz = async () => (await (await fetch(`${gateway!.url}/readyz`)).json()) as ReadyBody;
+    await eventually(
+      '/readyz: reconnected after the drop, and a gap activation',
+      async () => {
+        const { sources } = await readyz();
+        return sources.stream?.state === 'running' &&
+          (sources.stream.reconnectsByCause?.['closed 1006'] ?? 0) >= 1 &&
+          (sources.reconcile?.activationsByCause?.gap ?? 0) >= 1
+          ? true
+          : undefined;
+      },
+      { timeoutMs: 30_000 },
     );
+    // Both are read again until they agree (the page polls /readyz every 2 s).
+    const ready = await eventually(
+      'the page shows what /readyz has',
+      async () => {
+        const body = await readyz();
+        const s = body.sources.stream!;
+        const r = body.sources.reconcile!;
+        const checks: [string, string, RegExp][] = [
+          [
+            'channels',
+            await figure(stream, 'channels'),
+            new RegExp(`^${s.counts.channelsOpen} open of ${s.counts.channels}$`),
+          ],
+          ['topics', await figure(stream, 'topics'), new RegExp(`^${s.counts.topics}\\b`)],
+          [
+            'reconnects',
+            await figure(stream, 'reconnects'),
+            new RegExp(`closed 1006\\s+${s.reconnectsByCause?.['closed 1006']}\\b`),
+          ],
+          ['handovers', await figure(stream, 'handovers'), new RegExp(`^${s.counts.handovers}$`)],
+          ['last message', await figure(stream, 'last-message'), /^(just now|\d+ s ago)$/],
+          [
+            'pruned',
+            await figure(stream, 'pruned'),
+            new RegExp(`^1 user\\s+user ${GONE_USER} \\(no such user in the org\\)`),
+          ],
+          [
+            'activations',
+            await figure(reconcile, 'activations'),
+            new RegExp(
+              `^${r.counts.activationsLastHour} \\(limit ${r.counts.maxActivationsPerHour}\\)`,
+            ),
+          ],
+          [
+            'activations by cause',
+            await figure(reconcile, 'activations-by-cause'),
+            new RegExp(`gap\\s+${r.activationsByCause?.gap}\\b`),
+          ],
+        ];
+        const wrong = checks.filter(([, text, re]) => !re.test(text));
+        if (wrong.length > 0)
+          throw new Error(wrong.map(([n, text]) => `${n}: "${text}"`).join('; '));
+        return body;
+      },
+      { timeoutMs: 15_000 },
+    );
+    const s = ready.sources.stream!;
+    t.diagnostic(
+      `reconnects ${JSON.stringify(s.reconnectsByCause)}; activations ${JSON.stringify(ready.sources.reconcile?.activationsByCause)}`,
+    );
+    assert.equal(s.counts.prunedUsers, 1);
+    assert.deepEqual(s.pruned, [
+      { kind: 'user', id: GONE_USER, reason: 'no such user in the org' },
+    ]);
     await screenshot(page, 'health');
   });
 });

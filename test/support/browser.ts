@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,9 +115,16 @@ export interface DemoGateway {
   stop(): Promise<void>;
 }
 
-export async function startDemoGateway(): Promise<DemoGateway> {
+export async function startDemoGateway(
+  options: {
+    /** A config file's content (JSON is YAML), merged under the environment below. */
+    config?: Record<string, unknown>;
+  } = {},
+): Promise<DemoGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
   const emulatorPort = await freePort();
+  const configFile = join(dataDir, 'switchboard.yaml');
+  if (options.config) writeFileSync(configFile, JSON.stringify(options.config));
   const gateway = await startCli(
     ['start'],
     {
@@ -128,6 +135,7 @@ export async function startDemoGateway(): Promise<DemoGateway> {
       EMULATOR_PORT: String(emulatorPort),
       GENESYS_CLIENT_ID: '',
       GENESYS_CLIENT_SECRET: '',
+      ...(options.config ? { SWITCHBOARD_CONFIG: configFile } : {}),
     },
     30_000,
   );
