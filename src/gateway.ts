@@ -20,20 +20,16 @@ import { registerDashboard } from './http/dashboard-route.js';
 import { registerSettingsRoutes } from './http/settings-routes.js';
 import { DashboardSettings } from './settings/dashboard-settings.js';
 import { reconcilerFromConfig, sharedGenesysClient } from './sources/reconcile/from-config.js';
+import { activationCause } from './sources/reconcile/reconciler.js';
 import { streamFromConfig } from './sources/stream/stream-from-config.js';
 import {
   ImpossibleStatesWatchdog,
   StalenessWatchdog,
 } from './sources/reconcile/staleness-watchdog.js';
 import type { ReconcileResult } from './sources/reconcile/reconciler.js';
-import {
-  appenderFor,
-  ROSTER_CHANGED,
-  type Gap,
-  type Source,
-  type SourceHealth,
-} from './sources/source.js';
+import { appenderFor, type Gap, type Source, type SourceHealth } from './sources/source.js';
 import { Projector } from './projection/projector.js';
+import { impossibleKey, sweepEvent, type ImpossibleState } from './projection/sweep.js';
 import { createEventLog, type CreateEventLogOptions } from './log/create-event-log.js';
 import type { EventLog } from './log/event-log.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
@@ -158,16 +154,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     },
     onRun: (outcome) =>
       metrics.reconcileRuns.inc({ result: outcome instanceof Error ? 'error' : 'ok' }),
-    onActivation: (reason) =>
-      metrics.reconcileActivations.inc({
-        cause: reason.startsWith('stale')
-          ? 'stale'
-          : reason.startsWith('impossible')
-            ? 'impossible'
-            : reason.endsWith(ROSTER_CHANGED)
-              ? 'roster'
-              : 'gap',
-      }),
+    onActivation: (reason) => metrics.reconcileActivations.inc({ cause: activationCause(reason) }),
   });
   const stream = streamFromConfig(config, genesys, metrics, logger);
   const sources: Source[] = [
@@ -201,21 +188,31 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       activate: (reason) => reconciler.activate(reason),
       ...clock,
     });
-  const impossible =
-    reconciler &&
-    new ImpossibleStatesWatchdog({
-      find: () => {
-        // Measured on the events' own clock (the latest event time), not this machine's: a
-        // floor replaying its past, or Genesys's clock ahead of ours, is not impossible.
-        const { rings, silent } = projector.state.impossible(
-          projector.state.clock,
-          config.reconcile.maxRingMs,
-          config.reconcile.maxSilentConversationMs,
-        );
-        return { 'rings too old': rings, 'silent conversations': silent };
-      },
-      activate: (reason) => reconciler.activate(reason),
-    });
+  // Without a reconciler too: a push-only gateway must not show a ring for ever.
+  const impossible = new ImpossibleStatesWatchdog<ImpossibleState>({
+    // Measured on the events' own clock (the latest event time), not this machine's: a floor
+    // replaying its past, or Genesys's clock ahead of ours, is not impossible.
+    find: () =>
+      projector.state.impossible(
+        projector.state.clock,
+        config.reconcile.maxRingMs,
+        config.reconcile.maxSilentConversationMs,
+      ),
+    key: impossibleKey,
+    kind: (s) => (s.reason === 'ring-timeout' ? 'rings too old' : 'silent conversations'),
+    sweep: async (states) => {
+      const at = projector.state.clock;
+      const receivedAt = new Date((options.now ?? Date.now)()).toISOString();
+      await log.append(states.map((s) => sweepEvent(s, at, receivedAt)));
+      for (const s of states) metrics.projectionSweeps.inc({ reason: s.reason });
+      logger.warn(
+        { swept: states.length, first: states[0] },
+        'live state held states that cannot be true; swept (reconcile.sweep events)',
+      );
+    },
+    ...(reconciler ? { activate: (reason: string) => reconciler.activate(reason) } : {}),
+    onError: (err) => logger.warn({ err }, 'could not append sweeps; trying again'),
+  });
   const startSources = async () => {
     await Promise.all(
       sources.map((s) =>
@@ -223,11 +220,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       ),
     );
     watchdog?.start();
-    impossible?.start();
+    impossible.start();
   };
   const stopSources = async () => {
     watchdog?.stop();
-    impossible?.stop();
+    impossible.stop();
     for (const r of await Promise.allSettled(sources.map((s) => s.stop()))) {
       if (r.status === 'rejected') logger.error({ err: r.reason }, 'a source failed to stop');
     }

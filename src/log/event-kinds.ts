@@ -31,10 +31,12 @@ export const EVENT_KINDS = {
   'reconcile.queue': 'one queue with its members',
   'reconcile.user': 'one user with presence, routing status and team',
   'reconcile.gap-conversations':
-    "agents' own calls (in no queue) that a gap touched, from conversation details",
+    "conversations a gap touched, from conversation details: agents' own calls, and queue calls begun and over in it",
   'reconcile.queue-conversations':
     "one queue's conversations in progress (waiting, alerting, interacting), from its observations",
   'reconcile.complete': 'the end of a reconcile run',
+  'reconcile.sweep':
+    'a state that cannot be true (a ring past any alerting timeout, a conversation silent too long) ended by the gateway, with the reason',
   unknown: 'a shape this build does not recognise (stored as received)',
 } as const satisfies Record<string, string>;
 

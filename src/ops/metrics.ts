@@ -154,6 +154,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['cause'] as const,
       registers,
     }),
+    projectionSweeps: new Counter({
+      name: 'switchboard_projection_sweeps_total',
+      help: 'States live state held that cannot be true, ended by a reconcile.sweep event, by reason (ring-timeout: a ring past reconcile.maxRingMs; silent-conversation: no event for reconcile.maxSilentConversationMs).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     reconcileActivationsLastHour: new Gauge({
       name: 'switchboard_reconcile_activations_last_hour',
       help: 'Reconcile activations in the last hour.',
@@ -186,6 +192,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       name: 'switchboard_stream_topics',
       help: 'Topics the stream follows, by state (subscribed, rejected).',
       labelNames: ['state'] as const,
+      registers,
+    }),
+    streamPruned: new Gauge({
+      name: 'switchboard_stream_pruned',
+      help: 'Ids the stream config names that the org does not have (deleted, inactive, mistyped), by kind (user, queue, team, division); not followed.',
+      labelNames: ['kind'] as const,
       registers,
     }),
     streamLastDeliveryAge: new Gauge({

@@ -201,6 +201,34 @@ export function dropConversation(
   rec.at = at;
 }
 
+/**
+ * A ring older than any alerting timeout whose end was lost: Genesys takes an unanswered offer
+ * back from the agent and the conversation waits in its queue again (unless someone else has
+ * it), which is what live state shows until an event or a reconcile run says more.
+ */
+export function timeOutRing(
+  m: StateModel,
+  rec: ConversationRecord,
+  userId: string,
+  at: number,
+  offset: number,
+): void {
+  setLeg(m, rec, userId, 'done', at, offset);
+  const ringing = [...rec.userIds].some(
+    (u) => m.agents.get(u)?.legs.get(rec.id)?.state === 'alerting',
+  );
+  if (rec.bucket !== 'alerting' || ringing) return;
+  const q = rec.queueId !== undefined ? m.queues.get(rec.queueId) : undefined;
+  const working = [...rec.userIds].some((u) => m.agents.get(u)?.legs.get(rec.id) !== undefined);
+  rec.bucket = working ? 'interacting' : 'waiting';
+  if (q) {
+    q.alerting.delete(rec.id);
+    if (working) q.interacting.add(rec.id);
+    else q.waiting.set(rec.id, rec.queuedAt ?? at);
+    m.markQueue(q.id, offset);
+  }
+}
+
 /** An agent leg still working the conversation (wrap-up included); a ringing one is not yet. */
 const working = (l: ParsedAgentLeg) =>
   l.state === 'connected' || l.state === 'held' || l.state === 'acw';

@@ -21,6 +21,7 @@ import {
   reconcileGapConversations,
 } from './reconcile-seed.js';
 import { StateModel, type AgentRecord } from './state-model.js';
+import { applySweep, findImpossible, type ImpossibleState } from './sweep.js';
 
 export type { AgentView, QueueView, ToastView } from '../protocol/live-messages.js';
 
@@ -126,22 +127,12 @@ export class LiveState {
   }
 
   /**
-   * States that cannot be true at `now`: rings older than `maxRingMs` (Genesys times an
-   * unanswered offer out within seconds) and conversations in progress with no event for
-   * `maxSilentMs`. Their end was lost; the gateway asks the reconciler to find out.
+   * States that cannot be true at `now` (the events' clock): rings older than `maxRingMs`
+   * (Genesys times an unanswered offer out within seconds) and conversations in progress with
+   * no event for `maxSilentMs`. Their end was lost (projection/sweep.ts).
    */
-  impossible(
-    now: number,
-    maxRingMs: number,
-    maxSilentMs: number,
-  ): { rings: string[]; silent: string[] } {
-    const rings: string[] = [];
-    for (const t of this.#m.toasts.values())
-      if (now - Date.parse(t.since) > maxRingMs) rings.push(t.id);
-    const silent: string[] = [];
-    for (const c of this.#m.conversations.values())
-      if (c.bucket !== 'ended' && now - c.at > maxSilentMs) silent.push(c.id);
-    return { rings, silent };
+  impossible(now: number, maxRingMs: number, maxSilentMs: number): ImpossibleState[] {
+    return findImpossible(this.#m, now, maxRingMs, maxSilentMs);
   }
 
   /** Team, division and queue memberships of an agent (for filtering), without its view. */
@@ -282,6 +273,8 @@ export class LiveState {
         return reconcileGapConversations(m, body, at, offset);
       case 'reconcile.complete':
         return reconcileComplete(m, body, offset);
+      case 'reconcile.sweep':
+        return applySweep(m, body, at, offset);
       default:
         return;
     }

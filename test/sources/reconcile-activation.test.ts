@@ -102,6 +102,11 @@ describe('reconcile activation', () => {
     assert.equal(h.state, 'degraded');
     assert.match(h.detail ?? '', /3 reconcile activations in the last hour.*stream closed 1006 ×3/);
     assert.equal(h.counts?.activationAlert, 1);
+    assert.equal(h.counts?.activationsLastHour, 3);
+    assert.equal(h.counts?.maxActivationsPerHour, 2);
+    assert.deepEqual(h.activationsByCause, { gap: 3 });
+    x.r.activate('stale: no event for 15 s');
+    assert.deepEqual(x.r.health().activationsByCause, { gap: 3, stale: 1 });
   });
 });
 
@@ -217,23 +222,43 @@ describe('impossible states', () => {
     );
   });
 
-  test('the watchdog fires once per new impossible state', () => {
-    let found: Record<string, string[]> = { rings: [] };
+  test('the watchdog sweeps each new impossible state once, then activates a run', async () => {
+    let found: string[] = [];
     const fired: string[] = [];
-    const w = new ImpossibleStatesWatchdog({ find: () => found, activate: (r) => fired.push(r) });
-    w.check();
+    const swept: string[][] = [];
+    let failNext = false;
+    const w = new ImpossibleStatesWatchdog<string>({
+      find: () => found,
+      key: (s) => s,
+      kind: (s) => (s.startsWith('ring') ? 'rings too old' : 'silent conversations'),
+      sweep: async (states) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('log unavailable');
+        }
+        swept.push([...states]);
+      },
+      activate: (r) => fired.push(r),
+    });
+    await w.check();
     assert.deepEqual(fired, []);
-    found = { rings: ['a', 'b'] };
-    w.check();
-    w.check();
-    assert.deepEqual(fired, ['impossible: 2 rings']);
-    found = { rings: ['a', 'b', 'c'] };
-    w.check();
-    assert.deepEqual(fired, ['impossible: 2 rings', 'impossible: 1 rings']);
-    found = { rings: [] };
-    w.check();
-    found = { rings: ['a'] };
-    w.check();
-    assert.equal(fired.length, 3, 'cleared, then back: new again');
+    found = ['ring-a', 'ring-b'];
+    await Promise.all([w.check(), w.check()]);
+    await w.check();
+    assert.deepEqual(fired, ['impossible: 2 rings too old']);
+    assert.deepEqual(swept, [['ring-a', 'ring-b']]);
+    found = ['ring-a', 'ring-b', 'ring-c', 'silent-d'];
+    await w.check();
+    assert.deepEqual(fired.at(-1), 'impossible: 1 rings too old, 1 silent conversations');
+    assert.deepEqual(swept.at(-1), ['ring-c', 'silent-d']);
+    found = [];
+    await w.check();
+    found = ['ring-a'];
+    failNext = true;
+    await w.check();
+    assert.equal(fired.length, 2, 'a sweep that failed activates nothing');
+    await w.check();
+    assert.equal(fired.length, 3, 'and is tried again at the next look');
+    assert.deepEqual(swept.at(-1), ['ring-a'], 'cleared, then back: new again');
   });
 });

@@ -58,34 +58,43 @@ export class StalenessWatchdog {
   }
 }
 
-export interface ImpossibleStatesOptions {
-  /** The ids of states that cannot be true now, by kind (rings, silent conversations). */
-  find: () => Record<string, readonly string[]>;
-  activate: (reason: string) => void;
+export interface ImpossibleStatesOptions<T> {
+  /** The states that cannot be true now. */
+  find: () => readonly T[];
+  /** One stable key per state, and the words for a count of its kind ("rings too old"). */
+  key: (state: T) => string;
+  kind: (state: T) => string;
+  /** Ends the new ones (appends their sweeps); resolves once they are in the log. */
+  sweep: (states: readonly T[]) => Promise<void>;
+  /** Then asks the reconciler, if there is one, to read what is true. */
+  activate?: (reason: string) => void;
+  onError?: (err: unknown) => void;
   intervalMs?: number;
 }
 
 /**
  * Some states cannot be true: a ring older than any ring timeout, a conversation with no event
  * for longer than the org keeps one idle. Their end fell in a gap nobody noticed (a push
- * sender that gave up quietly). The reconciler is activated to read what is true, once per new
- * such state: one that a run could not clear (an agent's own outbound call is in no queue's
- * observations) does not activate it again and again.
+ * sender that gave up quietly). Each new one is swept (ended in live state, with the reason,
+ * through the log) and then the reconciler is activated to read what is true, once per new
+ * such state: one that a run could not clear does not activate it again and again.
  */
-export class ImpossibleStatesWatchdog {
-  readonly #o: ImpossibleStatesOptions;
+export class ImpossibleStatesWatchdog<T> {
+  readonly #o: ImpossibleStatesOptions<T>;
   #timer: NodeJS.Timeout | undefined;
-  /** Ids already reported, forgotten once they are no longer impossible. */
+  /** Keys already handled, forgotten once they are no longer impossible. */
   #reported = new Set<string>();
+  #checking: Promise<void> | undefined;
   fired = 0;
+  swept = 0;
 
-  constructor(options: ImpossibleStatesOptions) {
+  constructor(options: ImpossibleStatesOptions<T>) {
     this.#o = options;
   }
 
   start(): void {
     if (this.#timer) return;
-    this.#timer = setInterval(() => this.check(), this.#o.intervalMs ?? 5000);
+    this.#timer = setInterval(() => void this.check(), this.#o.intervalMs ?? 5000);
     this.#timer.unref();
   }
 
@@ -94,22 +103,42 @@ export class ImpossibleStatesWatchdog {
     this.#timer = undefined;
   }
 
-  check(): void {
-    const found = this.#o.find();
+  /** One look; a look while one is still sweeping joins it. */
+  check(): Promise<void> {
+    this.#checking ??= this.#check().finally(() => {
+      this.#checking = undefined;
+    });
+    return this.#checking;
+  }
+
+  async #check(): Promise<void> {
     const now = new Set<string>();
-    const fresh: string[] = [];
-    for (const [kind, ids] of Object.entries(found)) {
-      let n = 0;
-      for (const id of ids) {
-        const key = `${kind}:${id}`;
-        now.add(key);
-        if (!this.#reported.has(key)) n++;
-      }
-      if (n > 0) fresh.push(`${n} ${kind}`);
+    const fresh: T[] = [];
+    const counts = new Map<string, number>();
+    for (const state of this.#o.find()) {
+      const key = this.#o.key(state);
+      now.add(key);
+      if (this.#reported.has(key)) continue;
+      fresh.push(state);
+      const kind = this.#o.kind(state);
+      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    }
+    if (fresh.length === 0) {
+      this.#reported = now;
+      return;
+    }
+    try {
+      await this.#o.sweep(fresh);
+    } catch (err) {
+      // Not swept: the next look finds them again.
+      this.#o.onError?.(err);
+      for (const s of fresh) now.delete(this.#o.key(s));
+      this.#reported = now;
+      return;
     }
     this.#reported = now;
-    if (fresh.length === 0) return;
     this.fired++;
-    this.#o.activate(`impossible: ${fresh.join(', ')}`);
+    this.swept += fresh.length;
+    this.#o.activate?.(`impossible: ${[...counts].map(([kind, n]) => `${n} ${kind}`).join(', ')}`);
   }
 }
