@@ -60,6 +60,11 @@ export interface EmulatorOptions {
   /** Token requests per second per client above which /oauth/token answers 429. */
   tokenRatePerSec?: number;
   heartbeatSec?: number;
+  /**
+   * How long a Notification API channel lives unless subscribed again (ms; default 24 h, as
+   * Genesys: FACTS §1.6). Shorter in tests of the handover ahead of a channel's expiry.
+   */
+  channelTtlMs?: number;
   /** Guide-format webhook pushes (SEED-FORMATS §A/B). */
   webhook?: { url: string; secret: string; encoding?: 'hex' | 'base64'; events?: string[] };
   /**
@@ -90,7 +95,7 @@ const MAX_FINISHED = 20_000;
  */
 export class Emulator {
   readonly options: Required<
-    Omit<EmulatorOptions, 'webhook' | 'eventbridge' | 'startMs' | 'sink' | 'clock'>
+    Omit<EmulatorOptions, 'webhook' | 'eventbridge' | 'startMs' | 'sink' | 'clock' | 'channelTtlMs'>
   > &
     Pick<EmulatorOptions, 'webhook' | 'eventbridge'>;
   readonly sim: Simulation;
@@ -153,6 +158,7 @@ export class Emulator {
       newId: () =>
         `streaming-${++this.#channelSeq}-${this.#ids.uuid().replace(/-/g, '').slice(0, 26)}`,
       validTopic: (topic) => topicRejection(topic, this),
+      ...(options.channelTtlMs !== undefined ? { ttlMs: options.channelTtlMs } : {}),
     });
     this.faults = new Faults({
       clock: this.clock,

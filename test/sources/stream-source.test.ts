@@ -622,4 +622,19 @@ describe('stream source against the emulator', () => {
     await allStored(r, sent);
     assert.deepEqual(r.source.rejectedTopics, []);
   });
+
+  test('1,500 topics: a drop of one of the two channels reports a gap of its topics only', async (t) => {
+    const r = await rig(t, { agents: 740, queues: 20, speed: 5 });
+    const second = r.source.channels[1]!;
+    assert.equal(second.topics, 500);
+    const channel = r.emu.channels.channels.get(second.id!)!;
+    const itsTopics = [...channel.topics].sort();
+    assert.equal(itsTopics.length, 500);
+    channel.socket!.terminate(); // 1006, this channel only
+    await waitFor(() => r.gaps.length > 0 && running(r), { timeoutMs: 10_000, what: 'a gap' });
+    assert.equal(r.gaps.length, 1, 'the other channel stayed up: one gap');
+    const gap = r.gaps[0]!;
+    assert.match(gap.reason, /closed 1006/);
+    assert.deepEqual([...(gap.topics ?? [])].sort(), itsTopics, "the dropped channel's topics");
+  });
 });

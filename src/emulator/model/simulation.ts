@@ -170,6 +170,24 @@ export class Simulation {
     return true;
   }
 
+  /**
+   * Removes a user from a queue's members (RoutingApi `deleteRoutingQueueMember`): the queue's
+   * member listing and the user's queues no longer have it, and it takes no more of the queue's
+   * work (what it is handling stays with it). No topic message is sent: the SDK documents none
+   * for a removal, so a follower learns it from the directory. False when either is unknown or
+   * the user is not a member.
+   */
+  removeMember(queueId: string, userId: string): boolean {
+    const q = this.queues.get(queueId);
+    const a = this.agents.get(userId);
+    if (!q || !a || !q.memberIds.includes(userId)) return false;
+    q.memberIds.splice(q.memberIds.indexOf(userId), 1);
+    const i = a.agent.queueIds.indexOf(queueId);
+    if (i >= 0) a.agent.queueIds.splice(i, 1);
+    a.unjoined.delete(queueId);
+    return true;
+  }
+
   removeAgent(id: string): void {
     const a = this.agents.get(id);
     if (!a || a.removed) return;

@@ -31,16 +31,24 @@ export class ChannelManager {
   readonly #now: () => number;
   readonly #newId: () => string;
   readonly #validTopic: (topic: string) => string | undefined;
+  /**
+   * How long a channel lives from its creation or last subscription (Genesys: 24 h). Tests set
+   * it shorter to see a handover ahead of expiry, and may change it between two channels.
+   */
+  ttlMs: number;
 
   constructor(options: {
     now: () => number;
     newId: () => string;
     /** Returns a rejection reason for a topic this org cannot serve, else undefined. */
     validTopic: (topic: string) => string | undefined;
+    /** Default `CHANNEL_TTL_MS` (24 h). */
+    ttlMs?: number;
   }) {
     this.#now = options.now;
     this.#newId = options.newId;
     this.#validTopic = options.validTopic;
+    this.ttlMs = options.ttlMs ?? CHANNEL_TTL_MS;
   }
 
   create(clientId: string): { channel: Channel; replaced: Channel | undefined } {
@@ -58,7 +66,7 @@ export class ChannelManager {
     const channel: Channel = {
       id: this.#newId(),
       clientId,
-      expires: now + CHANNEL_TTL_MS,
+      expires: now + this.ttlMs,
       lastUsed: now,
       topics: new Set(),
       socket: undefined,
@@ -102,7 +110,7 @@ export class ChannelManager {
       set.add(channel);
     }
     // Subscribing is what keeps a channel alive past 24 h.
-    channel.expires = this.#now() + CHANNEL_TTL_MS;
+    channel.expires = this.#now() + this.ttlMs;
     channel.lastUsed = this.#now();
     return results;
   }

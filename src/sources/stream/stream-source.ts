@@ -8,6 +8,7 @@ import { IngestPipeline } from '../ingest-pipeline.js';
 import { SourceLifecycle } from '../source-lifecycle.js';
 import { ROSTER_CHANGED, type Source, type SourceContext, type SourceHealth } from '../source.js';
 import { NotificationSocket, type SocketEnd } from './notification-socket.js';
+import type { PrunedId } from './stream-topics.js';
 
 /**
  * The Notification API stream source (`source.mode: stream`, FACTS §1): channels of at most
@@ -34,6 +35,8 @@ export interface StreamSourceOptions {
   client: StreamClient | (() => StreamClient | undefined);
   /** The topics to follow, asked at start and at each `refresh()`. */
   topics: () => Promise<readonly string[]>;
+  /** What the last plan left out that the config names (the org lacks it): in `health()`. */
+  pruned?: () => readonly PrunedId[];
   metrics: Metrics;
   config: Pick<Config, 'ingest'>;
   maxTopicsPerChannel?: number;
@@ -91,6 +94,16 @@ export interface TopicRejection {
   reason: string;
 }
 
+/** The stream's health: `/readyz` and the health page show the extra fields as they are. */
+export interface StreamHealth extends SourceHealth {
+  /** Sockets that ended unplanned, by cause (the labels of `switchboard_stream_reconnects_total`). */
+  reconnectsByCause: Record<string, number>;
+  /** The first `PRUNED_LISTED` ids the config names that the org lacks (counts: `pruned*`). */
+  pruned: PrunedId[];
+}
+
+const PRUNED_LISTED = 20;
+
 const SUBSCRIPTIONS = (id: string) =>
   `/api/v2/notifications/channels/${encodeURIComponent(id)}/subscriptions`;
 
@@ -136,6 +149,13 @@ export class StreamSource implements Source {
     dropped: 0,
     usersDropped: 0,
   };
+  readonly #reconnectsByCause = new Map<string, number>();
+  /** Gaps of channels back up, held while others are still coming back (`#flushGaps`). */
+  readonly #heldGaps: { since: number; reason: string; topics: readonly string[] }[] = [];
+  #gapHold: NodeJS.Timeout | undefined;
+  /** Handovers making their new channel now, and those waiting for room to. */
+  #handoversInFlight = 0;
+  readonly #handoverWaiters: (() => void)[] = [];
 
   constructor(options: StreamSourceOptions) {
     this.#o = options;
@@ -485,7 +505,31 @@ export class StreamSource implements Source {
     const gap = slot.pendingGap;
     if (!gap || slot.down) return;
     slot.pendingGap = undefined;
-    this.#reportGap(gap.since, gap.reason);
+    this.#heldGaps.push({ since: gap.since, reason: gap.reason, topics: slot.topics });
+    this.#flushGaps(false);
+  }
+
+  /**
+   * Channels that went down together come back within a backoff of each other: their gaps are
+   * handed to the reconciler together, so one run repairs them all instead of one run each, the
+   * second waiting for the first. A gap is held while another channel is still coming back, at
+   * most `GAP_HOLD_MS`.
+   */
+  #flushGaps(force: boolean): void {
+    const recovering = this.#slots.some((x) => x.down !== undefined || x.pendingGap !== undefined);
+    if (recovering && !force && !this.#stopped) {
+      if (this.#gapHold === undefined) {
+        this.#gapHold = setTimeout(() => {
+          this.#gapHold = undefined;
+          this.#flushGaps(true);
+        }, GAP_HOLD_MS);
+        this.#gapHold.unref();
+      }
+      return;
+    }
+    if (this.#gapHold !== undefined) clearTimeout(this.#gapHold);
+    this.#gapHold = undefined;
+    for (const g of this.#heldGaps.splice(0)) this.#reportGap(g.since, g.reason, g.topics);
   }
 
   #scheduleRetry(slot: Slot): void {
@@ -536,8 +580,13 @@ export class StreamSource implements Source {
     slot.handingOver = true;
     this.#counts.handovers++;
     this.#o.metrics.streamHandovers.inc({ reason });
-    const old = slot.socket;
+    let admitted = false;
     try {
+      await this.#handoverRoom();
+      admitted = true;
+      if (this.#stopped || slot.down) return;
+      // Read after the wait: the socket may have been replaced meanwhile.
+      const old = slot.socket;
       if (!this.#adopt(slot, await this.#newChannel(slot))) return;
       old?.close(1000, `handed over (${reason})`);
       this.#logger?.info({ channel: slot.index, reason }, 'stream: channel handed over');
@@ -546,10 +595,33 @@ export class StreamSource implements Source {
       this.#logger?.warn({ channel: slot.index, reason, err }, 'stream: handover failed');
       // The old socket goes on while it can; its end triggers the usual reconnect.
     } finally {
+      if (admitted) this.#releaseHandoverRoom();
       slot.handingOver = false;
       // The old socket ended while the new channel could not be made: reconnect as usual.
       if (slot.down && !this.#stopped) this.#scheduleRetry(slot);
     }
+  }
+
+  /**
+   * Genesys keeps 20 channels per user and OAuth client, and a 21st replaces the oldest one
+   * with no connection (FACTS §1): every slot's channel is connected, so only the channels the
+   * slots leave free may be in the making at once. A `socket_closing` sent to every socket of
+   * a 19-channel stream then hands them over a few at a time, never dropping a live one.
+   */
+  async #handoverRoom(): Promise<void> {
+    const room = Math.max(1, (this.#o.maxChannels ?? 20) - this.#slots.length);
+    if (this.#handoversInFlight < room) {
+      this.#handoversInFlight++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#handoverWaiters.push(resolve));
+  }
+
+  #releaseHandoverRoom(): void {
+    const next = this.#handoverWaiters.shift();
+    // The room passes straight to the next waiter; the count stays.
+    if (next) next();
+    else this.#handoversInFlight--;
   }
 
   #ended(slot: Slot, socket: NotificationSocket, end: SocketEnd): void {
@@ -558,7 +630,9 @@ export class StreamSource implements Source {
     slot.socket = undefined;
     const reason =
       end.kind === 'closed' ? `closed ${end.code}${end.reason ? ` ${end.reason}` : ''}` : end.kind;
-    this.#o.metrics.streamReconnects.inc({ cause: metricCause(end) });
+    const cause = metricCause(end);
+    this.#o.metrics.streamReconnects.inc({ cause });
+    this.#reconnectsByCause.set(cause, (this.#reconnectsByCause.get(cause) ?? 0) + 1);
     if (end.kind === 'heartbeat-timeout') this.#counts.heartbeatTimeouts++;
     if (end.kind === 'ping-timeout') this.#counts.pingTimeouts++;
     slot.down = { since: socket.lastDeliveryAt || this.#now(), reason };
@@ -646,13 +720,15 @@ export class StreamSource implements Source {
     }
   }
 
-  #reportGap(since: number, reason: string): void {
+  /** `topics`: the channel's, when only its socket was down; absent: every topic. */
+  #reportGap(since: number, reason: string, topics?: readonly string[]): void {
     this.#counts.gapsReported++;
     this.#ctx?.reportGap({
       source: 'stream',
       from: new Date(since).toISOString(),
       to: new Date(this.#now()).toISOString(),
       reason,
+      ...(topics !== undefined ? { topics: [...topics] } : {}),
     });
   }
 
@@ -666,11 +742,20 @@ export class StreamSource implements Source {
       if (slot.expiry) clearTimeout(slot.expiry);
       slot.socket?.close(1000, 'gateway stopping');
     }
+    if (this.#gapHold !== undefined) clearTimeout(this.#gapHold);
+    // Handovers waiting for room see the stop and return.
+    for (const next of this.#handoverWaiters.splice(0)) next();
     await this.#draining;
     await this.#life.stop();
   }
 
-  health(): SourceHealth {
+  health(): StreamHealth {
+    const pruned = this.#o.pruned?.() ?? [];
+    const prunedOf = (kind: PrunedId['kind']) => pruned.filter((p) => p.kind === kind).length;
+    const extra = {
+      reconnectsByCause: Object.fromEntries(this.#reconnectsByCause),
+      pruned: pruned.slice(0, PRUNED_LISTED).map((p) => ({ ...p })),
+    };
     const down = this.#slots.filter((s) => s.down !== undefined);
     const degradedBy =
       this.#planFailure !== undefined
@@ -699,18 +784,26 @@ export class StreamSource implements Source {
         topics: this.#slots.reduce((n, s) => n + s.topics.length, 0),
         rejectedTopics: this.#rejected.length,
         ...(lastDelivery > 0 ? { lastDeliveryAgeMs: Math.max(0, this.#now() - lastDelivery) } : {}),
+        prunedUsers: prunedOf('user'),
+        prunedQueues: prunedOf('queue'),
+        prunedTeams: prunedOf('team'),
+        prunedDivisions: prunedOf('division'),
       },
     });
     // Stopped from the moment `stop` is called: the lifecycle itself stops only once the
     // messages already received are in the log (see `stop`), and /readyz must not say running.
-    if (!this.#stopped || health.state === 'stopped') return health;
+    if (!this.#stopped || health.state === 'stopped') return { ...health, ...extra };
     return {
       state: 'stopped',
       lastEventAt: health.lastEventAt,
       ...(health.counts ? { counts: health.counts } : {}),
+      ...extra,
     };
   }
 }
+
+/** How long a channel's gap waits for the other channels coming back with it (`#flushGaps`). */
+const GAP_HOLD_MS = 2000;
 
 /** Close codes are the server's to choose: a label per known one, the rest as `closed other`. */
 const KNOWN_CLOSE_CODES = new Set([1000, 1001, 1005, 1006, 1008, 1011, 1012, 1013, 4001]);
