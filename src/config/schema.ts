@@ -366,7 +366,7 @@ export const configSchema = z
         /** No event from any source this long while agents are logged in: a run. 0: never. */
         staleAfterMs: z.number().int().min(0).default(15_000),
         /** A gap or staleness waits this long for more before its run starts. */
-        activationDebounceMs: z.number().int().min(0).max(600_000).default(2000),
+        activationDebounceMs: z.number().int().min(0).max(600_000).default(250),
         /** More activations than this in an hour mark the reconcile source degraded. */
         maxActivationsPerHour: z.number().int().min(0).default(2),
         /** A ring older than this cannot be true (its end was lost): a run. */
@@ -408,7 +408,7 @@ export const configSchema = z
             /** No heartbeat and no event for this long: reconnect. */
             heartbeatTimeoutMs: z.number().int().min(1000).max(600_000).default(75_000),
             /** A client ping this often; unanswered for `pongTimeoutMs`: reconnect. */
-            pingIntervalMs: z.number().int().min(1000).max(600_000).default(20_000),
+            pingIntervalMs: z.number().int().min(1000).max(600_000).default(5000),
             pongTimeoutMs: z.number().int().min(500).max(120_000).default(10_000),
             /** Re-read the directory this often (queue membership changes). */
             refreshIntervalMs: z.number().int().min(10_000).default(300_000),

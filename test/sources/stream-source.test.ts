@@ -12,6 +12,8 @@ import { describe, test, type TestContext } from 'node:test';
 import { GenesysRestClient } from '../../src/genesys/rest-client.js';
 import { LogUnavailableError } from '../../src/errors.js';
 import { SqliteEventLog } from '../../src/log/sqlite-event-log.js';
+import { fetchDirectory } from '../../src/sources/reconcile/reconcile-fetch.js';
+import { planTopics } from '../../src/sources/stream/stream-topics.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { createMetrics } from '../../src/ops/metrics.js';
 import { appenderFor, type Appender, type Gap } from '../../src/sources/source.js';
@@ -237,6 +239,23 @@ describe('stream source against the emulator', () => {
     });
     await waitFor(() => r.gaps.length > 0 && running(r), { timeoutMs: 15_000, what: 'a gap' });
     assert.equal(r.gaps[0]!.reason, 'ping-timeout');
+  });
+
+  test('a short silence (a ping answered late, the socket open): a gap without a reconnect', async (t) => {
+    const r = await rig(t, {}, { pingIntervalMs: 300, pongTimeoutMs: 30_000 });
+    const since = Date.now();
+    await r.fault({ fault: 'maintenance', seconds: 4 });
+    await waitFor(() => r.gaps.length > 0, { timeoutMs: 15_000, what: 'the silence reported' });
+    const gap = r.gaps[0]!;
+    assert.equal(gap.reason, 'silent socket');
+    assert.ok(Date.parse(gap.from!) <= since + 500, `from the last delivery (${gap.from})`);
+    assert.ok(Date.parse(gap.to) - Date.parse(gap.from!) >= 3000, 'the whole silence');
+    assert.deepEqual([...(gap.topics ?? [])].sort(), [...r.topics].sort(), "the channel's topics");
+    const counts = r.source.health().counts!;
+    assert.equal(counts.silences, 1);
+    assert.equal(counts.reconnects, 0, 'the socket was kept');
+    assert.equal(counts.pingTimeouts, 0);
+    assert.ok(running(r));
   });
 
   test('expire-channels: a new channel with the same topics, and a gap', async (t) => {
@@ -636,5 +655,142 @@ describe('stream source against the emulator', () => {
     const gap = r.gaps[0]!;
     assert.match(gap.reason, /closed 1006/);
     assert.deepEqual([...(gap.topics ?? [])].sort(), itsTopics, "the dropped channel's topics");
+  });
+});
+
+/**
+ * A planned `socket_closing` sent to every socket of a stream that uses 19 channels (issue 12,
+ * point 2: make-before-break, zero events lost, within the 20-channel limit). Genesys keeps 20
+ * channels per user and OAuth client and a 21st replaces the oldest one with no connection
+ * (FACTS §1; the emulator does the same, and closes the replaced channel's socket). Handing all
+ * 19 over at once would need 38: the stream makes new channels only as fast as the free room
+ * allows, so no live channel is ever replaced, nothing is lost and no gap is reported.
+ */
+describe('handovers within the channel limit', () => {
+  test('socket-closing on 19 channels: handed over a few at a time, no channel replaced, nothing lost', async (t) => {
+    const sent: string[] = [];
+    let open = false;
+    const followed = new Set<string>();
+    const emu = await startTestEmulator(t, {
+      agents: 19,
+      queues: 1,
+      seed: 44,
+      realtime: true,
+      speed: 60,
+      sink: (text) => {
+        const m = /^\{"topicName":"(v2\.users\.[^"]+)".*"CorrelationId":"([^"]+)"\}\}$/.exec(text);
+        if (m && open && followed.has(m[1]!)) sent.push(`${m[1]}:${m[2]}`);
+      },
+    });
+    // Two topics per channel: 19 agents fill the 19 channels a stream may use (one of 20 is
+    // kept free for handovers).
+    const topics = emu.sim.org.agents.flatMap((a) => [
+      `v2.users.${a.id}.activity`,
+      `v2.users.${a.id}.conversations`,
+    ]);
+    for (const topic of topics) followed.add(topic);
+    const { source, log, gaps } = await startStream(t, {
+      client: emulatorClient(emu.url),
+      topics: async () => topics,
+      maxTopicsPerChannel: 2,
+      refreshIntervalMs: 0,
+    });
+    await waitFor(() => source.health().state === 'running', { what: 'the stream running' });
+    assert.equal(source.health().counts!.channels, 19);
+    assert.equal(source.health().counts!.rejectedTopics, 0);
+    open = true;
+
+    // The most channels the emulator holds at any moment, and whether it had to replace one.
+    let most = 0;
+    const create = emu.channels.create.bind(emu.channels);
+    let replaced = 0;
+    emu.channels.create = (clientId: string) => {
+      const made = create(clientId);
+      if (made.replaced) replaced++;
+      most = Math.max(most, emu.channels.channels.size);
+      return made;
+    };
+    await waitFor(() => sent.length >= 3, { timeoutMs: 15_000, what: 'the floor moving' });
+    const before = sent.length;
+    assert.equal((await postFault(emu, { fault: 'socket-closing', seconds: 5 })).status, 200);
+    await waitFor(
+      () => source.health().counts!.handovers === 19 && source.health().state === 'running',
+      { timeoutMs: 20_000, what: 'all 19 channels handed over' },
+    );
+    assert.ok(most <= 20, `at most 20 channels at once (saw ${most})`);
+    assert.equal(replaced, 0, 'no live channel replaced');
+    assert.deepEqual(gaps, [], 'no gap');
+    assert.equal(source.health().counts!.reconnects ?? 0, 0, 'no socket lost');
+
+    // Everything sent while the sockets were handed over is in the log.
+    await waitFor(() => sent.length > before + 3, {
+      timeoutMs: 15_000,
+      what: 'messages sent after the handovers began',
+    });
+    const last = sent.length;
+    await waitFor(
+      async () => {
+        const have = await logIds(log);
+        return sent.slice(0, last).every((id) => have.has(id));
+      },
+      {
+        timeoutMs: 10_000,
+        what: `every message sent during the handovers in the log (${last} sent)`,
+      },
+    );
+  });
+});
+
+/**
+ * Users removed from a followed queue are dropped without a restart (issue 12, point 2). The
+ * topics come from the real planner over the org's directory (`fetchDirectory` + `planTopics`,
+ * as `source.mode: stream` plans them); Genesys documents no topic message for a removal (the
+ * SDK's `QueueUserEventTopicQueueMember` has `joined`, nothing for "removed"), so the stream
+ * learns it at its next re-plan: the user's topics are unsubscribed at the emulator, the
+ * queue's stay, and a user still in another followed queue stays followed.
+ */
+describe('queue membership while the stream runs', () => {
+  test('a user removed from the followed queue is dropped at the next re-plan, without a restart', async (t) => {
+    const emu = await startTestEmulator(t, { agents: 20, queues: 3, seed: 31 });
+    const [followed, other] = emu.sim.org.queues;
+    assert.ok(followed && other);
+    // Someone only in the followed queue, and someone in both.
+    const only = followed.memberIds.find((id) => !other.memberIds.includes(id));
+    const both = followed.memberIds.find((id) => other.memberIds.includes(id));
+    assert.ok(only && both, 'the seed has a member of one queue and a member of both');
+    const client = emulatorClient(emu.url);
+    const logger = createLogger('silent');
+    const selection = {
+      queues: [followed.id, other.id],
+      queueMembers: true,
+      teams: [],
+      divisions: [],
+      users: [],
+      userTopics: ['activity', 'conversations'] as const,
+      queueTopics: ['conversations', 'users'] as const,
+    };
+    const { source } = await startStream(t, {
+      client,
+      topics: async () => planTopics(await fetchDirectory(client, logger, 2), selection).topics,
+      // No periodic re-plan: the test asks for one, as the timer (or a users message) would.
+      refreshIntervalMs: 0,
+    });
+    await waitFor(() => source.health().state === 'running', { what: 'the stream running' });
+    const subscribed = (topic: string) => (emu.channels.subscribers(topic)?.size ?? 0) > 0;
+    assert.ok(subscribed(`v2.users.${only}.activity`), 'the member is followed');
+    const topicsBefore = source.health().counts!.topics!;
+
+    // Removed from the followed queue (RoutingApi deleteRoutingQueueMember).
+    assert.ok(emu.sim.removeMember(followed.id, only));
+    assert.ok(emu.sim.removeMember(followed.id, both));
+    await source.refresh();
+
+    assert.ok(!subscribed(`v2.users.${only}.activity`), 'no longer followed');
+    assert.ok(!subscribed(`v2.users.${only}.conversations`), 'none of its topics');
+    assert.ok(subscribed(`v2.users.${both}.activity`), 'still in another followed queue');
+    assert.ok(subscribed(`v2.routing.queues.${followed.id}.conversations`), 'the queue stays');
+    assert.equal(source.health().counts!.topics, topicsBefore - 2);
+    assert.equal(source.health().state, 'running', 'resubscribed in place, no reconnect');
+    assert.equal(source.health().counts!.reconnects ?? 0, 0);
   });
 });

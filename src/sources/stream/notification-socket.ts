@@ -27,6 +27,15 @@ export interface NotificationSocketOptions {
    * connections and answers nothing).
    */
   onAlive?(): void;
+  /**
+   * The server answered again after a silence: a ping went unanswered for at least
+   * `silentAfterMs` and then a frame came, on a socket that stayed open. Whatever Genesys had to
+   * send from `since` (the last delivery) until `until` may be lost (a silent maintenance drops
+   * events, it does not queue them), though the socket itself is fine.
+   */
+  onSilence?(since: number, until: number): void;
+  /** How late an answer to a ping makes a silence (`onSilence`). Default 2 000. */
+  silentAfterMs?: number;
   /** No heartbeat and no event for this long: the channel is not delivering. Default 75 000. */
   heartbeatTimeoutMs?: number;
   /** A client ping this often. Default 20 000. */
@@ -43,8 +52,8 @@ export interface NotificationSocketOptions {
 const PONG = /"message"\s*:\s*"pong"/;
 
 export class NotificationSocket {
-  readonly #o: Required<Omit<NotificationSocketOptions, 'now' | 'onAlive'>> &
-    Pick<NotificationSocketOptions, 'onAlive'> & { now: () => number };
+  readonly #o: Required<Omit<NotificationSocketOptions, 'now' | 'onAlive' | 'onSilence'>> &
+    Pick<NotificationSocketOptions, 'onAlive' | 'onSilence'> & { now: () => number };
   #ws: WebSocket | undefined;
   #ended = false;
   #closedByUs = false;
@@ -61,6 +70,7 @@ export class NotificationSocket {
       heartbeatTimeoutMs: 75_000,
       pingIntervalMs: 20_000,
       pongTimeoutMs: 10_000,
+      silentAfterMs: 2000,
       maxFrameBytes: 4 * 1024 * 1024,
       connectTimeoutMs: 15_000,
       now: Date.now,
@@ -96,7 +106,10 @@ export class NotificationSocket {
         if (isBinary) return;
         const now = o.now();
         // Any frame proves the path; only a heartbeat or an event proves delivery.
+        const pingSentAt = this.#pingSentAt;
         this.#pingSentAt = undefined;
+        if (pingSentAt !== undefined && now - pingSentAt >= o.silentAfterMs && this.#answered)
+          o.onSilence?.(this.#lastDelivery, now);
         const topic = topicOf(data);
         if (topic === 'channel.metadata') {
           if (!PONG.test(data.subarray(0, 300).toString('utf8'))) this.#delivered(now);

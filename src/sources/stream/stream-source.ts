@@ -141,6 +141,7 @@ export class StreamSource implements Source {
     handovers: 0,
     heartbeatTimeouts: 0,
     pingTimeouts: 0,
+    silences: 0,
     socketClosings: 0,
     channelsCreated: 0,
     gapsReported: 0,
@@ -436,6 +437,7 @@ export class StreamSource implements Source {
       onMessage: (raw, topic) => this.#message(slot, socket, raw, topic),
       onEnd: (end) => this.#ended(slot, socket, end),
       onAlive: () => this.#alive(slot, socket),
+      onSilence: (since) => this.#silence(slot, socket, since),
       ...(o.heartbeatTimeoutMs !== undefined ? { heartbeatTimeoutMs: o.heartbeatTimeoutMs } : {}),
       ...(o.pingIntervalMs !== undefined ? { pingIntervalMs: o.pingIntervalMs } : {}),
       ...(o.pongTimeoutMs !== undefined ? { pongTimeoutMs: o.pongTimeoutMs } : {}),
@@ -506,6 +508,22 @@ export class StreamSource implements Source {
     if (!gap || slot.down) return;
     slot.pendingGap = undefined;
     this.#heldGaps.push({ since: gap.since, reason: gap.reason, topics: slot.topics });
+    this.#flushGaps(false);
+  }
+
+  /**
+   * A socket that stayed open but answered a ping late: a silent maintenance drops what Genesys
+   * had to send meanwhile. The silence is a gap of the slot's topics, reported at once (the
+   * socket answers again) without a reconnect.
+   */
+  #silence(slot: Slot, socket: NotificationSocket, since: number): void {
+    if (socket !== slot.socket || slot.down || this.#stopped) return;
+    this.#counts.silences++;
+    this.#logger?.warn(
+      { channel: slot.index, silentMs: this.#now() - since },
+      'stream: a ping went unanswered, then the socket answered; reporting the silence as a gap',
+    );
+    this.#heldGaps.push({ since, reason: 'silent socket', topics: slot.topics });
     this.#flushGaps(false);
   }
 
