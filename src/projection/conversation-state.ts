@@ -6,6 +6,7 @@ import { recordAbandon, recordAnswer, recordHandled } from './queue-state.js';
 import {
   BUCKET_RANK,
   iso,
+  newConversation,
   type AgentRecord,
   type Bucket,
   type ConversationRecord,
@@ -57,20 +58,7 @@ export function applyConversation(
     if (!cumulative && at === rec.at && BUCKET_RANK[bucket] < BUCKET_RANK[rec.bucket]) return;
     if (rec.bucket === 'ended') return;
   } else {
-    rec = {
-      id: conv.id,
-      at,
-      bucket,
-      queueId: undefined,
-      queueName: undefined,
-      media: conv.media,
-      caller: undefined,
-      address: undefined,
-      queuedAt: undefined,
-      userIds: new Set(),
-      counted: new Set(),
-      handling: new Map(),
-    };
+    rec = newConversation(conv.id, at, bucket, conv.media);
     m.conversations.set(conv.id, rec);
   }
   const previous = isNew

@@ -11,7 +11,7 @@ import {
   setMediaSettings,
   setMembers,
 } from './queue-state.js';
-import type { ConversationRecord, StateModel } from './state-model.js';
+import { newConversation, type ConversationRecord, type StateModel } from './state-model.js';
 import type { LegState, ParsedConversation } from './conversation-parse.js';
 import { applyConversation, dropConversation } from './conversation-state.js';
 
@@ -424,20 +424,7 @@ function countFinished(
   const media =
     rec?.media ?? (done.media === undefined ? 'unknown' : (MEDIA_OF[done.media] ?? done.media));
   if (rec === undefined) {
-    rec = {
-      id: done.id,
-      at,
-      bucket: 'ended',
-      queueId: undefined,
-      queueName: undefined,
-      media,
-      caller: undefined,
-      address: undefined,
-      queuedAt: undefined,
-      userIds: new Set(),
-      counted: new Set(),
-      handling: new Map(),
-    };
+    rec = newConversation(done.id, at, 'ended', media);
     m.conversations.set(done.id, rec);
   }
   for (const o of done.outcomes) {

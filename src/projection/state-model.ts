@@ -103,6 +103,29 @@ export interface ConversationRecord {
   handling: Map<string, number | null>;
 }
 
+/** A conversation live state has not seen before: nothing known of it but what is given. */
+export function newConversation(
+  id: string,
+  at: number,
+  bucket: Bucket,
+  media: string,
+): ConversationRecord {
+  return {
+    id,
+    at,
+    bucket,
+    queueId: undefined,
+    queueName: undefined,
+    media,
+    caller: undefined,
+    address: undefined,
+    queuedAt: undefined,
+    userIds: new Set(),
+    counted: new Set(),
+    handling: new Map(),
+  };
+}
+
 export interface QueueRecord {
   id: string;
   name: string | undefined;

@@ -11,7 +11,7 @@ import { startGateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { credentialsEnv, postFault, startTestEmulator } from '../support/emulator.js';
 import { tempDir, waitFor } from '../support/helpers.js';
-import { compareWithTruth, settled } from '../support/truth.js';
+import { compareWithTruth, pauseAndSettle } from '../support/truth.js';
 
 const SPEED = 10;
 
@@ -64,19 +64,7 @@ describe('a gateway with only Genesys credentials streams from the org', () => {
     };
     // A stream has no "idle" to wait for: paused, the floor is still once the last message
     // the emulator sent is in the log.
-    const still = async () => {
-      emu.pause();
-      const last = lastSent;
-      assert.ok(last, 'the emulator sent something');
-      await waitFor(
-        async () => {
-          const tail = await gw.log.read(Math.max(0, (await gw.log.stats()).lastOffset - 500), 500);
-          return tail.some((e) => e.id === last);
-        },
-        { timeoutMs: 10_000, what: `the last sent message (${last}) in the log` },
-      );
-      await settled(gw);
-    };
+    const still = () => pauseAndSettle(gw, emu, () => lastSent);
     await minutes(3);
     await still();
     t.diagnostic(`before the handover: ${await compareWithTruth(gw, emu, started, 5)}`);

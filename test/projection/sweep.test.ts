@@ -14,59 +14,36 @@ import { LiveState } from '../../src/projection/live-state.js';
 import { sweepEvent, type ImpossibleState } from '../../src/projection/sweep.js';
 import { startTestEmulator } from '../support/emulator.js';
 import { eventInput } from '../support/events.js';
+import { nextOffset, notificationEvent } from '../support/notifications.js';
 import { startTestGateway, waitFor } from '../support/helpers.js';
 
 const Q = 'a1b2c3d4-0000-4000-8000-00000000000q';
 const A = 'a1b2c3d4-0000-4000-8000-00000000000a';
 const T0 = Date.parse('2026-11-30T09:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
-let offset = 0;
-
 function stored(e: ReturnType<typeof eventInput>): StoredEvent {
-  return { ...e, offset: ++offset };
+  return { ...e, offset: nextOffset() };
 }
 
 /** A queue conversation topic body: the customer, the queue, and the agent leg in `agent`. */
 function conversation(id: string, agent: 'alerting' | 'connected' | undefined, at: number) {
-  const topic = `v2.routing.queues.${Q}.conversations`;
-  return stored(
-    eventInput('queue.conversation', {
-      topic,
-      subject: { queueId: Q, conversationId: id },
-      occurredAt: iso(at),
-      body: {
-        topicName: topic,
-        version: '2',
-        eventBody: {
-          id,
-          participants: [
-            {
-              id: `${id}-c`,
-              purpose: 'customer',
-              calls: [{ state: 'connected', direction: 'inbound' }],
-            },
-            {
-              id: `${id}-q`,
-              purpose: 'acd',
-              queueId: Q,
-              calls: [{ state: agent === undefined ? 'connected' : 'disconnected' }],
-            },
-            ...(agent
-              ? [
-                  {
-                    id: `${id}-a`,
-                    purpose: 'agent',
-                    userId: A,
-                    queueId: Q,
-                    calls: [{ state: agent }],
-                  },
-                ]
-              : []),
-          ],
-        },
-        metadata: { CorrelationId: `${id}-${at}` },
-      },
-    }),
+  const leg = (purpose: string, state: string, more: Record<string, unknown> = {}) => ({
+    id: `${id}-${purpose}`,
+    purpose,
+    ...more,
+    calls: [{ state, ...(purpose === 'customer' ? { direction: 'inbound' } : {}) }],
+  });
+  return notificationEvent(
+    `v2.routing.queues.${Q}.conversations`,
+    {
+      id,
+      participants: [
+        leg('customer', 'connected'),
+        leg('acd', agent === undefined ? 'connected' : 'disconnected', { queueId: Q }),
+        ...(agent ? [leg('agent', agent, { userId: A, queueId: Q })] : []),
+      ],
+    },
+    iso(at),
   );
 }
 

@@ -62,7 +62,7 @@ async function rig(t: TestContext, maxPerHour = 2) {
 }
 
 describe('reconcile activation', () => {
-  test('before start a gap is only counted; after start a burst of gaps is one run', async (t) => {
+  test('before start a gap is only counted; after start a burst of gaps is one run and one activation', async (t) => {
     const x = await rig(t);
     x.r.receiveGap(gap('closed 1006'));
     assert.equal(x.activations.length, 0, 'not started: nothing activates');
@@ -71,7 +71,8 @@ describe('reconcile activation', () => {
       x.r.receiveGap(gap(reason));
     await waitFor(() => x.r.health().counts?.runs === 1 && !x.r.running, { what: 'one run' });
     assert.equal(x.runsStarted(), 1, 'three gaps, one run');
-    assert.equal(x.activations.length, 3);
+    assert.equal(x.activations.length, 1, 'one incident, one activation');
+    assert.equal(x.r.health().counts?.activationsLastHour, 1);
     assert.ok((await x.log.stats()).eventCount > 20, 'the run appended the directory');
   });
 

@@ -17,7 +17,7 @@ import type { Reconciler } from '../../src/sources/reconcile/reconciler.js';
 import type { StreamSource } from '../../src/sources/stream/stream-source.js';
 import { credentialsEnv, postFault, startTestEmulator } from './emulator.js';
 import { tempDir, waitFor } from './helpers.js';
-import { compareWithTruth, settled } from './truth.js';
+import { compareWithTruth, pauseAndSettle } from './truth.js';
 
 export const SPEED = 30;
 
@@ -185,19 +185,7 @@ export async function gatewayRig(
       return run !== undefined && Date.parse(run.startedAt) >= Date.parse(gap.to);
     },
     /** Simulated time stops; resolves once the last message sent is in the log and folded. */
-    async still() {
-      emu.pause();
-      const last = lastSent;
-      assert.ok(last, 'the emulator sent something');
-      await waitFor(
-        async () => {
-          const tail = await gw.log.read(Math.max(0, (await gw.log.stats()).lastOffset - 500), 500);
-          return tail.some((e) => e.id === last);
-        },
-        { timeoutMs: 10_000, what: `the last sent message (${last}) in the log` },
-      );
-      await settled(gw);
-    },
+    still: () => pauseAndSettle(gw, emu, () => lastSent),
     /** Every event of the log, and whether an id is there twice. */
     async duplicateIds(): Promise<{ events: number; duplicates: string[] }> {
       const seen = new Set<string>();

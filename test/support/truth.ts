@@ -32,6 +32,29 @@ export async function settled(gw: Gateway) {
   });
 }
 
+/**
+ * A stream has no "idle" to wait for: the emulator's floor is paused, and it is still once the
+ * last message it sent on a followed topic (`last`, topic:CorrelationId) is in the log and
+ * folded.
+ */
+export async function pauseAndSettle(
+  gw: Gateway,
+  emu: Emulator,
+  last: () => string | undefined,
+): Promise<void> {
+  emu.pause();
+  const id = last();
+  assert.ok(id, 'the emulator sent something');
+  await waitFor(
+    async () => {
+      const tail = await gw.log.read(Math.max(0, (await gw.log.stats()).lastOffset - 500), 500);
+      return tail.some((e) => e.id === id);
+    },
+    { timeoutMs: 10_000, what: `the last sent message (${id}) in the log` },
+  );
+  await settled(gw);
+}
+
 /** Every agent and queue the gateway projects equals the emulator's truth; a summary line. */
 export async function compareWithTruth(
   gw: Gateway,

@@ -174,8 +174,12 @@ export class Reconciler implements Source {
   readonly #onActivation: ((reason: string) => void) | undefined;
   readonly #orgNow: () => number;
   readonly #projected: ProjectedState | undefined;
-  /** Activations of the last hour: when, and why. */
-  #activations: { at: number; reason: string }[] = [];
+  /**
+   * Activations of the last hour: each is one run asked for, with every reason that asked for
+   * it while it was pending (a drop of several channels at once is one activation, not one per
+   * channel).
+   */
+  #activations: { at: number; reasons: string[] }[] = [];
   #pending: NodeJS.Timeout | undefined;
   /** A gap arrived while a run was fetching: the run may predate it, so one more follows. */
   #again = false;
@@ -255,13 +259,13 @@ export class Reconciler implements Source {
     const recent = this.#recentActivations();
     const activationsByCause: Record<string, number> = {};
     for (const a of recent) {
-      const cause = activationCause(a.reason);
+      const cause = activationCause(a.reasons[0]!);
       activationsByCause[cause] = (activationsByCause[cause] ?? 0) + 1;
     }
     const tooMany =
       recent.length > this.#maxPerHour
         ? `${recent.length} reconcile activations in the last hour (normal: ${this.#maxPerHour}): ` +
-          summarize(recent.map((a) => a.reason))
+          summarize(recent.flatMap((a) => a.reasons))
         : undefined;
     const degradedBy = this.#lastError?.message ?? tooMany;
     const health = this.#life.health({
@@ -281,7 +285,7 @@ export class Reconciler implements Source {
   }
 
   /** Activations within the last hour (older ones dropped). */
-  #recentActivations(): { at: number; reason: string }[] {
+  #recentActivations(): { at: number; reasons: string[] }[] {
     const since = this.#now() - 3_600_000;
     this.#activations = this.#activations.filter((a) => a.at > since);
     return this.#activations;
@@ -295,9 +299,15 @@ export class Reconciler implements Source {
    */
   activate(reason: string, options: { now?: boolean } = {}): void {
     if (this.#life.refusal() !== undefined || this.#clientNow() === undefined) return;
-    this.#activations.push({ at: this.#now(), reason });
-    this.#activatedRuns++;
-    this.#onActivation?.(reason);
+    const joins = this.#pending !== undefined || (this.#inflight !== undefined && this.#again);
+    const last = this.#activations.at(-1);
+    if (joins && last) {
+      last.reasons.push(reason);
+    } else {
+      this.#activations.push({ at: this.#now(), reasons: [reason] });
+      this.#activatedRuns++;
+      this.#onActivation?.(reason);
+    }
     if (this.#inflight) {
       this.#again = true;
       return;
