@@ -374,10 +374,11 @@ async function oneRun(fault: Fault, seed: number): Promise<RunResult> {
       const at = (iso: string) => `${Date.parse(iso) - ended} ms`;
       process.stderr.write(
         `${fault.name} seed ${seed}: recovered ${recoveryMs} ms after the end; ` +
-          `gaps ${JSON.stringify(reconcile.gaps.slice(gapsBefore).map((g) => ({ ...g, to: at(g.to) })))}; ` +
+          `gaps ${JSON.stringify(reconcile.gaps.slice(gapsBefore).map((g) => ({ ...g, to: at(g.to), topics: g.topics?.length })))}; ` +
           `last run from ${at(run.startedAt)} to ${at(run.finishedAt)}; runs ${rh.runs}, ` +
           `activations ${activations}, alert ${rh.activationAlert}; ` +
-          `stream ${JSON.stringify(stream.health().counts)}\n`,
+          `stream ${JSON.stringify(stream.health().counts)}; ` +
+          `genesys ${JSON.stringify(((await (await fetch(`${gw.url}/readyz`)).json()) as { genesys?: unknown }).genesys)}\n`,
       );
     }
     await sleep(1000);
