@@ -16,6 +16,7 @@ import { createLogger } from '../../src/ops/logger.js';
 import type { Reconciler } from '../../src/sources/reconcile/reconciler.js';
 import type { StreamSource } from '../../src/sources/stream/stream-source.js';
 import { credentialsEnv, postFault, startTestEmulator } from './emulator.js';
+import { logIds } from './events.js';
 import { tempDir, waitFor } from './helpers.js';
 import { compareWithTruth, pauseAndSettle } from './truth.js';
 
@@ -136,16 +137,6 @@ export async function gatewayRig(
     what: `${minMessages} stream messages`,
   });
   const reconcileCounts = () => reconcile.health().counts!;
-  const logIds = async () => {
-    const ids = new Set<string>();
-    for (let after = 0; ;) {
-      const page = await gw.log.read(after, 5000);
-      if (page.length === 0) break;
-      for (const e of page) ids.add(e.id);
-      after = page[page.length - 1]!.offset;
-    }
-    return ids;
-  };
   return {
     emu,
     gw,
@@ -170,7 +161,7 @@ export async function gatewayRig(
     },
     /** Of `ids`, those not in the log (once `still()`: a planned handover must lose none). */
     async missing(ids: readonly string[]): Promise<string[]> {
-      const have = await logIds();
+      const have = await logIds(gw.log);
       return ids.filter((id) => !have.has(id));
     },
     /**
