@@ -202,12 +202,12 @@ export function timeOutRing(
   offset: number,
 ): void {
   setLeg(m, rec, userId, 'done', at, offset);
-  const ringing = [...rec.userIds].some(
-    (u) => m.agents.get(u)?.legs.get(rec.id)?.state === 'alerting',
-  );
-  if (rec.bucket !== 'alerting' || ringing) return;
+  if (rec.bucket !== 'alerting') return;
+  const legs = [...rec.userIds].map((u) => m.agents.get(u)?.legs.get(rec.id)?.state);
+  if (legs.includes('alerting')) return;
+  // No ring left: whoever still has a leg is working it.
+  const working = legs.some((state) => state !== undefined);
   const q = rec.queueId !== undefined ? m.queues.get(rec.queueId) : undefined;
-  const working = [...rec.userIds].some((u) => m.agents.get(u)?.legs.get(rec.id) !== undefined);
   rec.bucket = working ? 'interacting' : 'waiting';
   if (q) {
     q.alerting.delete(rec.id);

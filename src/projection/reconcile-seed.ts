@@ -160,7 +160,7 @@ export function reconcileQueueConversations(
   // Not listed here may mean moved to another queue in the gap: the run's other snapshots
   // decide, and its `reconcile.complete` drops what none of them listed.
   for (const rec of plan.drop) m.pendingDrops.set(rec.id, at);
-  applyPlan(m, { drop: [], set: plan.set }, at, offset);
+  applyPlan(m, { drop: [], set: plan.set, count: [] }, at, offset);
 }
 
 /** What folding `reconcile.queue-conversations` would change; nothing is changed here. */
@@ -200,7 +200,7 @@ function planQueueConversations(
           bucket,
           since: timeOf(o.observationDate),
           userId: boundedId(o.userId),
-          media: media === undefined ? undefined : (MEDIA_OF[media] ?? media),
+          media: mediaName(media),
           caller: boundedName(o.participantName),
           address: boundedName(o.ani) ?? boundedName(o.addressFrom),
         });
@@ -310,7 +310,7 @@ function planGapConversations(
       // A queue's conversation over by now: counted unless live state saw it end.
       const outcomes = queueOutcomes(c.queues as unknown[]);
       if (outcomes.length > 0 && c.ended === true && rec?.bucket !== 'ended')
-        plan.count!.push({ id, media: boundedName(c.media), outcomes });
+        plan.count.push({ id, media: boundedName(c.media), outcomes });
       continue;
     }
     if (rec && rec.at >= at) continue;
@@ -340,7 +340,7 @@ function planGapConversations(
     const media = boundedName(c.media);
     plan.set.push({
       id,
-      media: rec?.media ?? (media === undefined ? 'unknown' : (MEDIA_OF[media] ?? media)),
+      media: rec?.media ?? mediaName(media) ?? 'unknown',
       queueId: undefined,
       queueName: undefined,
       waitingSince: undefined,
@@ -361,7 +361,7 @@ interface ConversationPlan {
   drop: ConversationRecord[];
   set: ParsedConversation[];
   /** Queue conversations over whose end live state never saw: their outcomes, to count. */
-  count?: FinishedConversation[];
+  count: FinishedConversation[];
 }
 
 /** A queue conversation that began and ended in a gap (`reconcile.gap-conversations`). */
@@ -403,7 +403,7 @@ function queueOutcomes(list: readonly unknown[]): QueueOutcome[] {
 function applyPlan(m: StateModel, plan: ConversationPlan, at: number, offset: number): void {
   for (const rec of plan.drop) dropConversation(m, rec, at, offset);
   for (const conv of plan.set) applyConversation(m, conv, at, offset, true);
-  for (const done of plan.count ?? []) countFinished(m, done, at, offset);
+  for (const done of plan.count) countFinished(m, done, at, offset);
 }
 
 /**
@@ -421,8 +421,7 @@ function countFinished(
 ): void {
   let rec = m.conversations.get(done.id);
   if (rec?.bucket === 'ended') return;
-  const media =
-    rec?.media ?? (done.media === undefined ? 'unknown' : (MEDIA_OF[done.media] ?? done.media));
+  const media = rec?.media ?? mediaName(done.media) ?? 'unknown';
   if (rec === undefined) {
     rec = newConversation(done.id, at, 'ended', media);
     m.conversations.set(done.id, rec);
@@ -470,6 +469,11 @@ const MEDIA_OF: Record<string, string> = {
   email: 'email',
   message: 'message',
 };
+
+/** Analytics' media type (`mediaType`) by the name conversations use, as given when unknown. */
+function mediaName(raw: string | undefined): string | undefined {
+  return raw === undefined ? undefined : (MEDIA_OF[raw] ?? raw);
+}
 
 /**
  * Users and queues the org no longer has are dropped, unless an event after the run began
@@ -554,7 +558,7 @@ export function reconcileChanges(
 }
 
 function planEmpty(plan: ConversationPlan): boolean {
-  return plan.drop.length === 0 && plan.set.length === 0 && (plan.count ?? []).length === 0;
+  return plan.drop.length === 0 && plan.set.length === 0 && plan.count.length === 0;
 }
 
 /** An entity listing (`{entities: [{id, …}]}`) names something `known` lacks or names otherwise. */

@@ -25,7 +25,6 @@ export class StalenessWatchdog {
   #startedAt = 0;
   /** The quiet stretch already reported, by the last event time it began after. */
   #firedFor: number | undefined;
-  fired = 0;
 
   constructor(options: StalenessWatchdogOptions) {
     this.#o = options;
@@ -53,7 +52,6 @@ export class StalenessWatchdog {
     if (quietMs < this.#o.staleAfterMs || this.#firedFor === last) return;
     if (!this.#o.loggedIn()) return;
     this.#firedFor = last;
-    this.fired++;
     this.#o.activate(`stale: no event for ${Math.round(quietMs / 1000)} s`);
   }
 }
@@ -85,8 +83,6 @@ export class ImpossibleStatesWatchdog<T> {
   /** Keys already handled, forgotten once they are no longer impossible. */
   #reported = new Set<string>();
   #checking: Promise<void> | undefined;
-  fired = 0;
-  swept = 0;
 
   constructor(options: ImpossibleStatesOptions<T>) {
     this.#o = options;
@@ -137,8 +133,6 @@ export class ImpossibleStatesWatchdog<T> {
       return;
     }
     this.#reported = now;
-    this.fired++;
-    this.swept += fresh.length;
     this.#o.activate?.(`impossible: ${[...counts].map(([kind, n]) => `${n} ${kind}`).join(', ')}`);
   }
 }

@@ -30,10 +30,10 @@ export interface NotificationSocketOptions {
   /**
    * The server answered again after a silence: a ping went unanswered for at least
    * `silentAfterMs` and then a frame came, on a socket that stayed open. Whatever Genesys had to
-   * send from `since` (the last delivery) until `until` may be lost (a silent maintenance drops
+   * send from `since` (the last delivery) until now may be lost (a silent maintenance drops
    * events, it does not queue them), though the socket itself is fine.
    */
-  onSilence?(since: number, until: number): void;
+  onSilence?(since: number): void;
   /** How late an answer to a ping makes a silence (`onSilence`). Default 2 000. */
   silentAfterMs?: number;
   /** No heartbeat and no event for this long: the channel is not delivering. Default 75 000. */
@@ -60,6 +60,8 @@ export class NotificationSocket {
   #timer: NodeJS.Timeout | undefined;
   #lastDelivery = 0;
   #pingSentAt: number | undefined;
+  /** Watch ticks since the ping went out: the event loop was alive, waiting for the answer. */
+  #ticksSincePing = 0;
   #lastPing = 0;
   #answered = false;
   /** When the server last sent a heartbeat (or an event): the age /readyz shows. */
@@ -97,8 +99,9 @@ export class NotificationSocket {
         this.lastDeliveryAt = now;
         // Asked at once, so the first answer proves the path without waiting a ping interval.
         this.#pingSentAt = now;
+        this.#ticksSincePing = 0;
         ws.send('{"message":"ping"}');
-        this.#timer = setInterval(() => this.#watch(), Math.min(1000, o.pongTimeoutMs));
+        this.#timer = setInterval(() => this.#watch(), this.#tickMs());
         this.#timer.unref();
         resolve();
       });
@@ -108,8 +111,13 @@ export class NotificationSocket {
         // Any frame proves the path; only a heartbeat or an event proves delivery.
         const pingSentAt = this.#pingSentAt;
         this.#pingSentAt = undefined;
-        if (pingSentAt !== undefined && now - pingSentAt >= o.silentAfterMs && this.#answered)
-          o.onSilence?.(this.#lastDelivery, now);
+        // Late by our clock and while our own loop kept ticking: a stalled gateway (a long GC,
+        // a slow append) sees every answer late, and that is not Genesys's silence.
+        const late =
+          pingSentAt !== undefined &&
+          now - pingSentAt >= o.silentAfterMs &&
+          this.#ticksSincePing >= Math.floor(o.silentAfterMs / this.#tickMs());
+        if (late && this.#answered) o.onSilence?.(this.#lastDelivery);
         const topic = topicOf(data);
         if (topic === 'channel.metadata') {
           if (!PONG.test(data.subarray(0, 300).toString('utf8'))) this.#delivered(now);
@@ -170,9 +178,14 @@ export class NotificationSocket {
     this.lastDeliveryAt = now;
   }
 
+  #tickMs(): number {
+    return Math.min(1000, this.#o.pongTimeoutMs);
+  }
+
   #watch(): void {
     const o = this.#o;
     const now = o.now();
+    this.#ticksSincePing++;
     if (now - this.#lastDelivery > o.heartbeatTimeoutMs) {
       this.#end({ kind: 'heartbeat-timeout' });
       return;
@@ -184,6 +197,7 @@ export class NotificationSocket {
     if (this.#pingSentAt === undefined && now - this.#lastPing >= o.pingIntervalMs) {
       this.#lastPing = now;
       this.#pingSentAt = now;
+      this.#ticksSincePing = 0;
       this.#ws?.send('{"message":"ping"}');
     }
   }

@@ -86,7 +86,8 @@ interface Slot {
   attempts: number;
   retry: NodeJS.Timeout | undefined;
   expiry: NodeJS.Timeout | undefined;
-  handingOver: boolean;
+  /** A handover waiting for room under the channel limit, or making its new channel. */
+  handover: 'waiting' | 'making' | undefined;
 }
 
 export interface TopicRejection {
@@ -156,7 +157,7 @@ export class StreamSource implements Source {
   #gapHold: NodeJS.Timeout | undefined;
   /** Handovers making their new channel now, and those waiting for room to. */
   #handoversInFlight = 0;
-  readonly #handoverWaiters: (() => void)[] = [];
+  readonly #handoverWaiters: ((admitted: boolean) => void)[] = [];
 
   constructor(options: StreamSourceOptions) {
     this.#o = options;
@@ -366,7 +367,7 @@ export class StreamSource implements Source {
       attempts: 0,
       retry: undefined,
       expiry: undefined,
-      handingOver: false,
+      handover: undefined,
     };
   }
 
@@ -513,8 +514,8 @@ export class StreamSource implements Source {
 
   /**
    * A socket that stayed open but answered a ping late: a silent maintenance drops what Genesys
-   * had to send meanwhile. The silence is a gap of the slot's topics, reported at once (the
-   * socket answers again) without a reconnect.
+   * had to send meanwhile. The silence is a gap of the slot's topics, without a reconnect (the
+   * socket answers again), handed on with the gaps of other channels coming back with it.
    */
   #silence(slot: Slot, socket: NotificationSocket, since: number): void {
     if (socket !== slot.socket || slot.down || this.#stopped) return;
@@ -594,17 +595,17 @@ export class StreamSource implements Source {
    * one is up; if the new channel cannot be made, the slot falls back to reconnecting.
    */
   async #handover(slot: Slot, reason: string): Promise<void> {
-    if (this.#stopped || slot.handingOver || slot.down) return;
-    slot.handingOver = true;
+    if (this.#stopped || slot.handover || slot.down) return;
+    slot.handover = 'waiting';
     this.#counts.handovers++;
     this.#o.metrics.streamHandovers.inc({ reason });
+    const old = slot.socket;
     let admitted = false;
     try {
-      await this.#handoverRoom();
-      admitted = true;
-      if (this.#stopped || slot.down) return;
-      // Read after the wait: the socket may have been replaced meanwhile.
-      const old = slot.socket;
+      admitted = await this.#handoverRoom();
+      // While it waited the socket may have ended and the slot reconnected: nothing to hand over.
+      if (!admitted || this.#stopped || slot.down || slot.socket !== old) return;
+      slot.handover = 'making';
       if (!this.#adopt(slot, await this.#newChannel(slot))) return;
       old?.close(1000, `handed over (${reason})`);
       this.#logger?.info({ channel: slot.index, reason }, 'stream: channel handed over');
@@ -614,7 +615,7 @@ export class StreamSource implements Source {
       // The old socket goes on while it can; its end triggers the usual reconnect.
     } finally {
       if (admitted) this.#releaseHandoverRoom();
-      slot.handingOver = false;
+      slot.handover = undefined;
       // The old socket ended while the new channel could not be made: reconnect as usual.
       if (slot.down && !this.#stopped) this.#scheduleRetry(slot);
     }
@@ -626,19 +627,20 @@ export class StreamSource implements Source {
    * slots leave free may be in the making at once. A `socket_closing` sent to every socket of
    * a 19-channel stream then hands them over a few at a time, never dropping a live one.
    */
-  async #handoverRoom(): Promise<void> {
+  async #handoverRoom(): Promise<boolean> {
     const room = Math.max(1, (this.#o.maxChannels ?? 20) - this.#slots.length);
     if (this.#handoversInFlight < room) {
       this.#handoversInFlight++;
-      return;
+      return true;
     }
-    await new Promise<void>((resolve) => this.#handoverWaiters.push(resolve));
+    // False when the stream stops first.
+    return new Promise<boolean>((resolve) => this.#handoverWaiters.push(resolve));
   }
 
   #releaseHandoverRoom(): void {
     const next = this.#handoverWaiters.shift();
     // The room passes straight to the next waiter; the count stays.
-    if (next) next();
+    if (next) next(true);
     else this.#handoversInFlight--;
   }
 
@@ -655,8 +657,9 @@ export class StreamSource implements Source {
     if (end.kind === 'ping-timeout') this.#counts.pingTimeouts++;
     slot.down = { since: socket.lastDeliveryAt || this.#now(), reason };
     this.#logger?.warn({ channel: slot.index, reason }, 'stream: socket ended; reconnecting');
-    // A handover in flight will bring the slot up; otherwise reconnect.
-    if (!slot.handingOver) this.#scheduleRetry(slot);
+    // A handover making its channel will bring the slot up; otherwise (one still waiting for
+    // room included) reconnect.
+    if (slot.handover !== 'making') this.#scheduleRetry(slot);
   }
 
   #message(slot: Slot, socket: NotificationSocket, raw: Buffer, topic: string | undefined): void {
@@ -762,7 +765,7 @@ export class StreamSource implements Source {
     }
     if (this.#gapHold !== undefined) clearTimeout(this.#gapHold);
     // Handovers waiting for room see the stop and return.
-    for (const next of this.#handoverWaiters.splice(0)) next();
+    for (const next of this.#handoverWaiters.splice(0)) next(false);
     await this.#draining;
     await this.#life.stop();
   }
