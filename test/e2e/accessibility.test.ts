@@ -6,29 +6,13 @@
  * screenshot.
  */
 import assert from 'node:assert/strict';
-import { AxeBuilder } from '@axe-core/playwright';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startGateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/ops/logger.js';
-import { launchBrowser, newPage, screenshot } from '../support/browser.js';
+import { axeProblems, launchBrowser, newPage, screenshot } from '../support/browser.js';
 import { startTestEmulator } from '../support/emulator.js';
 import { tempDir, testConfig, waitFor } from '../support/helpers.js';
-
-async function scan(page: Page, what: string): Promise<string[]> {
-  const result = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-    .analyze();
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map(
-      (v) =>
-        `${what}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes
-          .slice(0, 3)
-          .map((n) => n.target.join(' '))
-          .join(', ')}`,
-    );
-}
 
 test('every dashboard page passes an axe-core scan with no serious violations', async (t) => {
   const browser = await launchBrowser(t);
@@ -113,7 +97,7 @@ test('every dashboard page passes an axe-core scan with no serious violations', 
     await page.goto(`${gw.url}${spec.path}`);
     await page.locator(spec.ready).first().waitFor({ timeout: 20_000 });
     await spec.then?.(page);
-    problems.push(...(await scan(page, spec.name)));
+    problems.push(...(await axeProblems(page, spec.name)));
     await screenshot(page, `page-${spec.name}`);
     await page.context().close();
   }

@@ -11,7 +11,14 @@ import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/ops/logger.js';
-import { eventually, freePort, launchBrowser, newPage, screenshot } from '../support/browser.js';
+import {
+  axeProblems,
+  eventually,
+  freePort,
+  launchBrowser,
+  newPage,
+  screenshot,
+} from '../support/browser.js';
 import { startCli, stopCli } from '../support/cli.js';
 import { startTestEmulator } from '../support/emulator.js';
 import { tempDir, testConfig, waitFor } from '../support/helpers.js';
@@ -122,6 +129,19 @@ describe('freshness on the wallboard', () => {
     assert.deepEqual(await timers(page), frozen, 'timers stopped');
     assert.match((await banner.textContent()) ?? '', /No Genesys events for (1[7-9]|2\d) s/);
     await screenshot(page, 'freshness-source-quiet');
+    // The banner is read in every theme: the desk view, and a room's screen (TV mode, dark).
+    const tv = await newPage(browser, t, { width: 1920, height: 1080 });
+    await tv.goto(`${page.url().replace(/\/$/, '')}/?tv=1`);
+    await tv.getByTestId('freshness-banner').waitFor({ timeout: 15_000 });
+    await screenshot(tv, 'freshness-source-quiet-tv');
+    const found = [...(await axeProblems(page, 'desk')), ...(await axeProblems(tv, 'tv'))];
+    t.diagnostic(`axe: ${JSON.stringify(found)}`);
+    assert.deepEqual(
+      found.filter((x) => x.includes('freshness-banner')),
+      [],
+      'the banner meets WCAG contrast',
+    );
+    await tv.context().close();
 
     // Events again: the banner goes, the board brightens, the timers run.
     await eventually(
